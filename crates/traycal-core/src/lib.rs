@@ -1,0 +1,18 @@
+//! Pure calendar logic for Traycal.
+//!
+//! This crate is the part of Traycal that knows what a calendar *means*: it parses
+//! RFC 5545 text into components with diagnostics, resolves time zones (IANA, Windows
+//! names as Outlook writes them, a file's own VTIMEZONE), expands recurrences with a
+//! work budget, and filters events. It does no I/O and never reads the clock: callers
+//! pass `now` and windows explicitly, so everything here is deterministic and testable.
+//!
+//! Invariants:
+//! - one broken component never hides the others: parsing returns items plus
+//!   diagnostics;
+//! - all work is bounded (line length, nesting, recurrence budget), whatever the input;
+//! - times keep their nature: UTC, zoned, floating and all-day values stay distinct.
+
+pub mod ics;
+pub mod recur;
+pub mod tz;
+pub mod value;

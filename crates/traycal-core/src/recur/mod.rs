@@ -1,0 +1,1 @@
+//! Recurrence rules (being written).

@@ -1,0 +1,1 @@
+//! Time zones (being written).

@@ -1,0 +1,1 @@
+//! traycal-engine (being written).

@@ -1,0 +1,1 @@
+//! traycal-providers (being written).

@@ -1,0 +1,1 @@
+//! traycal-store (being written).

@@ -1,0 +1,1 @@
+//! Shared support for the system tests (loopback servers, temp data dirs).
