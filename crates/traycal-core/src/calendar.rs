@@ -1,0 +1,117 @@
+//! Loading a whole iCalendar document: parse, read items, register VTIMEZONEs, and
+//! note calendar-level settings (`X-WR-CALNAME`, `X-WR-TIMEZONE`).
+//!
+//! The result borrows from the prepared input; nothing is resolved or expanded yet,
+//! so callers can filter items first and expand only what they keep.
+
+use crate::event::{read_event, EventData, ItemKind};
+use crate::ics::parser::{Diagnostic, Item, Parser};
+use crate::tz::{Zone, ZoneResolver, ZoneSource};
+
+/// A parsed document.
+pub struct LoadedCalendar<'a> {
+    /// Events, to-dos and journals in input order.
+    pub items: Vec<EventData<'a>>,
+    /// Zones: IANA, Windows names, and the document's own VTIMEZONEs.
+    pub resolver: ZoneResolver,
+    /// `X-WR-TIMEZONE`, when it names a known zone.
+    pub calendar_zone: Option<Zone>,
+    /// `X-WR-CALNAME`.
+    pub name: Option<String>,
+    /// Everything that was dropped or repaired, with line and UID.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many `VCALENDAR`s the input held (0 for a bare component file).
+    pub calendars: u32,
+    /// Top-level components seen, of any kind.
+    pub components: usize,
+}
+
+impl LoadedCalendar<'_> {
+    /// True when nothing in the input looked like iCalendar at all.
+    pub fn is_empty_of_calendar_data(&self) -> bool {
+        self.calendars == 0 && self.components == 0
+    }
+}
+
+/// Parse and read a prepared input (see [`crate::ics::parser::prepare_input`]).
+/// `kinds` limits which item kinds are kept (the mirror keeps events only; the
+/// `occurrences` command keeps all three).
+pub fn load_calendar<'a>(input: &'a [u8], kinds: &[ItemKind]) -> LoadedCalendar<'a> {
+    let mut cal = LoadedCalendar {
+        items: Vec::new(),
+        resolver: ZoneResolver::new(),
+        calendar_zone: None,
+        name: None,
+        diagnostics: Vec::new(),
+        calendars: 0,
+        components: 0,
+    };
+    let mut wr_timezone: Option<String> = None;
+    let mut parser = Parser::new(input);
+    for item in parser.by_ref() {
+        match item {
+            Item::CalendarProperty { property, .. } => match property.name.as_ref() {
+                "X-WR-CALNAME" if cal.name.is_none() => cal.name = Some(property.text().into_owned()),
+                "X-WR-TIMEZONE" if wr_timezone.is_none() => {
+                    wr_timezone = Some(property.value.trim().to_string())
+                }
+                _ => {}
+            },
+            Item::Component { component, .. } => {
+                cal.components += 1;
+                if component.name == "VTIMEZONE" {
+                    if let Err(e) = cal.resolver.add_vtimezone(&component) {
+                        cal.diagnostics.push(Diagnostic {
+                            line: component.line,
+                            uid: None,
+                            message: format!("VTIMEZONE ignored: {e}"),
+                            dropped: true,
+                        });
+                    }
+                    continue;
+                }
+                let Some(kind) = ItemKind::from_name(&component.name) else {
+                    continue;
+                };
+                if !kinds.contains(&kind) {
+                    continue;
+                }
+                match read_event(&component, input) {
+                    Ok(ev) => {
+                        for w in &ev.warnings {
+                            cal.diagnostics.push(Diagnostic {
+                                line: ev.line,
+                                uid: Some(ev.uid.to_string()),
+                                message: w.clone(),
+                                dropped: false,
+                            });
+                        }
+                        cal.items.push(ev);
+                    }
+                    Err(e) => cal.diagnostics.push(Diagnostic {
+                        line: e.line,
+                        uid: e.uid.clone(),
+                        message: format!("{} dropped: {}", e.kind, e.reason),
+                        dropped: true,
+                    }),
+                }
+            }
+            Item::Diagnostic(d) => cal.diagnostics.push(d),
+        }
+    }
+    cal.calendars = parser.calendars_seen();
+    if let Some(name) = wr_timezone {
+        let r = cal.resolver.resolve(&name);
+        if r.source == ZoneSource::Fallback {
+            cal.diagnostics.push(Diagnostic {
+                line: 0,
+                uid: None,
+                message: format!("X-WR-TIMEZONE {name:?} is not a known zone; ignored"),
+                dropped: false,
+            });
+        } else {
+            cal.calendar_zone = Some(r.zone);
+        }
+    }
+    cal
+}

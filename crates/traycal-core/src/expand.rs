@@ -1,0 +1,666 @@
+//! Occurrence expansion: turning events (masters, overrides, RDATE/EXDATE, RRULE and
+//! EXRULE) into the concrete occurrences that overlap a window.
+//!
+//! Semantics (RFC 5545, matching python recurring-ical-events where the RFC is silent):
+//! - a series is everything sharing a UID: at most one master plus RECURRENCE-ID
+//!   overrides; recurrence is expanded in the master's own zone (wall-clock), so a
+//!   09:00 Berlin meeting stays at 09:00 across DST;
+//! - DTSTART is always the first instance (RFC 5545 3.8.5.3);
+//! - an override replaces the instance whose original start equals its
+//!   RECURRENCE-ID, compared by instant for zoned times and by wall time for floating
+//!   and all-day ones; among duplicate overrides the highest SEQUENCE wins (later in
+//!   the file on a tie); an override that matches nothing is still shown;
+//! - `RANGE=THISANDFUTURE` moves every later instance by the override's shift and
+//!   gives it the override's properties;
+//! - EXDATE matches by instant when zoned; a floating EXDATE in a zoned series is read
+//!   in the series' zone, and a DATE EXDATE removes the instances on that date;
+//! - an end before the start is swapped (recurring-ical-events does the same);
+//! - all work is bounded: the rule iterator has a step and instance budget, and a
+//!   series stops at the end of the window.
+//!
+//! Times are carried as [`Stamp`]s: Unix seconds for zoned and UTC times, and wall
+//! time encoded as if it were UTC for floating and all-day values.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+
+use crate::event::{EndSpec, EventData, TimeSpec};
+use crate::recur::{Budget, IterOptions, RecurRule, Until};
+use crate::tz::{Zone, ZoneResolver, ZoneSource};
+use crate::value::DateOrTime;
+
+/// The nature of a time value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TimeKind {
+    /// An absolute instant (UTC or zoned).
+    Instant,
+    /// A floating wall time (no zone): the same clock time wherever the user is.
+    Floating,
+    /// An all-day date.
+    Date,
+}
+
+/// A point in time: `secs` are Unix seconds for [`TimeKind::Instant`], and wall time
+/// encoded as if UTC for floating and all-day values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Stamp {
+    pub secs: i64,
+    pub kind: TimeKind,
+}
+
+impl Stamp {
+    /// The wall time (floating/date) or UTC time (instant) as a `NaiveDateTime`.
+    pub fn naive(&self) -> NaiveDateTime {
+        chrono::DateTime::from_timestamp(self.secs, 0)
+            .map(|d| d.naive_utc())
+            .unwrap_or_default()
+    }
+
+    /// Format as the corpus does: `…Z` for instants, local for floating, date for all-day.
+    pub fn format(&self) -> String {
+        let n = self.naive();
+        match self.kind {
+            TimeKind::Instant => n.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            TimeKind::Floating => n.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            TimeKind::Date => n.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// Which occurrences are wanted: those overlapping `[from, to)` (Unix seconds).
+/// Floating and all-day occurrences are compared by their wall time as if UTC;
+/// callers that care about the user's zone widen the window and filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Window {
+    /// Overlap test with the corpus' semantics: `start < to && end > from`, and a
+    /// zero-length occurrence counts when `from <= start < to`.
+    pub fn overlaps(&self, start: i64, end: i64) -> bool {
+        if start == end {
+            start >= self.from && start < self.to
+        } else {
+            start < self.to && end > self.from
+        }
+    }
+}
+
+/// Limits for one expansion.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpandOptions {
+    pub window: Window,
+    /// Budget per recurrence rule.
+    pub budget: Budget,
+    /// At most this many occurrences per series (a hostile SECONDLY rule must not
+    /// fill the mirror with millions of rows).
+    pub max_per_series: usize,
+}
+
+impl ExpandOptions {
+    /// Defaults for a window.
+    pub fn new(window: Window) -> Self {
+        ExpandOptions {
+            window,
+            budget: Budget::default(),
+            max_per_series: 50_000,
+        }
+    }
+}
+
+/// One concrete occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Index of the item (component) whose properties this occurrence shows: the
+    /// master, or the override that replaced or (THISANDFUTURE) modified it.
+    pub item: usize,
+    /// Original start of this instance (its RECURRENCE-ID); `None` when the UID is not
+    /// a recurring series.
+    pub instance: Option<Stamp>,
+    pub start: Stamp,
+    pub end: Stamp,
+}
+
+/// What expansion learnt about one series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesInfo {
+    /// Items (components) of the series: the master first when there is one.
+    pub items: Vec<usize>,
+    /// End of the last occurrence when the series is known to end (all instances were
+    /// generated); `None` for open-ended series or when generation was cut short.
+    pub end: Option<Stamp>,
+    /// True for a recurring series (RRULE/RDATE present, or overrides).
+    pub recurring: bool,
+}
+
+/// The result of expanding a set of items.
+#[derive(Debug, Default)]
+pub struct Expansion {
+    pub occurrences: Vec<Occurrence>,
+    pub series: Vec<SeriesInfo>,
+    /// Problems met while expanding (bad rules, unknown zones), one line each,
+    /// naming the UID.
+    pub diagnostics: Vec<String>,
+}
+
+/// A time resolved against the zone database.
+#[derive(Debug, Clone)]
+struct Resolved {
+    /// Wall time in `zone` (or floating/date wall time).
+    local: NaiveDateTime,
+    zone: Option<Zone>,
+    kind: TimeKind,
+}
+
+impl Resolved {
+    fn stamp(&self) -> Stamp {
+        let secs = match (&self.zone, self.kind) {
+            (Some(z), TimeKind::Instant) => z.local_to_utc(self.local).and_utc().timestamp(),
+            _ => self.local.and_utc().timestamp(),
+        };
+        Stamp {
+            secs,
+            kind: self.kind,
+        }
+    }
+}
+
+/// Resolves times of one calendar: its VTIMEZONEs and `X-WR-TIMEZONE`.
+pub struct TimeContext<'r> {
+    pub resolver: &'r mut ZoneResolver,
+    /// `X-WR-TIMEZONE` (Google, Apple): UTC times in such a calendar are shown and
+    /// recurred in this zone, as python `x-wr-timezone` does.
+    pub calendar_zone: Option<Zone>,
+    unknown: Vec<String>,
+}
+
+impl<'r> TimeContext<'r> {
+    /// A context over `resolver`, with an optional calendar zone.
+    pub fn new(resolver: &'r mut ZoneResolver, calendar_zone: Option<Zone>) -> Self {
+        TimeContext {
+            resolver,
+            calendar_zone,
+            unknown: Vec::new(),
+        }
+    }
+
+    fn zone(&mut self, tzid: &str) -> Zone {
+        let r = self.resolver.resolve(tzid);
+        if r.source == ZoneSource::Fallback && !self.unknown.iter().any(|u| u == tzid) {
+            self.unknown.push(tzid.to_string());
+        }
+        r.zone
+    }
+
+    fn resolve(&mut self, t: &TimeSpec<'_>) -> Resolved {
+        match t.value {
+            DateOrTime::Date(d) => Resolved {
+                local: d.and_time(NaiveTime::MIN),
+                zone: None,
+                kind: TimeKind::Date,
+            },
+            DateOrTime::DateTime { local, utc: true } => match &self.calendar_zone {
+                Some(z) => Resolved {
+                    local: z.utc_to_local(local),
+                    zone: Some(z.clone()),
+                    kind: TimeKind::Instant,
+                },
+                None => Resolved {
+                    local,
+                    zone: Some(Zone::Utc),
+                    kind: TimeKind::Instant,
+                },
+            },
+            DateOrTime::DateTime { local, utc: false } => match t.tzid.as_deref() {
+                Some(tzid) => {
+                    let zone = self.zone(tzid);
+                    Resolved {
+                        local,
+                        zone: Some(zone),
+                        kind: TimeKind::Instant,
+                    }
+                }
+                None => Resolved {
+                    local,
+                    zone: None,
+                    kind: TimeKind::Floating,
+                },
+            },
+        }
+    }
+
+    /// Resolve `t` and express it as a wall time in the series' frame (`zone`/`kind`).
+    fn in_frame(&mut self, t: &TimeSpec<'_>, zone: Option<&Zone>, kind: TimeKind) -> Resolved {
+        let r = self.resolve(t);
+        match (kind, &r.kind, zone) {
+            (TimeKind::Instant, TimeKind::Instant, Some(z)) => {
+                let utc = r.stamp().naive();
+                Resolved {
+                    local: z.utc_to_local(utc),
+                    zone: Some(z.clone()),
+                    kind: TimeKind::Instant,
+                }
+            }
+            // A floating value in a zoned series is read in the series' zone.
+            (TimeKind::Instant, TimeKind::Floating, Some(z)) => Resolved {
+                local: r.local,
+                zone: Some(z.clone()),
+                kind: TimeKind::Instant,
+            },
+            _ => r,
+        }
+    }
+
+    /// The TZID to report for a start: as written, the calendar zone for converted
+    /// UTC values, `UTC` for other UTC values, none for floating and all-day values.
+    pub fn reported_tzid(&self, t: &TimeSpec<'_>) -> Option<String> {
+        match (&t.value, &t.tzid) {
+            (DateOrTime::Date(_), _) => None,
+            (DateOrTime::DateTime { utc: true, .. }, _) => Some(
+                self.calendar_zone
+                    .as_ref()
+                    .map(|z| z.name().to_string())
+                    .unwrap_or_else(|| "UTC".into()),
+            ),
+            (DateOrTime::DateTime { utc: false, .. }, Some(t)) => Some(t.to_string()),
+            (DateOrTime::DateTime { utc: false, .. }, None) => None,
+        }
+    }
+
+    /// TZIDs that resolved to nothing known (the fallback was used).
+    pub fn unknown_tzids(&self) -> &[String] {
+        &self.unknown
+    }
+}
+
+fn secs(n: NaiveDateTime) -> i64 {
+    n.and_utc().timestamp()
+}
+
+/// Expand `items` over the window. Items are grouped by UID; the result's
+/// occurrences are in no particular order (callers sort as they need).
+pub fn expand_items(items: &[EventData<'_>], tc: &mut TimeContext<'_>, opts: &ExpandOptions) -> Expansion {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut by_uid: HashMap<(&str, crate::event::ItemKind), usize> = HashMap::with_capacity(items.len());
+    for (i, it) in items.iter().enumerate() {
+        let key = (it.uid.as_ref(), it.kind);
+        match by_uid.get(&key) {
+            Some(&g) => groups[g].push(i),
+            None => {
+                by_uid.insert(key, groups.len());
+                groups.push(vec![i]);
+            }
+        }
+    }
+    let mut out = Expansion::default();
+    for group in groups {
+        expand_series(items, group, tc, opts, &mut out);
+    }
+    for tzid in tc.unknown_tzids() {
+        out.diagnostics.push(format!(
+            "unknown time zone {tzid:?}: times read as UTC (no IANA, Windows or VTIMEZONE match)"
+        ));
+    }
+    out
+}
+
+/// Duration and frame of one component: start in its frame and the end.
+fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, Duration)> {
+    let start = tc.resolve(it.start.as_ref()?);
+    let dur = match &it.end {
+        EndSpec::At(t) => {
+            let end = tc.resolve(t);
+            match (start.kind, end.kind) {
+                (TimeKind::Instant, TimeKind::Instant) => {
+                    let same_zone = match (&start.zone, &end.zone) {
+                        (Some(a), Some(b)) => a.name() == b.name(),
+                        _ => false,
+                    };
+                    if same_zone {
+                        end.local - start.local
+                    } else {
+                        Duration::seconds(end.stamp().secs - start.stamp().secs)
+                    }
+                }
+                _ => end.local - start.local,
+            }
+        }
+        EndSpec::Duration(d) => *d,
+        EndSpec::Default => match start.kind {
+            TimeKind::Date => Duration::days(1),
+            _ => Duration::zero(),
+        },
+    };
+    Some((start, dur))
+}
+
+/// Start and end stamps of an instance at wall time `local` in the series' frame.
+fn instance_stamps(local: NaiveDateTime, zone: Option<&Zone>, kind: TimeKind, dur: Duration) -> (Stamp, Stamp) {
+    let end_local = local.checked_add_signed(dur).unwrap_or(local);
+    let (a, b) = match (kind, zone) {
+        (TimeKind::Instant, Some(z)) => (
+            secs(z.local_to_utc(local)),
+            secs(z.local_to_utc(end_local)),
+        ),
+        _ => (secs(local), secs(end_local)),
+    };
+    // An end before the start is swapped (recurring-ical-events does the same).
+    let (a, b) = if b < a { (b, a) } else { (a, b) };
+    (Stamp { secs: a, kind }, Stamp { secs: b, kind })
+}
+
+fn rule_until(rule: &RecurRule, zone: Option<&Zone>, kind: TimeKind) -> Option<NaiveDateTime> {
+    match rule.until? {
+        Until::Utc(u) => Some(match zone {
+            Some(z) if kind == TimeKind::Instant => z.utc_to_local(u),
+            _ => u,
+        }),
+        Until::Local(l) => Some(l),
+        // A DATE UNTIL on a DATE-TIME series includes that whole day (what Google and
+        // Outlook mean when they write it).
+        Until::Date(d) => Some(match kind {
+            TimeKind::Date => d.and_time(NaiveTime::MIN),
+            _ => d.and_hms_opt(23, 59, 59).unwrap_or_default(),
+        }),
+    }
+}
+
+fn expand_series(
+    items: &[EventData<'_>],
+    group: Vec<usize>,
+    tc: &mut TimeContext<'_>,
+    opts: &ExpandOptions,
+    out: &mut Expansion,
+) {
+    let win = opts.window;
+    // Masters and overrides. Several masters with one UID: keep the highest SEQUENCE
+    // (later in the file on a tie) — the others are stale copies.
+    let mut master: Option<usize> = None;
+    let mut overrides: Vec<usize> = Vec::new();
+    for &i in &group {
+        if items[i].recurrence_id.is_some() {
+            overrides.push(i);
+        } else {
+            master = match master {
+                Some(m) if items[m].sequence > items[i].sequence => Some(m),
+                _ => Some(i),
+            };
+        }
+    }
+    let recurring = !overrides.is_empty()
+        || group.iter().any(|&i| items[i].has_recurrence_props);
+    let mut info = SeriesInfo {
+        items: {
+            let mut v: Vec<usize> = master.into_iter().collect();
+            v.extend(overrides.iter().copied());
+            v
+        },
+        end: None,
+        recurring,
+    };
+    let mut produced: Vec<Occurrence> = Vec::new();
+    let mut complete = true;
+    let mut last_end: Option<Stamp> = None;
+    let note_end = |last: &mut Option<Stamp>, e: Stamp| {
+        if last.is_none_or(|l| e.secs > l.secs) {
+            *last = Some(e);
+        }
+    };
+
+    // Frame of the series: the master's start, else the first override's.
+    let frame_item = master.or_else(|| overrides.first().copied());
+    let Some(frame_item) = frame_item else {
+        return;
+    };
+    let Some((frame_start, _)) = start_end(&items[frame_item], tc) else {
+        return;
+    };
+    let zone = frame_start.zone.clone();
+    let kind = frame_start.kind;
+
+    // Overrides by instance stamp (highest SEQUENCE wins).
+    let mut by_instance: HashMap<i64, usize> = HashMap::new();
+    let mut future_ranges: Vec<(i64, usize)> = Vec::new();
+    for &o in &overrides {
+        let Some(rid) = items[o].recurrence_id.as_ref() else {
+            continue;
+        };
+        let r = tc.in_frame(rid, zone.as_ref(), kind);
+        let key = instance_key(&r, kind);
+        let replace = match by_instance.get(&key) {
+            Some(&prev) => items[o].sequence >= items[prev].sequence,
+            None => true,
+        };
+        if replace {
+            by_instance.insert(key, o);
+        }
+        if items[o].this_and_future {
+            future_ranges.push((key, o));
+        }
+    }
+    future_ranges.sort();
+
+    if let Some(m) = master {
+        let ev = &items[m];
+        if let Some((start, dur)) = start_end(ev, tc) {
+            let mut locals: Vec<NaiveDateTime> = vec![start.local];
+            // Window in the series' wall time, with a day of margin for zone offsets
+            // and the occurrence's own length.
+            let margin = Duration::days(1) + dur.abs();
+            let to_local = naive_of(win.to) + Duration::days(1);
+            let from_local = naive_of(win.from) - margin;
+            let mut cut_by_window = false;
+            for text in &ev.rrules {
+                match RecurRule::parse(text) {
+                    Ok(rule) => {
+                        let until_local = rule_until(&rule, zone.as_ref(), kind);
+                        let mut it = rule.iter(
+                            start.local,
+                            IterOptions {
+                                until_local,
+                                skip_before: Some(from_local),
+                                budget: opts.budget,
+                            },
+                        );
+                        let mut n = 0usize;
+                        for l in it.by_ref() {
+                            if l > to_local {
+                                cut_by_window = true;
+                                break;
+                            }
+                            n += 1;
+                            if n > opts.max_per_series {
+                                complete = false;
+                                out.diagnostics.push(format!(
+                                    "{} {:?}: more than {} instances in the window; the rest are not shown",
+                                    ev.kind.name(),
+                                    ev.uid,
+                                    opts.max_per_series
+                                ));
+                                break;
+                            }
+                            locals.push(l);
+                        }
+                        if it.budget_exhausted() {
+                            complete = false;
+                            out.diagnostics.push(format!(
+                                "{} {:?}: recurrence rule {:?} needs too much work; expansion stopped",
+                                ev.kind.name(),
+                                ev.uid,
+                                truncate(text)
+                            ));
+                        }
+                    }
+                    Err(e) => out.diagnostics.push(format!(
+                        "{} {:?} (line {}): bad RRULE {:?}: {e}; rule ignored",
+                        ev.kind.name(),
+                        ev.uid,
+                        ev.line,
+                        truncate(text)
+                    )),
+                }
+            }
+            if cut_by_window {
+                complete = false;
+            }
+            for rd in &ev.rdates {
+                let r = tc.in_frame(rd, zone.as_ref(), kind);
+                locals.push(match (kind, r.kind) {
+                    // A DATE in a timed series happens at the series' time of day.
+                    (TimeKind::Instant | TimeKind::Floating, TimeKind::Date) => {
+                        r.local.date().and_time(start.local.time())
+                    }
+                    _ => r.local,
+                });
+            }
+            locals.sort_unstable();
+            locals.dedup();
+
+            // Exclusions.
+            let mut ex_locals: Vec<NaiveDateTime> = Vec::new();
+            let mut ex_dates: Vec<NaiveDate> = Vec::new();
+            for ex in &ev.exdates {
+                let r = tc.in_frame(ex, zone.as_ref(), kind);
+                if r.kind == TimeKind::Date && kind != TimeKind::Date {
+                    ex_dates.push(r.local.date());
+                } else {
+                    ex_locals.push(r.local);
+                }
+            }
+            for text in &ev.exrules {
+                if let Ok(rule) = RecurRule::parse(text) {
+                    let until_local = rule_until(&rule, zone.as_ref(), kind);
+                    for l in rule.iter(
+                        start.local,
+                        IterOptions {
+                            until_local,
+                            skip_before: Some(from_local),
+                            budget: opts.budget,
+                        },
+                    ) {
+                        if l > to_local {
+                            break;
+                        }
+                        ex_locals.push(l);
+                    }
+                }
+            }
+            // Zoned series compare exclusions by instant (a wall time in a DST gap
+            // and its shifted twin are the same instant).
+            let ex_keys: std::collections::HashSet<i64> = ex_locals
+                .iter()
+                .map(|l| instance_stamps(*l, zone.as_ref(), kind, Duration::zero()).0.secs)
+                .collect();
+
+            for l in locals {
+                let (s, e) = instance_stamps(l, zone.as_ref(), kind, dur);
+                if ex_keys.contains(&s.secs) || ex_dates.contains(&l.date()) {
+                    continue;
+                }
+                let key = s.secs;
+                if by_instance.contains_key(&key) {
+                    continue; // replaced by its override, emitted below
+                }
+                // THISANDFUTURE: the latest range override at or before this instance.
+                let modifier = future_ranges
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| *k < key)
+                    .map(|(_, o)| *o);
+                let (item, s2, e2) = match modifier {
+                    Some(o) => match (
+                        start_end(&items[o], tc),
+                        items[o].recurrence_id.as_ref(),
+                    ) {
+                        (Some((os, odur)), Some(rid)) => {
+                            let rid_r = tc.in_frame(rid, zone.as_ref(), kind);
+                            let shift = tc_shift(&os, &rid_r, zone.as_ref(), kind);
+                            let (s2, e2) = instance_stamps(
+                                l.checked_add_signed(shift).unwrap_or(l),
+                                zone.as_ref(),
+                                kind,
+                                odur,
+                            );
+                            (o, s2, e2)
+                        }
+                        _ => (m, s, e),
+                    },
+                    None => (m, s, e),
+                };
+                note_end(&mut last_end, e2);
+                if win.overlaps(s2.secs, e2.secs) {
+                    produced.push(Occurrence {
+                        item,
+                        instance: recurring.then_some(s),
+                        start: s2,
+                        end: e2,
+                    });
+                }
+            }
+        } else {
+            complete = false;
+        }
+    }
+
+    // Overrides: each shown at its own time.
+    let mut chosen: Vec<usize> = by_instance.values().copied().collect();
+    chosen.sort_unstable();
+    for o in chosen {
+        let ev = &items[o];
+        let Some((s, dur)) = start_end(ev, tc) else {
+            continue;
+        };
+        let (st, en) = instance_stamps(s.local, s.zone.as_ref(), s.kind, dur);
+        let inst = ev
+            .recurrence_id
+            .as_ref()
+            .map(|rid| tc.in_frame(rid, zone.as_ref(), kind).stamp());
+        note_end(&mut last_end, en);
+        if win.overlaps(st.secs, en.secs) {
+            produced.push(Occurrence {
+                item: o,
+                instance: inst,
+                start: st,
+                end: en,
+            });
+        }
+    }
+    if complete {
+        info.end = last_end;
+    }
+    out.occurrences.extend(produced);
+    out.series.push(info);
+}
+
+/// Key under which an instance is matched: the instant for zoned series, the wall
+/// time otherwise.
+fn instance_key(r: &Resolved, kind: TimeKind) -> i64 {
+    match kind {
+        TimeKind::Instant => r.stamp().secs,
+        _ => secs(r.local),
+    }
+}
+
+/// Wall-clock shift that a THISANDFUTURE override applies to later instances.
+fn tc_shift(override_start: &Resolved, rid: &Resolved, zone: Option<&Zone>, kind: TimeKind) -> Duration {
+    match (kind, zone) {
+        (TimeKind::Instant, Some(z)) => {
+            let os = z.utc_to_local(override_start.stamp().naive());
+            os - rid.local
+        }
+        _ => override_start.local - rid.local,
+    }
+}
+
+fn naive_of(secs: i64) -> NaiveDateTime {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|d| d.naive_utc())
+        .unwrap_or_default()
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(120).collect()
+}
