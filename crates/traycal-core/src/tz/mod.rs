@@ -177,6 +177,9 @@ const MAX_TZID_LEN: usize = 256;
 pub struct ZoneResolver {
     /// VTIMEZONE definitions by TZID as written (first wins).
     vtimezones: HashMap<String, Arc<CustomZone>>,
+    /// The same, keyed by cleaned, ASCII-lower-cased TZID (first wins), so tolerant
+    /// matching stays a hash lookup however many VTIMEZONEs a file has.
+    vtimezones_folded: HashMap<String, Arc<CustomZone>>,
     cache: HashMap<String, ResolvedZone>,
 }
 
@@ -202,8 +205,11 @@ impl ZoneResolver {
         }
         // A definition can change how a TZID resolves; cached answers may be stale.
         self.cache.clear();
-        self.vtimezones
-            .insert(zone.name().to_owned(), Arc::new(zone));
+        let zone = Arc::new(zone);
+        self.vtimezones_folded
+            .entry(clean_name(zone.name()).to_ascii_lowercase())
+            .or_insert_with(|| Arc::clone(&zone));
+        self.vtimezones.insert(zone.name().to_owned(), zone);
         Ok(())
     }
 
@@ -276,12 +282,9 @@ impl ZoneResolver {
         {
             return Some(Arc::clone(z));
         }
-        // Deterministic choice if several differ only in case: the smallest key.
-        self.vtimezones
-            .iter()
-            .filter(|(k, _)| clean_name(k).eq_ignore_ascii_case(clean))
-            .min_by(|a, b| a.0.cmp(b.0))
-            .map(|(_, z)| Arc::clone(z))
+        self.vtimezones_folded
+            .get(&clean.to_ascii_lowercase())
+            .map(Arc::clone)
     }
 }
 
