@@ -51,7 +51,9 @@ pub fn load_calendar<'a>(input: &'a [u8], kinds: &[ItemKind]) -> LoadedCalendar<
     for item in parser.by_ref() {
         match item {
             Item::CalendarProperty { property, .. } => match property.name.as_ref() {
-                "X-WR-CALNAME" if cal.name.is_none() => cal.name = Some(property.text().into_owned()),
+                "X-WR-CALNAME" if cal.name.is_none() => {
+                    cal.name = Some(property.text().into_owned())
+                }
                 "X-WR-TIMEZONE" if wr_timezone.is_none() => {
                     wr_timezone = Some(property.value.trim().to_string())
                 }
@@ -114,4 +116,78 @@ pub fn load_calendar<'a>(input: &'a [u8], kinds: &[ItemKind]) -> LoadedCalendar<
         }
     }
     cal
+}
+
+/// One occurrence in the shape of the shared corpus' `expected-occurrences.jsonl`
+/// (and the `traycal occurrences` output).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OccurrenceRow {
+    pub component: &'static str,
+    pub uid: Option<String>,
+    pub recurrence_id: Option<String>,
+    pub start_utc: String,
+    pub end_utc: String,
+    pub all_day: bool,
+    pub floating: bool,
+    pub tzid: Option<String>,
+    pub summary: Option<String>,
+    pub status: Option<String>,
+    /// Sort key (start as Unix seconds, wall time for floating/all-day).
+    #[serde(skip)]
+    pub sort_key: i64,
+}
+
+impl LoadedCalendar<'_> {
+    /// Expand every item over `opts.window` into corpus-shaped rows, sorted by start,
+    /// UID and recurrence id. Expansion problems are appended to `diagnostics`.
+    pub fn occurrence_rows(
+        &mut self,
+        opts: &crate::expand::ExpandOptions,
+        diagnostics: &mut Vec<String>,
+    ) -> Vec<OccurrenceRow> {
+        use crate::expand::{expand_items, TimeContext};
+        let mut tc = TimeContext::new(&mut self.resolver, self.calendar_zone.clone());
+        let exp = expand_items(&self.items, &mut tc, opts);
+        let mut rows: Vec<OccurrenceRow> = exp
+            .occurrences
+            .iter()
+            .map(|o| {
+                let ev = &self.items[o.item];
+                OccurrenceRow {
+                    component: ev.kind.name(),
+                    // A UID we made up is not the calendar's: report none, as the
+                    // corpus does for components without UID.
+                    uid: if ev.uid_generated {
+                        None
+                    } else {
+                        Some(ev.uid.to_string())
+                    },
+                    recurrence_id: if ev.uid_generated {
+                        None
+                    } else {
+                        o.instance.map(|s| s.format())
+                    },
+                    start_utc: o.start.format(),
+                    end_utc: o.end.format(),
+                    all_day: o.start.kind == crate::expand::TimeKind::Date,
+                    floating: o.start.kind == crate::expand::TimeKind::Floating,
+                    tzid: match o.rdate.and_then(|i| ev.rdates.get(i as usize)) {
+                        Some((rd, _)) => tc.reported_tzid(rd, None),
+                        None => ev
+                            .start
+                            .as_ref()
+                            .and_then(|s| tc.reported_tzid(s, Some(&ev.end))),
+                    },
+                    summary: ev.summary.as_ref().map(|s| s.to_string()),
+                    status: ev.status.as_ref().map(|s| s.to_string()),
+                    sort_key: o.start.secs,
+                }
+            })
+            .collect();
+        diagnostics.extend(exp.diagnostics);
+        rows.sort_by(|a, b| {
+            (a.sort_key, &a.uid, &a.recurrence_id).cmp(&(b.sort_key, &b.uid, &b.recurrence_id))
+        });
+        rows
+    }
 }

@@ -76,7 +76,8 @@ pub struct EventData<'a> {
     /// RRULE values as written (usually one).
     pub rrules: Vec<Cow<'a, str>>,
     pub exrules: Vec<Cow<'a, str>>,
-    pub rdates: Vec<TimeSpec<'a>>,
+    /// RDATEs; a PERIOD value carries its own end.
+    pub rdates: Vec<(TimeSpec<'a>, Option<EndSpec<'a>>)>,
     pub exdates: Vec<TimeSpec<'a>>,
     /// True when an RRULE or RDATE property is present at all (even if empty or
     /// broken): such a UID is a recurring series.
@@ -117,8 +118,12 @@ fn time_spec<'a>(p: &crate::ics::Property<'a>) -> Result<TimeSpec<'a>, String> {
     Ok(TimeSpec { value, tzid })
 }
 
-/// Split a multi-valued date list property (RDATE/EXDATE) into specs.
-fn time_list<'a>(p: &crate::ics::Property<'a>, out: &mut Vec<TimeSpec<'a>>) -> Result<(), String> {
+/// Split a multi-valued date list property (RDATE/EXDATE) into specs; PERIOD values
+/// (`start/end` or `start/duration`) also yield their end.
+fn time_list<'a>(
+    p: &crate::ics::Property<'a>,
+    mut push: impl FnMut(TimeSpec<'a>, Option<EndSpec<'a>>),
+) -> Result<(), String> {
     let tzid = match p.params.iter().find(|q| q.name == "TZID") {
         Some(q) if !q.value.trim().is_empty() => Some(q.value.clone()),
         _ => None,
@@ -130,18 +135,29 @@ fn time_list<'a>(p: &crate::ics::Property<'a>, out: &mut Vec<TimeSpec<'a>>) -> R
         if part.is_empty() {
             continue;
         }
-        // PERIOD values: start/end or start/duration; only the start places the instance.
-        let text = if is_period || part.contains('/') {
-            part.split('/').next().unwrap_or(part)
-        } else {
-            part
+        let (text, period_end) = match part.split_once('/') {
+            Some((a, b)) => (a, Some(b)),
+            None => (part, None),
         };
         let v = if is_period { None } else { vparam };
         let value = parse_date_or_time(text, v).map_err(|e| format!("{}: {e}", p.name))?;
-        out.push(TimeSpec {
-            value,
-            tzid: tzid.clone(),
-        });
+        let end = match period_end {
+            Some(b) if b.starts_with(['P', 'p', '+', '-']) => Some(EndSpec::Duration(
+                parse_duration(b).map_err(|e| format!("{}: {e}", p.name))?,
+            )),
+            Some(b) => Some(EndSpec::At(TimeSpec {
+                value: parse_date_or_time(b, None).map_err(|e| format!("{}: {e}", p.name))?,
+                tzid: tzid.clone(),
+            })),
+            None => None,
+        };
+        push(
+            TimeSpec {
+                value,
+                tzid: tzid.clone(),
+            },
+            end,
+        );
     }
     Ok(())
 }
@@ -228,9 +244,9 @@ pub fn read_event<'a>(c: &Component<'a>, raw: &[u8]) -> Result<EventData<'a>, Re
             }
             "RDATE" => {
                 ev.has_recurrence_props = true;
-                time_list(p, &mut ev.rdates)
+                time_list(p, |t, e| ev.rdates.push((t, e)))
             }
-            "EXDATE" => time_list(p, &mut ev.exdates),
+            "EXDATE" => time_list(p, |t, _| ev.exdates.push(t)),
             "SUMMARY" => {
                 ev.summary = Some(text_of(p));
                 Ok(())
@@ -268,7 +284,8 @@ pub fn read_event<'a>(c: &Component<'a>, raw: &[u8]) -> Result<EventData<'a>, Re
             _ => Ok(()),
         };
         if let Err(e) = r {
-            ev.warnings.push(format!("line {}: {e}; property ignored", p.line));
+            ev.warnings
+                .push(format!("line {}: {e}; property ignored", p.line));
         }
     }
     if ev.end == EndSpec::Default {
@@ -322,7 +339,10 @@ mod tests {
         assert_eq!(ev.uid, "u1");
         assert_eq!(ev.summary.as_deref(), Some("Team, weekly"));
         assert_eq!(ev.end, EndSpec::Duration(Duration::hours(1)));
-        assert_eq!(ev.start.as_ref().unwrap().tzid.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(
+            ev.start.as_ref().unwrap().tzid.as_deref(),
+            Some("Europe/Berlin")
+        );
         assert_eq!(ev.rrules.len(), 1);
         assert_eq!(ev.warnings.len(), 1, "{:?}", ev.warnings);
     }

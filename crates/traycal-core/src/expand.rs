@@ -122,6 +122,9 @@ pub struct Occurrence {
     pub instance: Option<Stamp>,
     pub start: Stamp,
     pub end: Stamp,
+    /// When the instance came from an RDATE of the item: its index in `rdates`
+    /// (its own TZID is then the one to show).
+    pub rdate: Option<u32>,
 }
 
 /// What expansion learnt about one series.
@@ -254,19 +257,40 @@ impl<'r> TimeContext<'r> {
         }
     }
 
-    /// The TZID to report for a start: as written, the calendar zone for converted
-    /// UTC values, `UTC` for other UTC values, none for floating and all-day values.
-    pub fn reported_tzid(&self, t: &TimeSpec<'_>) -> Option<String> {
+    /// The TZID to report for an item's occurrences (the corpus' `tzid`): the IANA
+    /// name when the TZID resolved through the database or a Windows name, the TZID
+    /// as written for VTIMEZONE-defined and unknown zones, the calendar zone for
+    /// converted UTC values, `UTC` for other UTC values, none for floating and all-day
+    /// values. A floating or all-day start that takes its zone from a DATE-TIME end
+    /// reports the end's zone.
+    pub fn reported_tzid(&mut self, t: &TimeSpec<'_>, end: Option<&EndSpec<'_>>) -> Option<String> {
         match (&t.value, &t.tzid) {
-            (DateOrTime::Date(_), _) => None,
+            (DateOrTime::Date(_), _) | (DateOrTime::DateTime { utc: false, .. }, None) => match end
+            {
+                Some(EndSpec::At(e)) if !matches!(e.value, DateOrTime::Date(_)) => {
+                    if matches!(e.value, DateOrTime::DateTime { utc: false, .. })
+                        && e.tzid.is_none()
+                    {
+                        None
+                    } else {
+                        self.reported_tzid(e, None)
+                    }
+                }
+                _ => None,
+            },
             (DateOrTime::DateTime { utc: true, .. }, _) => Some(
                 self.calendar_zone
                     .as_ref()
                     .map(|z| z.name().to_string())
                     .unwrap_or_else(|| "UTC".into()),
             ),
-            (DateOrTime::DateTime { utc: false, .. }, Some(t)) => Some(t.to_string()),
-            (DateOrTime::DateTime { utc: false, .. }, None) => None,
+            (DateOrTime::DateTime { utc: false, .. }, Some(tzid)) => {
+                let r = self.resolver.resolve(tzid);
+                Some(match r.source {
+                    ZoneSource::Iana | ZoneSource::Windows => r.zone.name().to_string(),
+                    ZoneSource::VTimezone | ZoneSource::Fallback => tzid.to_string(),
+                })
+            }
         }
     }
 
@@ -282,9 +306,14 @@ fn secs(n: NaiveDateTime) -> i64 {
 
 /// Expand `items` over the window. Items are grouped by UID; the result's
 /// occurrences are in no particular order (callers sort as they need).
-pub fn expand_items(items: &[EventData<'_>], tc: &mut TimeContext<'_>, opts: &ExpandOptions) -> Expansion {
+pub fn expand_items(
+    items: &[EventData<'_>],
+    tc: &mut TimeContext<'_>,
+    opts: &ExpandOptions,
+) -> Expansion {
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut by_uid: HashMap<(&str, crate::event::ItemKind), usize> = HashMap::with_capacity(items.len());
+    let mut by_uid: HashMap<(&str, crate::event::ItemKind), usize> =
+        HashMap::with_capacity(items.len());
     for (i, it) in items.iter().enumerate() {
         let key = (it.uid.as_ref(), it.kind);
         match by_uid.get(&key) {
@@ -309,7 +338,34 @@ pub fn expand_items(items: &[EventData<'_>], tc: &mut TimeContext<'_>, opts: &Ex
 
 /// Duration and frame of one component: start in its frame and the end.
 fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, Duration)> {
-    let start = tc.resolve(it.start.as_ref()?);
+    let mut start = tc.resolve(it.start.as_ref()?);
+    if start.kind == TimeKind::Floating {
+        // A floating start with a zoned end is read in the end's zone.
+        if let EndSpec::At(t) = &it.end {
+            let end = tc.resolve(t);
+            if end.kind == TimeKind::Instant {
+                start.kind = TimeKind::Instant;
+                start.zone = end.zone.clone();
+            }
+        }
+    }
+    if start.kind == TimeKind::Date {
+        // A DATE start with a DATE-TIME end, or with a duration that is not whole
+        // days, is really midnight of that date (python icalendar reads it so).
+        match &it.end {
+            EndSpec::At(t) => {
+                let end = tc.resolve(t);
+                if end.kind != TimeKind::Date {
+                    start.kind = end.kind;
+                    start.zone = end.zone.clone();
+                }
+            }
+            EndSpec::Duration(d) if d.num_seconds() % 86_400 != 0 => {
+                start.kind = TimeKind::Floating;
+            }
+            _ => {}
+        }
+    }
     let dur = match &it.end {
         EndSpec::At(t) => {
             let end = tc.resolve(t);
@@ -325,6 +381,7 @@ fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, 
                         Duration::seconds(end.stamp().secs - start.stamp().secs)
                     }
                 }
+                (_, TimeKind::Date) => end.local - start.local,
                 _ => end.local - start.local,
             }
         }
@@ -338,13 +395,17 @@ fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, 
 }
 
 /// Start and end stamps of an instance at wall time `local` in the series' frame.
-fn instance_stamps(local: NaiveDateTime, zone: Option<&Zone>, kind: TimeKind, dur: Duration) -> (Stamp, Stamp) {
+fn instance_stamps(
+    local: NaiveDateTime,
+    zone: Option<&Zone>,
+    kind: TimeKind,
+    dur: Duration,
+) -> (Stamp, Stamp) {
     let end_local = local.checked_add_signed(dur).unwrap_or(local);
     let (a, b) = match (kind, zone) {
-        (TimeKind::Instant, Some(z)) => (
-            secs(z.local_to_utc(local)),
-            secs(z.local_to_utc(end_local)),
-        ),
+        (TimeKind::Instant, Some(z)) => {
+            (secs(z.local_to_utc(local)), secs(z.local_to_utc(end_local)))
+        }
         _ => (secs(local), secs(end_local)),
     };
     // An end before the start is swapped (recurring-ical-events does the same).
@@ -390,8 +451,7 @@ fn expand_series(
             };
         }
     }
-    let recurring = !overrides.is_empty()
-        || group.iter().any(|&i| items[i].has_recurrence_props);
+    let recurring = !overrides.is_empty() || group.iter().any(|&i| items[i].has_recurrence_props);
     let mut info = SeriesInfo {
         items: {
             let mut v: Vec<usize> = master.into_iter().collect();
@@ -443,56 +503,28 @@ fn expand_series(
     }
     future_ranges.sort();
 
+    // Instance keys of the master that overrides may replace (None: no master, so
+    // every override stands alone).
+    let mut master_keys: Option<MasterInstances> = None;
     if let Some(m) = master {
         let ev = &items[m];
         if let Some((start, dur)) = start_end(ev, tc) {
-            let mut locals: Vec<NaiveDateTime> = vec![start.local];
+            // (wall time, own duration for PERIOD RDATEs)
+            // (wall time, own duration for PERIOD RDATEs, RDATE index)
+            let mut locals: Vec<(NaiveDateTime, Option<Duration>, Option<u32>)> =
+                vec![(start.local, None, None)];
             // Window in the series' wall time, with a day of margin for zone offsets
             // and the occurrence's own length.
             let margin = Duration::days(1) + dur.abs();
             let to_local = naive_of(win.to) + Duration::days(1);
             let from_local = naive_of(win.from) - margin;
             let mut cut_by_window = false;
+            let mut rules: Vec<(RecurRule, Option<NaiveDateTime>)> = Vec::new();
             for text in &ev.rrules {
                 match RecurRule::parse(text) {
                     Ok(rule) => {
                         let until_local = rule_until(&rule, zone.as_ref(), kind);
-                        let mut it = rule.iter(
-                            start.local,
-                            IterOptions {
-                                until_local,
-                                skip_before: Some(from_local),
-                                budget: opts.budget,
-                            },
-                        );
-                        let mut n = 0usize;
-                        for l in it.by_ref() {
-                            if l > to_local {
-                                cut_by_window = true;
-                                break;
-                            }
-                            n += 1;
-                            if n > opts.max_per_series {
-                                complete = false;
-                                out.diagnostics.push(format!(
-                                    "{} {:?}: more than {} instances in the window; the rest are not shown",
-                                    ev.kind.name(),
-                                    ev.uid,
-                                    opts.max_per_series
-                                ));
-                                break;
-                            }
-                            locals.push(l);
-                        }
-                        if it.budget_exhausted() {
-                            complete = false;
-                            out.diagnostics.push(format!(
-                                "{} {:?}: recurrence rule {:?} needs too much work; expansion stopped",
-                                ev.kind.name(),
-                                ev.uid,
-                                truncate(text)
-                            ));
-                        }
+                        rules.push((rule, until_local));
                     }
                     Err(e) => out.diagnostics.push(format!(
                         "{} {:?} (line {}): bad RRULE {:?}: {e}; rule ignored",
@@ -503,21 +535,68 @@ fn expand_series(
                     )),
                 }
             }
+            for (rule, until_local) in &rules {
+                let mut it = rule.iter(
+                    start.local,
+                    IterOptions {
+                        until_local: *until_local,
+                        skip_before: Some(from_local),
+                        budget: opts.budget,
+                    },
+                );
+                let mut n = 0usize;
+                for l in it.by_ref() {
+                    if l > to_local {
+                        cut_by_window = true;
+                        break;
+                    }
+                    n += 1;
+                    if n > opts.max_per_series {
+                        complete = false;
+                        out.diagnostics.push(format!(
+                            "{} {:?}: more than {} instances in the window; the rest are not shown",
+                            ev.kind.name(),
+                            ev.uid,
+                            opts.max_per_series
+                        ));
+                        break;
+                    }
+                    locals.push((l, None, None));
+                }
+                if it.budget_exhausted() {
+                    complete = false;
+                    out.diagnostics.push(format!(
+                        "{} {:?}: recurrence rule needs too much work; expansion stopped",
+                        ev.kind.name(),
+                        ev.uid,
+                    ));
+                }
+            }
             if cut_by_window {
                 complete = false;
             }
-            for rd in &ev.rdates {
+            for (ri, (rd, period_end)) in ev.rdates.iter().enumerate() {
                 let r = tc.in_frame(rd, zone.as_ref(), kind);
-                locals.push(match (kind, r.kind) {
+                let l = match (kind, r.kind) {
                     // A DATE in a timed series happens at the series' time of day.
                     (TimeKind::Instant | TimeKind::Floating, TimeKind::Date) => {
                         r.local.date().and_time(start.local.time())
                     }
                     _ => r.local,
-                });
+                };
+                let own = match period_end {
+                    Some(EndSpec::Duration(d)) => Some(*d),
+                    Some(EndSpec::At(t)) => {
+                        let e = tc.in_frame(t, zone.as_ref(), kind);
+                        Some(e.local - l)
+                    }
+                    _ => None,
+                };
+                locals.push((l, own, u32::try_from(ri).ok()));
             }
-            locals.sort_unstable();
-            locals.dedup();
+            // Sort by time; for duplicates keep the one with its own (PERIOD) length.
+            locals.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.is_some().cmp(&a.1.is_some())));
+            locals.dedup_by(|a, b| a.0 == b.0);
 
             // Exclusions.
             let mut ex_locals: Vec<NaiveDateTime> = Vec::new();
@@ -552,15 +631,28 @@ fn expand_series(
             // and its shifted twin are the same instant).
             let ex_keys: std::collections::HashSet<i64> = ex_locals
                 .iter()
-                .map(|l| instance_stamps(*l, zone.as_ref(), kind, Duration::zero()).0.secs)
+                .map(|l| {
+                    instance_stamps(*l, zone.as_ref(), kind, Duration::zero())
+                        .0
+                        .secs
+                })
                 .collect();
+            let excluded = |l: NaiveDateTime| {
+                ex_keys.contains(
+                    &instance_stamps(l, zone.as_ref(), kind, Duration::zero())
+                        .0
+                        .secs,
+                ) || ex_dates.contains(&l.date())
+            };
 
-            for l in locals {
-                let (s, e) = instance_stamps(l, zone.as_ref(), kind, dur);
-                if ex_keys.contains(&s.secs) || ex_dates.contains(&l.date()) {
+            let mut keys = MasterInstances::default();
+            for (l, own, rdate) in locals {
+                if excluded(l) {
                     continue;
                 }
+                let (s, e) = instance_stamps(l, zone.as_ref(), kind, own.unwrap_or(dur));
                 let key = s.secs;
+                keys.seen.insert(key);
                 if by_instance.contains_key(&key) {
                     continue; // replaced by its override, emitted below
                 }
@@ -570,11 +662,8 @@ fn expand_series(
                     .rev()
                     .find(|(k, _)| *k < key)
                     .map(|(_, o)| *o);
-                let (item, s2, e2) = match modifier {
-                    Some(o) => match (
-                        start_end(&items[o], tc),
-                        items[o].recurrence_id.as_ref(),
-                    ) {
+                let (item, s2, e2, rdate) = match modifier {
+                    Some(o) => match (start_end(&items[o], tc), items[o].recurrence_id.as_ref()) {
                         (Some((os, odur)), Some(rid)) => {
                             let rid_r = tc.in_frame(rid, zone.as_ref(), kind);
                             let shift = tc_shift(&os, &rid_r, zone.as_ref(), kind);
@@ -584,11 +673,11 @@ fn expand_series(
                                 kind,
                                 odur,
                             );
-                            (o, s2, e2)
+                            (o, s2, e2, None)
                         }
-                        _ => (m, s, e),
+                        _ => (m, s, e, rdate),
                     },
-                    None => (m, s, e),
+                    None => (m, s, e, rdate),
                 };
                 note_end(&mut last_end, e2);
                 if win.overlaps(s2.secs, e2.secs) {
@@ -597,18 +686,51 @@ fn expand_series(
                         instance: recurring.then_some(s),
                         start: s2,
                         end: e2,
+                        rdate,
                     });
                 }
             }
+            // An override stands unless the master excludes its instance (EXDATE) or
+            // the series has ended before it (every rule has an UNTIL before it and
+            // no RDATE names it): such overrides are stale leftovers. An override
+            // whose RECURRENCE-ID matches no instance otherwise is still shown.
+            let last_until = if rules.is_empty() || rules.iter().any(|(_, u)| u.is_none()) {
+                None
+            } else {
+                rules.iter().filter_map(|(_, u)| *u).max()
+            };
+            for (&key, &o) in &by_instance {
+                let Some(rid) = items[o].recurrence_id.as_ref() else {
+                    continue;
+                };
+                let r = tc.in_frame(rid, zone.as_ref(), kind);
+                let in_rdates = ev.rdates.iter().any(|(rd, _)| {
+                    let rr = tc.in_frame(rd, zone.as_ref(), kind);
+                    instance_key(&rr, kind) == key
+                });
+                let ended =
+                    last_until.is_some_and(|u| r.local > u) && r.local != start.local && !in_rdates;
+                if !excluded(r.local) && !ended {
+                    keys.seen.insert(key);
+                }
+            }
+            master_keys = Some(keys);
         } else {
             complete = false;
         }
     }
 
-    // Overrides: each shown at its own time.
-    let mut chosen: Vec<usize> = by_instance.values().copied().collect();
-    chosen.sort_unstable();
-    for o in chosen {
+    // Overrides: each shown at its own time, if it replaces an instance of the
+    // master (an override of an excluded or non-existent instance is stale), or
+    // always when there is no master.
+    let mut chosen: Vec<(i64, usize)> = by_instance.iter().map(|(k, o)| (*k, *o)).collect();
+    chosen.sort_unstable_by_key(|(_, o)| *o);
+    for (key, o) in chosen {
+        if let Some(keys) = &master_keys {
+            if !keys.seen.contains(&key) {
+                continue;
+            }
+        }
         let ev = &items[o];
         let Some((s, dur)) = start_end(ev, tc) else {
             continue;
@@ -625,6 +747,7 @@ fn expand_series(
                 instance: inst,
                 start: st,
                 end: en,
+                rdate: None,
             });
         }
     }
@@ -633,6 +756,12 @@ fn expand_series(
     }
     out.occurrences.extend(produced);
     out.series.push(info);
+}
+
+/// Instance keys a master produces (see [`instance_key`]).
+#[derive(Default)]
+struct MasterInstances {
+    seen: std::collections::HashSet<i64>,
 }
 
 /// Key under which an instance is matched: the instant for zoned series, the wall
@@ -645,7 +774,12 @@ fn instance_key(r: &Resolved, kind: TimeKind) -> i64 {
 }
 
 /// Wall-clock shift that a THISANDFUTURE override applies to later instances.
-fn tc_shift(override_start: &Resolved, rid: &Resolved, zone: Option<&Zone>, kind: TimeKind) -> Duration {
+fn tc_shift(
+    override_start: &Resolved,
+    rid: &Resolved,
+    zone: Option<&Zone>,
+    kind: TimeKind,
+) -> Duration {
     match (kind, zone) {
         (TimeKind::Instant, Some(z)) => {
             let os = z.utc_to_local(override_start.stamp().naive());

@@ -12,9 +12,10 @@
 //! - all work is bounded (line length, nesting, recurrence budget), whatever the input;
 //! - times keep their nature: UTC, zoned, floating and all-day values stay distinct.
 
-// pub mod calendar; (enabled once tz and recur land)
+pub mod calendar;
 pub mod event;
-// pub mod expand;
+pub mod expand;
+pub mod filter;
 pub mod ics;
 pub mod recur;
 pub mod tz;

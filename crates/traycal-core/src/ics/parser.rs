@@ -314,12 +314,30 @@ impl<'a> Parser<'a> {
     fn handle_end(&mut self, name: &str, line: &Line<'a>) -> Option<Item<'a>> {
         // Find the innermost open component with this name.
         let Some(idx) = self.open.iter().rposition(|n| n == name) else {
+            // A misspelt END (`END:VTOOD`) closes the innermost component, as python
+            // icalendar does; a stray END at calendar level is ignored.
+            let innermost_is_calendar =
+                self.in_calendar && self.open.len() == 1 || self.open.is_empty();
+            if innermost_is_calendar {
+                self.diag(
+                    line.number,
+                    format!("END:{name} without a matching BEGIN; ignored"),
+                    false,
+                );
+                return None;
+            }
+            let inner = self.open.last().map(|n| n.to_string()).unwrap_or_default();
             self.diag(
                 line.number,
-                format!("END:{name} without a matching BEGIN; ignored"),
+                format!("END:{name} does not match BEGIN:{inner}; taken as END:{inner}"),
                 false,
             );
-            return None;
+            return self
+                .close_innermost(line.end)
+                .map(|component| Item::Component {
+                    calendar: self.calendar_index,
+                    component,
+                });
         };
         let mut finished = None;
         let unclosed = self.open.len() - 1 - idx;
@@ -624,7 +642,9 @@ mod tests {
                 format!(
                     "{}:{}",
                     c.name,
-                    c.prop("UID").map(|p| p.value.to_string()).unwrap_or_default()
+                    c.prop("UID")
+                        .map(|p| p.value.to_string())
+                        .unwrap_or_default()
                 )
             })
             .collect()
@@ -689,15 +709,17 @@ mod tests {
         .unwrap();
         assert_eq!(p.param("CN"), Some("A:B;C"));
         assert_eq!(p.value, "mailto:a@example.com");
-        assert!(parse_property(Cow::Borrowed(r#"ORGANIZER;CN="Unterminated:mailto:o"#), 1)
-            .is_err());
+        assert!(
+            parse_property(Cow::Borrowed(r#"ORGANIZER;CN="Unterminated:mailto:o"#), 1).is_err()
+        );
         let p = parse_property(Cow::Borrowed("DESCRIPTION:a:b;c"), 1).unwrap();
         assert_eq!(p.value, "a:b;c");
     }
 
     #[test]
     fn truncated_component_is_dropped_with_a_diagnostic() {
-        let input = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:good\nEND:VEVENT\nBEGIN:VEVENT\nUID:cut\nSUMMARY:x";
+        let input =
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:good\nEND:VEVENT\nBEGIN:VEVENT\nUID:cut\nSUMMARY:x";
         let (comps, _, diags) = parse_all(input.as_bytes());
         assert_eq!(names(&comps), ["VEVENT:good"]);
         assert_eq!(diags.len(), 1);
@@ -722,9 +744,9 @@ mod tests {
 
     #[test]
     fn mismatched_end_does_not_misnest_later_components() {
-        let input = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:m\nEND:VTODO\nEND:VCALENDAR\nBEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:n\nEND:VEVENT\nEND:VCALENDAR\n";
+        let input = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:m\nEND:VTODO\nEND:VCALENDAR\nBEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:n\nEND:VEVENT\nEND:VEVENT\nEND:VCALENDAR\n";
         let (comps, _, diags) = parse_all(input.as_bytes());
-        assert_eq!(names(&comps), ["VEVENT:n"]);
+        assert_eq!(names(&comps), ["VEVENT:m", "VEVENT:n"]);
         assert!(!diags.is_empty());
     }
 
