@@ -368,6 +368,11 @@ fn run_file(file: &str) -> (usize, Vec<String>) {
         .map(|(reason, n)| format!("{n} {reason}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let skipped_text = if skipped_text.is_empty() {
+        "none".to_string()
+    } else {
+        skipped_text
+    };
     println!(
         "rrule-vectors/{file}.json: {agree}/{total} agree ({} skipped: {skipped_text})",
         skipped.values().sum::<usize>()
