@@ -24,6 +24,9 @@ pub struct LoadedCalendar<'a> {
     pub calendars: u32,
     /// Top-level components seen, of any kind.
     pub components: usize,
+    /// The input ended inside a component (a cut-off download): a sync must not
+    /// take such a body as the new truth.
+    pub truncated: bool,
 }
 
 impl LoadedCalendar<'_> {
@@ -45,6 +48,7 @@ pub fn load_calendar<'a>(input: &'a [u8], kinds: &[ItemKind]) -> LoadedCalendar<
         diagnostics: Vec::new(),
         calendars: 0,
         components: 0,
+        truncated: false,
     };
     let mut wr_timezone: Option<String> = None;
     let mut parser = Parser::new(input);
@@ -102,9 +106,10 @@ pub fn load_calendar<'a>(input: &'a [u8], kinds: &[ItemKind]) -> LoadedCalendar<
         }
     }
     cal.calendars = parser.calendars_seen();
+    cal.truncated = parser.truncated();
     if let Some(name) = wr_timezone {
         let r = cal.resolver.resolve(&name);
-        if r.source == ZoneSource::Fallback {
+        if matches!(r.source, ZoneSource::Fallback | ZoneSource::SoleVTimezone) {
             cal.diagnostics.push(Diagnostic {
                 line: 0,
                 uid: None,

@@ -98,6 +98,32 @@ pub struct EventData<'a> {
     pub warnings: Vec<String>,
 }
 
+impl EventData<'_> {
+    /// The RECURRENCE-ID as a stable key: `""` for a master, else the value as
+    /// written in canonical form, prefixed by its TZID (`Europe/Berlin:20240105T090000`).
+    pub fn recurrence_key(&self) -> String {
+        match &self.recurrence_id {
+            None => String::new(),
+            Some(t) => {
+                let v = match t.value {
+                    DateOrTime::Date(d) => d.format("%Y%m%d").to_string(),
+                    DateOrTime::DateTime { local, utc } => {
+                        let mut s = local.format("%Y%m%dT%H%M%S").to_string();
+                        if utc {
+                            s.push('Z');
+                        }
+                        s
+                    }
+                };
+                match &t.tzid {
+                    Some(z) => format!("{z}:{v}"),
+                    None => v,
+                }
+            }
+        }
+    }
+}
+
 /// Why a component could not be used at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} {uid:?} (line {line}): {reason}")]
@@ -214,10 +240,9 @@ pub fn read_event<'a>(c: &Component<'a>, raw: &[u8]) -> Result<EventData<'a>, Re
                 }
                 Ok(())
             }
-            "DTSTART" => time_spec(p).map(|t| ev.start = Some(t)).map_err(|e| {
-                start_error = Some(e.clone());
-                e
-            }),
+            "DTSTART" => time_spec(p)
+                .map(|t| ev.start = Some(t))
+                .inspect_err(|e| start_error = Some(e.clone())),
             "DTEND" => time_spec(p).map(|t| ev.end = EndSpec::At(t)),
             "DUE" => time_spec(p).map(|t| due = Some(t)),
             "DURATION" => parse_duration(&p.value)

@@ -192,7 +192,9 @@ impl<'r> TimeContext<'r> {
 
     fn zone(&mut self, tzid: &str) -> Zone {
         let r = self.resolver.resolve(tzid);
-        if r.source == ZoneSource::Fallback && !self.unknown.iter().any(|u| u == tzid) {
+        if matches!(r.source, ZoneSource::Fallback | ZoneSource::SoleVTimezone)
+            && !self.unknown.iter().any(|u| u == tzid)
+        {
             self.unknown.push(tzid.to_string());
         }
         r.zone
@@ -288,7 +290,9 @@ impl<'r> TimeContext<'r> {
                 let r = self.resolver.resolve(tzid);
                 Some(match r.source {
                     ZoneSource::Iana | ZoneSource::Windows => r.zone.name().to_string(),
-                    ZoneSource::VTimezone | ZoneSource::Fallback => tzid.to_string(),
+                    ZoneSource::VTimezone | ZoneSource::SoleVTimezone | ZoneSource::Fallback => {
+                        tzid.to_string()
+                    }
                 })
             }
         }
@@ -330,7 +334,7 @@ pub fn expand_items(
     }
     for tzid in tc.unknown_tzids() {
         out.diagnostics.push(format!(
-            "unknown time zone {tzid:?}: times read as UTC (no IANA, Windows or VTIMEZONE match)"
+            "unknown time zone {tzid:?}: no IANA, Windows or VTIMEZONE match; read in the file's only zone if it has one, else as UTC"
         ));
     }
     out
@@ -392,6 +396,12 @@ fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, 
         },
     };
     Some((start, dur))
+}
+
+/// Start and end of an item's own DTSTART/DTEND (its first instance), resolved.
+pub fn item_span(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Stamp, Stamp)> {
+    let (s, dur) = start_end(it, tc)?;
+    Some(instance_stamps(s.local, s.zone.as_ref(), s.kind, dur))
 }
 
 /// Start and end stamps of an instance at wall time `local` in the series' frame.
@@ -523,6 +533,12 @@ fn expand_series(
             for text in &ev.rrules {
                 match RecurRule::parse(text) {
                     Ok(rule) => {
+                        // RFC 5545 3.3.10: time parts of a rule are ignored for DATE values.
+                        let rule = if kind == TimeKind::Date {
+                            rule.for_all_day()
+                        } else {
+                            rule
+                        };
                         let until_local = rule_until(&rule, zone.as_ref(), kind);
                         rules.push((rule, until_local));
                     }

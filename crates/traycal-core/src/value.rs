@@ -146,7 +146,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {
             '0'..='9' => {
                 let d = i64::from(c as u8 - b'0');
                 // Bounded: more than ~100 years of duration is nonsense, not arithmetic.
-                let n = num.unwrap_or(0).checked_mul(10).and_then(|n| n.checked_add(d));
+                let n = num
+                    .unwrap_or(0)
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(d));
                 num = Some(n.filter(|n| *n < 4_000_000_000).ok_or_else(err)?);
             }
             'T' | 't' => in_time = true,

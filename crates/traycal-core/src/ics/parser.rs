@@ -113,6 +113,8 @@ pub struct Parser<'a> {
     /// so one problem yields one diagnostic.
     pending: std::collections::VecDeque<Item<'a>>,
     done: bool,
+    /// The input ended inside a top-level component (a cut-off download).
+    truncated: bool,
 }
 
 /// One logical (unfolded) line.
@@ -139,7 +141,13 @@ impl<'a> Parser<'a> {
             calendars_seen: 0,
             pending: std::collections::VecDeque::new(),
             done: false,
+            truncated: false,
         }
+    }
+
+    /// True when the input ended inside a component: the data was cut off.
+    pub fn truncated(&self) -> bool {
+        self.truncated
     }
 
     /// Number of `VCALENDAR` components seen so far.
@@ -580,6 +588,7 @@ impl<'a> Parser<'a> {
     /// End of input: report what was left open.
     fn finish(&mut self) {
         if !self.building.is_empty() {
+            self.truncated = true;
             let top = &self.building[0];
             let (line, name) = (top.line, top.name.to_string());
             let uid = uid_of(top);

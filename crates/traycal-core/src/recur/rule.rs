@@ -126,6 +126,10 @@ impl RecurRule {
                         return Err(RuleError::ZeroInterval);
                     }
                 }
+                // Leniency: a negative COUNT (`COUNT=-1`, seen in exported feeds next to
+                // an UNTIL) is invalid per RFC 5545 3.3.10 and means "no count" there;
+                // it is ignored rather than losing the whole rule.
+                "COUNT" if value.trim_start().starts_with('-') => rule.count = None,
                 "COUNT" => rule.count = Some(part.number::<u32>()?),
                 "UNTIL" => rule.until = Some(part.until()?),
                 "WKST" => rule.wkst = part.weekday(value)?,

@@ -156,6 +156,11 @@ pub enum ZoneSource {
     /// resort for display names).
     Windows,
     VTimezone,
+    /// Nothing matched by name, but the file defines exactly one zone that is not
+    /// UTC: Outlook writes `TZID=Customized Time Zone` while its VTIMEZONE carries
+    /// another name. That zone is used (python icalendar does the same); the caller
+    /// records a diagnostic.
+    SoleVTimezone,
     /// Nothing matched; the zone is UTC and the caller should record a diagnostic.
     Fallback,
 }
@@ -267,6 +272,16 @@ impl ZoneResolver {
             return ResolvedZone {
                 zone,
                 source: ZoneSource::Windows,
+            };
+        }
+        let mut non_utc = self
+            .vtimezones
+            .values()
+            .filter(|z| z.transition_count() > 0 || z.offset_at_utc(NaiveDateTime::MIN) != 0);
+        if let (Some(only), None) = (non_utc.next(), non_utc.next()) {
+            return ResolvedZone {
+                zone: Zone::Custom(Arc::clone(only)),
+                source: ZoneSource::SoleVTimezone,
             };
         }
         fallback
