@@ -1,0 +1,553 @@
+//! Stored components (events) and the transactional application of one sync.
+//!
+//! One `events` row per iCalendar component: the master (`recurrence_id = ''`) or a
+//! RECURRENCE-ID override, unique per `(calendar_id, uid, recurrence_id)`.
+//!
+//! [`Mirror::apply_calendar_sync`] applies a [`SyncBatch`] in ONE IMMEDIATE transaction,
+//! in this order: renames → deletes → retirements → upserts → occurrence replacement →
+//! `sync_state` → `sync_log`. Any error (unknown id, unknown producing component,
+//! duplicate key, constraint, I/O) rolls the whole batch back: readers see the previous
+//! sync or the new one, never a mix. The write path borrows every string from the
+//! batch, keeps statements prepared and cached, and maps `(uid, recurrence_id)` to row
+//! ids once per batch from the upserts' `RETURNING id`, so no row is looked up twice.
+//!
+//! Upserts write the remote version only: they never touch `href`, `etag`, `base_raw`,
+//! `local_raw` or `local_state`, so a pending local edit survives a feed refresh
+//! (guide §3.1, "nothing is lost").
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use serde::Serialize;
+
+use crate::error::{Result, StoreError};
+use crate::occurrences::span_class;
+use crate::sync_log::{
+    append_log, write_success_state, LocalState, LogEntry, SyncOutcome, SyncStateUpdate,
+};
+use crate::{CalendarId, EventId, Mirror, SourceId};
+
+/// One component to insert or update, keyed by `(calendar, uid, recurrence_id)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventWrite<'a> {
+    /// UID.
+    pub uid: &'a str,
+    /// RECURRENCE-ID of an override, '' for the master.
+    pub recurrence_id: &'a str,
+    /// SUMMARY.
+    pub summary: Option<&'a str>,
+    /// LOCATION.
+    pub location: Option<&'a str>,
+    /// DESCRIPTION.
+    pub description: Option<&'a str>,
+    /// DTSTART, Unix seconds (wall time as if UTC when all-day / floating).
+    pub start_utc: i64,
+    /// DTEND (or computed end).
+    pub end_utc: i64,
+    /// All-day (DATE) event.
+    pub all_day: bool,
+    /// Floating (no zone) times.
+    pub floating: bool,
+    /// Original TZID.
+    pub tzid: Option<&'a str>,
+    /// STATUS.
+    pub status: Option<&'a str>,
+    /// TRANSP.
+    pub transp: Option<&'a str>,
+    /// SEQUENCE.
+    pub sequence: i64,
+    /// RRULE text, for masters of series.
+    pub rrule: Option<&'a str>,
+    /// The component's raw iCalendar text, stored verbatim.
+    pub raw: &'a str,
+    /// Hash of `raw` (change detection).
+    pub content_hash: i64,
+    /// Identity fingerprint (rename detection for feeds that regenerate UIDs).
+    pub fingerprint: i64,
+    /// End of the last occurrence; `None` = open-ended.
+    pub series_end_utc: Option<i64>,
+}
+
+/// One occurrence to materialise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OccurrenceWrite<'a> {
+    /// RECURRENCE-ID of the producing component ('' = the master).
+    pub recurrence_id: &'a str,
+    /// This instance's id ('' for non-recurring).
+    pub instance_id: &'a str,
+    /// Start, Unix seconds.
+    pub start_utc: i64,
+    /// End (>= start).
+    pub end_utc: i64,
+    /// All-day.
+    pub all_day: bool,
+    /// Floating.
+    pub floating: bool,
+}
+
+/// All occurrences of one UID series in the calendar (replaces the stored ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesOccurrences<'a> {
+    /// The series UID.
+    pub uid: &'a str,
+    /// The complete new set of occurrences of that UID (master and overrides).
+    pub occurrences: Vec<OccurrenceWrite<'a>>,
+}
+
+/// Everything one sync of one calendar changes. Applied atomically.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncBatch<'a> {
+    /// Insert or update by `(calendar, uid, recurrence_id)`; clears `removed_at`.
+    pub upserts: Vec<EventWrite<'a>>,
+    /// Existing rows taking a new UID (applied first).
+    pub renames: Vec<(EventId, &'a str)>,
+    /// Rows deleted with their occurrences (future events gone from the feed).
+    pub deletes: Vec<EventId>,
+    /// `(row, removed_at, cut_from)`: kept as history, occurrences starting at or after
+    /// `cut_from` deleted.
+    pub retire: Vec<(EventId, i64, i64)>,
+    /// For each UID: delete all occurrences of that UID's rows, insert these.
+    pub replace_occurrences: Vec<SeriesOccurrences<'a>>,
+    /// New sync state (success).
+    pub state: SyncStateUpdate<'a>,
+    /// The log row of this sync.
+    pub log: LogEntry<'a>,
+}
+
+/// What [`Mirror::apply_calendar_sync`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ApplyCounts {
+    /// Rows inserted or updated.
+    pub upserted: u64,
+    /// Rows renamed.
+    pub renamed: u64,
+    /// Rows deleted.
+    pub deleted: u64,
+    /// Rows retired (kept as history).
+    pub retired: u64,
+    /// Occurrences inserted.
+    pub occurrences_inserted: u64,
+    /// Occurrences deleted by series replacement and retirement (not counting those
+    /// removed by cascade with deleted rows).
+    pub occurrences_deleted: u64,
+    /// Live (not removed) rows of the source afterwards (also stored in `sync_state`).
+    pub live_events: u64,
+}
+
+/// The reconciliation view of one row: cheap, no raw text, no description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexedEvent {
+    /// Row id.
+    pub id: EventId,
+    /// UID.
+    pub uid: String,
+    /// '' for masters.
+    pub recurrence_id: String,
+    /// Stored content hash.
+    pub content_hash: i64,
+    /// Stored fingerprint.
+    pub fingerprint: i64,
+    /// Start.
+    pub start_utc: i64,
+    /// End of the last occurrence, `None` = open-ended.
+    pub series_end_utc: Option<i64>,
+    /// Set when kept as history.
+    pub removed_at: Option<i64>,
+}
+
+/// A full stored row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRow {
+    /// Row id.
+    pub id: EventId,
+    /// Calendar.
+    pub calendar_id: CalendarId,
+    /// UID.
+    pub uid: String,
+    /// '' for masters.
+    pub recurrence_id: String,
+    /// SUMMARY.
+    pub summary: Option<String>,
+    /// LOCATION.
+    pub location: Option<String>,
+    /// DESCRIPTION.
+    pub description: Option<String>,
+    /// Start.
+    pub start_utc: i64,
+    /// End.
+    pub end_utc: i64,
+    /// All-day.
+    pub all_day: bool,
+    /// Floating.
+    pub floating: bool,
+    /// TZID.
+    pub tzid: Option<String>,
+    /// STATUS.
+    pub status: Option<String>,
+    /// TRANSP.
+    pub transp: Option<String>,
+    /// SEQUENCE.
+    pub sequence: i64,
+    /// RRULE.
+    pub rrule: Option<String>,
+    /// Raw component text.
+    pub raw: String,
+    /// Content hash.
+    pub content_hash: i64,
+    /// Fingerprint.
+    pub fingerprint: i64,
+    /// Series end.
+    pub series_end_utc: Option<i64>,
+    /// Kept-as-history time.
+    pub removed_at: Option<i64>,
+    /// Server href (two-way sync).
+    pub href: Option<String>,
+    /// Server etag (two-way sync).
+    pub etag: Option<String>,
+    /// Version last agreed with the server.
+    pub base_raw: Option<String>,
+    /// Pending local edit.
+    pub local_raw: Option<String>,
+    /// Local sync state.
+    pub local_state: LocalState,
+    /// Last write time.
+    pub updated_at: i64,
+}
+
+const EVENT_COLUMNS: &str = "id, calendar_id, uid, recurrence_id, summary, location, \
+     description, start_utc, end_utc, all_day, floating, tzid, status, transp, sequence, rrule, \
+     raw, content_hash, fingerprint, series_end_utc, removed_at, href, etag, base_raw, \
+     local_raw, local_state, updated_at";
+
+fn event_from_row(r: &Row<'_>) -> rusqlite::Result<EventRow> {
+    let state: String = r.get(25)?;
+    let local_state = LocalState::parse(&state).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            25,
+            rusqlite::types::Type::Text,
+            format!("unknown local_state {state:?}").into(),
+        )
+    })?;
+    Ok(EventRow {
+        id: EventId(r.get(0)?),
+        calendar_id: CalendarId(r.get(1)?),
+        uid: r.get(2)?,
+        recurrence_id: r.get(3)?,
+        summary: r.get(4)?,
+        location: r.get(5)?,
+        description: r.get(6)?,
+        start_utc: r.get(7)?,
+        end_utc: r.get(8)?,
+        all_day: r.get(9)?,
+        floating: r.get(10)?,
+        tzid: r.get(11)?,
+        status: r.get(12)?,
+        transp: r.get(13)?,
+        sequence: r.get(14)?,
+        rrule: r.get(15)?,
+        raw: r.get(16)?,
+        content_hash: r.get(17)?,
+        fingerprint: r.get(18)?,
+        series_end_utc: r.get(19)?,
+        removed_at: r.get(20)?,
+        href: r.get(21)?,
+        etag: r.get(22)?,
+        base_raw: r.get(23)?,
+        local_raw: r.get(24)?,
+        local_state,
+        updated_at: r.get(26)?,
+    })
+}
+
+const UPSERT_SQL: &str =
+    "INSERT OR ROLLBACK INTO events (calendar_id, uid, recurrence_id, summary, \
+     location, description, start_utc, end_utc, all_day, floating, tzid, status, transp, \
+     sequence, rrule, raw, content_hash, fingerprint, series_end_utc, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+     ?19, ?20) \
+     ON CONFLICT (calendar_id, uid, recurrence_id) DO UPDATE SET \
+     summary = excluded.summary, location = excluded.location, \
+     description = excluded.description, start_utc = excluded.start_utc, \
+     end_utc = excluded.end_utc, all_day = excluded.all_day, floating = excluded.floating, \
+     tzid = excluded.tzid, status = excluded.status, transp = excluded.transp, \
+     sequence = excluded.sequence, rrule = excluded.rrule, raw = excluded.raw, \
+     content_hash = excluded.content_hash, fingerprint = excluded.fingerprint, \
+     series_end_utc = excluded.series_end_utc, removed_at = NULL, \
+     updated_at = excluded.updated_at \
+     RETURNING id";
+
+const INSERT_SQL: &str = "INSERT OR ROLLBACK INTO events (calendar_id, uid, recurrence_id, \
+     summary, location, description, start_utc, end_utc, all_day, floating, tzid, status, \
+     transp, sequence, rrule, raw, content_hash, fingerprint, series_end_utc, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+     ?19, ?20)";
+
+const INSERT_OCCURRENCE_SQL: &str = "INSERT OR ROLLBACK INTO occurrences (calendar_id, event_id, \
+     start_utc, end_utc, span_class, all_day, floating, recurrence_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+impl Mirror {
+    /// The reconciliation index of a calendar: every row (live and kept-as-history),
+    /// ordered by `(uid, recurrence_id)`. Served from a covering index: no raw text is
+    /// read.
+    pub fn event_index(&self, calendar: CalendarId) -> Result<Vec<IndexedEvent>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, uid, recurrence_id, content_hash, fingerprint, start_utc, \
+             series_end_utc, removed_at FROM events INDEXED BY events_reconcile \
+             WHERE calendar_id = ?1 ORDER BY uid, recurrence_id",
+        )?;
+        let rows = stmt.query_map([calendar.0], |r| {
+            Ok(IndexedEvent {
+                id: EventId(r.get(0)?),
+                uid: r.get(1)?,
+                recurrence_id: r.get(2)?,
+                content_hash: r.get(3)?,
+                fingerprint: r.get(4)?,
+                start_utc: r.get(5)?,
+                series_end_utc: r.get(6)?,
+                removed_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A full stored row by id.
+    pub fn event(&self, id: EventId) -> Result<Option<EventRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+        Ok(stmt.query_row([id.0], event_from_row).optional()?)
+    }
+
+    /// A full stored row by its key.
+    pub fn event_by_key(
+        &self,
+        calendar: CalendarId,
+        uid: &str,
+        recurrence_id: &str,
+    ) -> Result<Option<EventRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events \
+             WHERE calendar_id = ?1 AND uid = ?2 AND recurrence_id = ?3"
+        ))?;
+        Ok(stmt
+            .query_row(params![calendar.0, uid, recurrence_id], event_from_row)
+            .optional()?)
+    }
+
+    /// Live (not removed) event rows of a source (masters and overrides each count).
+    pub fn event_count(&self, source: SourceId) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT count(*) FROM calendars c JOIN events e ON e.calendar_id = c.id \
+             WHERE c.source_id = ?1 AND e.removed_at IS NULL",
+        )?;
+        Ok(stmt.query_row([source.0], |r| r.get(0))?)
+    }
+
+    /// Applies one sync of one calendar atomically (see the module docs for the order
+    /// and the error semantics). On error nothing of the batch is visible.
+    pub fn apply_calendar_sync(
+        &mut self,
+        calendar: CalendarId,
+        batch: &SyncBatch<'_>,
+    ) -> Result<ApplyCounts> {
+        if batch.log.outcome == SyncOutcome::Failed {
+            return Err(StoreError::InvalidInput(
+                "a failed sync writes no events: use record_attempt".into(),
+            ));
+        }
+        self.checkpoint_if_wal_large()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // On any error `tx` is dropped un-committed, which rolls everything back.
+        // Deferred FKs plus OR ROLLBACK on the bulk statements mean no statement can
+        // abort alone, so SQLite keeps no per-statement undo journal (it copied every
+        // touched page once per row). Any violation still fails the whole batch: OR
+        // ROLLBACK ends the transaction at once, and deferred FKs fail the COMMIT.
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        let counts = apply_in(&tx, calendar, batch)?;
+        tx.commit()?;
+        Ok(counts)
+    }
+}
+
+fn apply_in(conn: &Connection, calendar: CalendarId, b: &SyncBatch<'_>) -> Result<ApplyCounts> {
+    let source: i64 = conn
+        .prepare_cached("SELECT source_id FROM calendars WHERE id = ?1")?
+        .query_row([calendar.0], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("calendar", calendar.0))?;
+    // A calendar without rows has no occurrences either (they hang off rows), so the
+    // first sync can skip the per-series deletes entirely.
+    let had_events: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE calendar_id = ?1)")?
+        .query_row([calendar.0], |r| r.get(0))?;
+    let now = b.state.attempted_at;
+    let mut counts = ApplyCounts::default();
+
+    if !b.renames.is_empty() {
+        let mut stmt = conn.prepare_cached(
+            "UPDATE events SET uid = ?3, updated_at = ?4 WHERE id = ?1 AND calendar_id = ?2",
+        )?;
+        for (id, uid) in &b.renames {
+            if stmt.execute(params![id.0, calendar.0, uid, now])? == 0 {
+                return Err(StoreError::not_found("event in calendar", id.0));
+            }
+            counts.renamed += 1;
+        }
+    }
+
+    if !b.deletes.is_empty() {
+        let mut stmt =
+            conn.prepare_cached("DELETE FROM events WHERE id = ?1 AND calendar_id = ?2")?;
+        for id in &b.deletes {
+            if stmt.execute(params![id.0, calendar.0])? == 0 {
+                return Err(StoreError::not_found("event in calendar", id.0));
+            }
+            counts.deleted += 1;
+        }
+    }
+
+    if !b.retire.is_empty() {
+        let mut mark = conn.prepare_cached(
+            "UPDATE events SET removed_at = ?3, updated_at = ?4 WHERE id = ?1 AND calendar_id = ?2",
+        )?;
+        let mut cut =
+            conn.prepare_cached("DELETE FROM occurrences WHERE event_id = ?1 AND start_utc >= ?2")?;
+        for (id, removed_at, cut_from) in &b.retire {
+            if mark.execute(params![id.0, calendar.0, removed_at, now])? == 0 {
+                return Err(StoreError::not_found("event in calendar", id.0));
+            }
+            counts.occurrences_deleted += cut.execute(params![id.0, cut_from])? as u64;
+            counts.retired += 1;
+        }
+    }
+
+    // (uid, recurrence_id) -> row id, borrowed from the batch: filled from RETURNING,
+    // then from single lookups for components the batch does not rewrite.
+    let mut ids: HashMap<(&str, &str), i64> = HashMap::with_capacity(b.upserts.len());
+    if !b.upserts.is_empty() {
+        // First sync of the calendar: nothing can conflict, so a plain INSERT and
+        // last_insert_rowid() replace the UPSERT's RETURNING (a UNIQUE violation from a
+        // duplicate in the batch still rolls everything back).
+        let mut stmt = conn.prepare_cached(if had_events { UPSERT_SQL } else { INSERT_SQL })?;
+        for w in &b.upserts {
+            let p = params![
+                calendar.0,
+                w.uid,
+                w.recurrence_id,
+                w.summary,
+                w.location,
+                w.description,
+                w.start_utc,
+                w.end_utc,
+                w.all_day,
+                w.floating,
+                w.tzid,
+                w.status,
+                w.transp,
+                w.sequence,
+                w.rrule,
+                w.raw,
+                w.content_hash,
+                w.fingerprint,
+                w.series_end_utc,
+                now
+            ];
+            let id: i64 = if had_events {
+                stmt.query_row(p, |r| r.get(0))?
+            } else {
+                stmt.execute(p)?;
+                conn.last_insert_rowid()
+            };
+            if ids.insert((w.uid, w.recurrence_id), id).is_some() {
+                return Err(StoreError::InvalidInput(format!(
+                    "the batch upserts uid={:?} recurrence_id={:?} twice",
+                    w.uid, w.recurrence_id
+                )));
+            }
+            counts.upserted += 1;
+        }
+    }
+
+    if !b.replace_occurrences.is_empty() {
+        let mut seen: HashSet<&str> = HashSet::with_capacity(b.replace_occurrences.len());
+        let mut delete_series = if had_events {
+            Some(conn.prepare_cached(
+                "DELETE FROM occurrences WHERE event_id IN \
+                 (SELECT id FROM events WHERE calendar_id = ?1 AND uid = ?2)",
+            )?)
+        } else {
+            None
+        };
+        let mut lookup = conn.prepare_cached(
+            "SELECT id FROM events WHERE calendar_id = ?1 AND uid = ?2 AND recurrence_id = ?3",
+        )?;
+        let mut insert = conn.prepare_cached(INSERT_OCCURRENCE_SQL)?;
+        for series in &b.replace_occurrences {
+            if !seen.insert(series.uid) {
+                return Err(StoreError::InvalidInput(format!(
+                    "the batch replaces the occurrences of uid={:?} twice",
+                    series.uid
+                )));
+            }
+            if let Some(stmt) = delete_series.as_mut() {
+                counts.occurrences_deleted += stmt.execute(params![calendar.0, series.uid])? as u64;
+            }
+            // Occurrences come grouped by producing component: remember the last one
+            // resolved to skip the hash lookup on runs.
+            let mut last: Option<(&str, i64)> = None;
+            for o in &series.occurrences {
+                let event_id = match last {
+                    Some((rid, id)) if rid == o.recurrence_id => id,
+                    _ => {
+                        let key = (series.uid, o.recurrence_id);
+                        let id = match ids.get(&key) {
+                            Some(id) => *id,
+                            None => {
+                                let id: i64 = lookup
+                                    .query_row(
+                                        params![calendar.0, series.uid, o.recurrence_id],
+                                        |r| r.get(0),
+                                    )
+                                    .optional()?
+                                    .ok_or_else(|| StoreError::UnknownComponent {
+                                        calendar: calendar.0,
+                                        uid: series.uid.to_owned(),
+                                        recurrence_id: o.recurrence_id.to_owned(),
+                                    })?;
+                                ids.insert(key, id);
+                                id
+                            }
+                        };
+                        last = Some((o.recurrence_id, id));
+                        id
+                    }
+                };
+                if o.end_utc < o.start_utc {
+                    return Err(StoreError::InvalidInput(format!(
+                        "occurrence of uid={:?} ends before it starts ({} < {})",
+                        series.uid, o.end_utc, o.start_utc
+                    )));
+                }
+                insert.execute(params![
+                    calendar.0,
+                    event_id,
+                    o.start_utc,
+                    o.end_utc,
+                    span_class(o.end_utc - o.start_utc),
+                    o.all_day,
+                    o.floating,
+                    o.instance_id
+                ])?;
+                counts.occurrences_inserted += 1;
+            }
+        }
+    }
+
+    let live = write_success_state(conn, SourceId(source), &b.state)?;
+    counts.live_events = u64::try_from(live).unwrap_or(0);
+    append_log(conn, SourceId(source), now, &b.log)?;
+    Ok(counts)
+}

@@ -1,0 +1,206 @@
+//! Schema and versioned migrations of the mirror.
+//!
+//! The schema version lives in `PRAGMA user_version`. [`MIGRATIONS`] is an append-only
+//! list: step *n* (1-based) upgrades version *n − 1* to *n*. Each step runs in its own
+//! IMMEDIATE transaction together with the `user_version` bump, so a crash mid-upgrade
+//! leaves the file at the previous version, never in between. Released steps are never
+//! edited, only new steps appended (e.g. `reminders_fired` comes as step 2).
+//!
+//! A file whose version is newer than [`SCHEMA_VERSION`] is refused untouched
+//! ([`StoreError::SchemaTooNew`]): an old build must not write rows a newer schema
+//! gives another meaning.
+//!
+//! Design notes for step 1 (two-way sync ready, guide §4):
+//! - `events` has one row per component, keyed `UNIQUE(calendar_id, uid, recurrence_id)`
+//!   with `recurrence_id = ''` for the master, so a full listing reconciles by
+//!   UID + RECURRENCE-ID and can never duplicate. `href`/`etag`/`base_raw`/`local_raw`/
+//!   `local_state` carry the three-way-merge state for CalDAV/Google/Graph.
+//! - `events_reconcile` covers everything `event_index` reads and `events_agenda`
+//!   everything an agenda line shows, so neither reconciliation nor the agenda touches
+//!   the table pages holding ~2 KB of raw text per row.
+//! - `occurrences.span_class` buckets occurrences by duration (see
+//!   [`crate::occurrences::SPAN_CLASS_BOUNDS`]) so the overlap query is a handful of
+//!   bounded index range scans, correct for multi-day events and immune to one
+//!   year-long outlier widening every query.
+//! - `occurrences.calendar_id` is denormalised from its event (always equal; there is no
+//!   FK on it because the event FK already cascades, and a second FK without its own
+//!   index would make deleting a calendar scan the table).
+//! - `sync_log.source_id` is `ON DELETE SET NULL` and the log keeps `source_name`, so the
+//!   history of a removed source stays readable.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Result, StoreError};
+
+/// Migration steps, in order. Index `i` upgrades from version `i` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // ---- version 1: initial schema ----
+    r#"
+CREATE TABLE sources (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT    NOT NULL CHECK (kind IN ('ics', 'caldav', 'google', 'microsoft')),
+    name          TEXT    NOT NULL,
+    url_display   TEXT    NOT NULL,            -- masked form, safe to show and log
+    url           TEXT,                        -- plain URL, only when it carries no secret
+    secret_ref    TEXT,                        -- keyring key when the URL (or login) is secret
+    interval_secs INTEGER NOT NULL CHECK (interval_secs > 0),
+    max_bytes     INTEGER NOT NULL CHECK (max_bytes > 0),
+    filters_json  TEXT    NOT NULL DEFAULT '{}',
+    enabled       INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    color         TEXT,
+    created_at    INTEGER NOT NULL,
+    -- a secret URL lives only in the keyring: never both forms at once
+    CHECK (url IS NULL OR secret_ref IS NULL)
+);
+
+CREATE TABLE calendars (
+    id           INTEGER PRIMARY KEY,
+    source_id    INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    remote_href  TEXT,                         -- NULL for ICS (the source URL is the calendar)
+    name         TEXT    NOT NULL,
+    color        TEXT,
+    read_only    INTEGER NOT NULL DEFAULT 1 CHECK (read_only IN (0, 1)),
+    change_token TEXT,                         -- CalDAV sync-token/ctag, Google nextSyncToken, Graph deltaLink
+    UNIQUE (source_id, remote_href)
+);
+
+CREATE TABLE events (
+    id             INTEGER PRIMARY KEY,
+    calendar_id    INTEGER NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+    uid            TEXT    NOT NULL,
+    recurrence_id  TEXT    NOT NULL DEFAULT '',  -- '' = master
+    start_utc      INTEGER NOT NULL,
+    end_utc        INTEGER NOT NULL,
+    all_day        INTEGER NOT NULL DEFAULT 0,
+    floating       INTEGER NOT NULL DEFAULT 0,
+    sequence       INTEGER NOT NULL DEFAULT 0,
+    content_hash   INTEGER NOT NULL,
+    fingerprint    INTEGER NOT NULL,
+    series_end_utc INTEGER,                      -- NULL = open-ended
+    removed_at     INTEGER,                      -- set when kept as history
+    updated_at     INTEGER NOT NULL,
+    local_state    TEXT    NOT NULL DEFAULT 'synced'
+                   CHECK (local_state IN ('synced', 'created', 'modified', 'deleted')),
+    summary        TEXT,
+    location       TEXT,
+    tzid           TEXT,
+    status         TEXT,
+    transp         TEXT,
+    rrule          TEXT,
+    href           TEXT,
+    etag           TEXT,
+    -- big text last: rows are read by id for the agenda, never scanned for reconciliation
+    description    TEXT,
+    raw            TEXT    NOT NULL,
+    base_raw       TEXT,                         -- version last agreed with the server
+    local_raw      TEXT,                         -- pending local edit
+    UNIQUE (calendar_id, uid, recurrence_id)
+);
+
+-- covering index for event_index() and live counts: no table (raw text) page is read
+CREATE INDEX events_reconcile ON events (
+    calendar_id, uid, recurrence_id, content_hash, fingerprint,
+    start_utc, series_end_utc, removed_at
+);
+
+-- what an agenda line shows of its event, keyed by id: agenda lookups stay in this
+-- small B-tree instead of the table pages that hold ~2 KB of raw text per row
+CREATE INDEX events_agenda ON events (id, uid, summary, location, tzid, status);
+
+CREATE TABLE occurrences (
+    id            INTEGER PRIMARY KEY,
+    calendar_id   INTEGER NOT NULL,              -- = events.calendar_id of event_id
+    event_id      INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    start_utc     INTEGER NOT NULL,
+    end_utc       INTEGER NOT NULL,
+    span_class    INTEGER NOT NULL,              -- duration bucket, see occurrences.rs
+    all_day       INTEGER NOT NULL DEFAULT 0,
+    floating      INTEGER NOT NULL DEFAULT 0,
+    recurrence_id TEXT    NOT NULL DEFAULT '',   -- instance id, '' for non-recurring
+    CHECK (end_utc >= start_utc)
+);
+
+-- (a) agenda: one bounded range scan per span class; covering, so the agenda never
+--     reads occurrence table pages
+CREATE INDEX occurrences_agenda ON occurrences (
+    span_class, start_utc, end_utc, event_id, calendar_id, all_day, floating, recurrence_id
+);
+-- (b) replacing a UID series / retiring / cascading from events
+CREATE INDEX occurrences_event ON occurrences (event_id, start_utc);
+
+CREATE TABLE sync_state (
+    source_id            INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+    etag                 TEXT,
+    last_modified        TEXT,
+    content_hash         INTEGER,
+    last_attempt_at      INTEGER,
+    last_success_at      INTEGER,
+    next_due_at          INTEGER,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    last_error           TEXT,
+    last_error_code      TEXT,
+    event_count          INTEGER NOT NULL DEFAULT 0,
+    window_from          INTEGER,
+    window_to            INTEGER
+);
+
+CREATE TABLE sync_log (
+    id              INTEGER PRIMARY KEY,
+    source_id       INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+    source_name     TEXT    NOT NULL,            -- kept so history survives removal
+    at              INTEGER NOT NULL,
+    outcome         TEXT    NOT NULL
+                    CHECK (outcome IN ('updated', 'unchanged', 'not_modified', 'failed')),
+    added           INTEGER NOT NULL DEFAULT 0,
+    updated         INTEGER NOT NULL DEFAULT 0,
+    removed         INTEGER NOT NULL DEFAULT 0,
+    kept_as_history INTEGER NOT NULL DEFAULT 0,
+    diagnostics     INTEGER NOT NULL DEFAULT 0,
+    duration_ms     INTEGER NOT NULL DEFAULT 0,
+    error           TEXT,
+    error_code      TEXT
+);
+
+CREATE INDEX sync_log_source ON sync_log (source_id, at, id);
+CREATE INDEX sync_log_at ON sync_log (at, id);
+"#,
+];
+
+/// Schema version this build creates and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Reads `PRAGMA user_version`.
+pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the database to [`SCHEMA_VERSION`], one transaction per step.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_with(conn, MIGRATIONS)
+}
+
+/// [`migrate`] over an explicit step list (lets tests exercise failure paths).
+pub(crate) fn migrate_with(conn: &mut Connection, steps: &[&str]) -> Result<()> {
+    let supported = steps.len() as i64;
+    let found = user_version(conn)?;
+    if found > supported {
+        return Err(StoreError::SchemaTooNew { found, supported });
+    }
+    for (index, sql) in steps.iter().enumerate().skip(found as usize) {
+        let target = index as i64 + 1;
+        // IMMEDIATE: take the write lock before re-reading the version, so two
+        // processes opening the same fresh file cannot both run the same step.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = user_version(&tx)?;
+        if current >= target {
+            // Someone else migrated while we waited for the lock.
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        // user_version lives in the header page, so the bump commits atomically
+        // with the step. PRAGMA does not take bound parameters; `target` is an integer.
+        tx.execute_batch(&format!("PRAGMA user_version = {target}"))?;
+        tx.commit()?;
+    }
+    Ok(())
+}

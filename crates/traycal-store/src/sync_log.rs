@@ -1,0 +1,452 @@
+//! Per-source sync state and the append-only sync log.
+//!
+//! Invariants:
+//! - every sync attempt leaves exactly one `sync_log` row, written in the same
+//!   transaction as the `sync_state` change it explains (by [`Mirror::record_attempt`]
+//!   for attempts that change no events, by [`Mirror::apply_calendar_sync`] otherwise);
+//! - `consecutive_failures` counts failures since the last success and is reset by any
+//!   success (`updated`, `unchanged`, `not_modified`);
+//! - a failure never touches the validators (ETag, Last-Modified, content hash) or the
+//!   events: the last good mirror stays as it was;
+//! - log rows outlive their source (`source_id` becomes NULL, `source_name` stays).
+
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StoreError};
+use crate::{Mirror, SourceId};
+
+/// Outcome of one sync attempt, as logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncOutcome {
+    /// Events were (or may have been) written.
+    #[default]
+    Updated,
+    /// Downloaded, but the content hash matched: nothing parsed or written.
+    Unchanged,
+    /// The server answered 304 Not Modified.
+    NotModified,
+    /// The attempt failed; the mirror kept its previous contents.
+    Failed,
+}
+
+impl SyncOutcome {
+    /// The value stored in `sync_log.outcome`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Updated => "updated",
+            Self::Unchanged => "unchanged",
+            Self::NotModified => "not_modified",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses a stored outcome.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "updated" => Self::Updated,
+            "unchanged" => Self::Unchanged,
+            "not_modified" => Self::NotModified,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// Two-way sync state of one event row (`events.local_state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalState {
+    /// Matches the server (`base_raw`).
+    #[default]
+    Synced,
+    /// Created locally, not yet on the server.
+    Created,
+    /// Edited locally (`local_raw`), not yet acknowledged.
+    Modified,
+    /// Deleted locally, not yet acknowledged.
+    Deleted,
+}
+
+impl LocalState {
+    /// The value stored in `events.local_state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Synced => "synced",
+            Self::Created => "created",
+            Self::Modified => "modified",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    /// Parses a stored state.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "synced" => Self::Synced,
+            "created" => Self::Created,
+            "modified" => Self::Modified,
+            "deleted" => Self::Deleted,
+            _ => return None,
+        })
+    }
+}
+
+/// The `sync_state` row of a source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStateRow {
+    /// Source.
+    pub source_id: SourceId,
+    /// Last ETag the server sent.
+    pub etag: Option<String>,
+    /// Last `Last-Modified` the server sent.
+    pub last_modified: Option<String>,
+    /// Hash of the last applied feed body.
+    pub content_hash: Option<i64>,
+    /// Last attempt time.
+    pub last_attempt_at: Option<i64>,
+    /// Last successful attempt time.
+    pub last_success_at: Option<i64>,
+    /// When the next sync is due.
+    pub next_due_at: Option<i64>,
+    /// Failures since the last success.
+    pub consecutive_failures: i64,
+    /// Last error message (masked, no secrets).
+    pub last_error: Option<String>,
+    /// Last error code.
+    pub last_error_code: Option<String>,
+    /// Live (not removed) event rows of the source after the last apply.
+    pub event_count: i64,
+    /// Materialisation window start of the last apply.
+    pub window_from: Option<i64>,
+    /// Materialisation window end of the last apply.
+    pub window_to: Option<i64>,
+}
+
+/// Sync state written by a successful [`Mirror::apply_calendar_sync`].
+/// `event_count` is computed by the mirror inside the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncStateUpdate<'a> {
+    /// Attempt time (`now`); also the log row's `at` and the events' `updated_at`.
+    pub attempted_at: i64,
+    /// Next due time.
+    pub next_due_at: i64,
+    /// ETag to remember.
+    pub etag: Option<&'a str>,
+    /// Last-Modified to remember.
+    pub last_modified: Option<&'a str>,
+    /// Hash of the applied body.
+    pub content_hash: Option<i64>,
+    /// Materialisation window start.
+    pub window_from: Option<i64>,
+    /// Materialisation window end.
+    pub window_to: Option<i64>,
+}
+
+/// The log row of one sync (time is taken from [`SyncStateUpdate::attempted_at`] or
+/// [`AttemptRecord::attempted_at`]). Counts are the engine's reconciliation result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LogEntry<'a> {
+    /// Outcome.
+    pub outcome: SyncOutcome,
+    /// Events added.
+    pub added: u64,
+    /// Events updated.
+    pub updated: u64,
+    /// Events removed.
+    pub removed: u64,
+    /// Events kept as history.
+    pub kept_as_history: u64,
+    /// Number of parse / expansion diagnostics.
+    pub diagnostics: u64,
+    /// Wall time of the whole sync.
+    pub duration_ms: u64,
+    /// Error message (masked).
+    pub error: Option<&'a str>,
+    /// Error code.
+    pub error_code: Option<&'a str>,
+}
+
+/// New HTTP validators to remember on an `unchanged` / `not_modified` attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Validators<'a> {
+    /// ETag.
+    pub etag: Option<&'a str>,
+    /// Last-Modified.
+    pub last_modified: Option<&'a str>,
+}
+
+/// An attempt that writes no events: `not_modified`, `unchanged` or `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptRecord<'a> {
+    /// Must not be [`SyncOutcome::Updated`] (use `apply_calendar_sync`).
+    pub outcome: SyncOutcome,
+    /// Attempt time (`now`).
+    pub attempted_at: i64,
+    /// Next due time (the engine's backoff on failure).
+    pub next_due_at: i64,
+    /// Wall time of the attempt.
+    pub duration_ms: u64,
+    /// Diagnostics count.
+    pub diagnostics: u64,
+    /// Error message (masked) for `failed`.
+    pub error: Option<&'a str>,
+    /// Error code for `failed`.
+    pub error_code: Option<&'a str>,
+    /// On success, replaces the stored ETag / Last-Modified when `Some`.
+    pub validators: Option<Validators<'a>>,
+}
+
+/// One `sync_log` row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncLogRow {
+    /// Row id (insertion order).
+    pub id: i64,
+    /// Source, `None` once the source was removed.
+    pub source_id: Option<SourceId>,
+    /// Source name at the time of the sync.
+    pub source_name: String,
+    /// Attempt time.
+    pub at: i64,
+    /// Outcome.
+    pub outcome: SyncOutcome,
+    /// Events added.
+    pub added: u64,
+    /// Events updated.
+    pub updated: u64,
+    /// Events removed.
+    pub removed: u64,
+    /// Events kept as history.
+    pub kept_as_history: u64,
+    /// Diagnostics count.
+    pub diagnostics: u64,
+    /// Duration.
+    pub duration_ms: u64,
+    /// Error message.
+    pub error: Option<String>,
+    /// Error code.
+    pub error_code: Option<String>,
+}
+
+fn log_from_row(r: &Row<'_>) -> rusqlite::Result<SyncLogRow> {
+    let outcome: String = r.get(4)?;
+    let outcome = SyncOutcome::parse(&outcome).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            4,
+            rusqlite::types::Type::Text,
+            format!("unknown outcome {outcome:?}").into(),
+        )
+    })?;
+    Ok(SyncLogRow {
+        id: r.get(0)?,
+        source_id: r.get::<_, Option<i64>>(1)?.map(SourceId),
+        source_name: r.get(2)?,
+        at: r.get(3)?,
+        outcome,
+        added: r.get(5)?,
+        updated: r.get(6)?,
+        removed: r.get(7)?,
+        kept_as_history: r.get(8)?,
+        diagnostics: r.get(9)?,
+        duration_ms: r.get(10)?,
+        error: r.get(11)?,
+        error_code: r.get(12)?,
+    })
+}
+
+/// Appends one log row; the source name is copied so the row outlives the source.
+pub(crate) fn append_log(
+    conn: &Connection,
+    source: SourceId,
+    at: i64,
+    log: &LogEntry<'_>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO sync_log (source_id, source_name, at, outcome, added, updated, removed, \
+         kept_as_history, diagnostics, duration_ms, error, error_code) \
+         SELECT id, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM sources WHERE id = ?1",
+    )?;
+    let n = stmt.execute(params![
+        source.0,
+        at,
+        log.outcome.as_str(),
+        log.added,
+        log.updated,
+        log.removed,
+        log.kept_as_history,
+        log.diagnostics,
+        log.duration_ms,
+        log.error,
+        log.error_code
+    ])?;
+    if n == 0 {
+        return Err(StoreError::not_found("source", source.0));
+    }
+    Ok(())
+}
+
+/// Writes the state of a successful apply, counting live events inside the transaction.
+pub(crate) fn write_success_state(
+    conn: &Connection,
+    source: SourceId,
+    st: &SyncStateUpdate<'_>,
+) -> Result<i64> {
+    let live: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM calendars c JOIN events e ON e.calendar_id = c.id \
+             WHERE c.source_id = ?1 AND e.removed_at IS NULL",
+        )?
+        .query_row([source.0], |r| r.get(0))?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE sync_state SET etag = ?2, last_modified = ?3, content_hash = ?4, \
+             last_attempt_at = ?5, last_success_at = ?5, next_due_at = ?6, \
+             consecutive_failures = 0, last_error = NULL, last_error_code = NULL, \
+             event_count = ?7, window_from = ?8, window_to = ?9 WHERE source_id = ?1",
+        )?
+        .execute(params![
+            source.0,
+            st.etag,
+            st.last_modified,
+            st.content_hash,
+            st.attempted_at,
+            st.next_due_at,
+            live,
+            st.window_from,
+            st.window_to
+        ])?;
+    if n == 0 {
+        return Err(StoreError::not_found("sync state of source", source.0));
+    }
+    Ok(live)
+}
+
+impl Mirror {
+    /// The sync state of a source; [`StoreError::NotFound`] if the source does not exist.
+    pub fn sync_state(&self, source: SourceId) -> Result<SyncStateRow> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source_id, etag, last_modified, content_hash, last_attempt_at, \
+             last_success_at, next_due_at, consecutive_failures, last_error, last_error_code, \
+             event_count, window_from, window_to FROM sync_state WHERE source_id = ?1",
+        )?;
+        stmt.query_row([source.0], |r| {
+            Ok(SyncStateRow {
+                source_id: SourceId(r.get(0)?),
+                etag: r.get(1)?,
+                last_modified: r.get(2)?,
+                content_hash: r.get(3)?,
+                last_attempt_at: r.get(4)?,
+                last_success_at: r.get(5)?,
+                next_due_at: r.get(6)?,
+                consecutive_failures: r.get(7)?,
+                last_error: r.get(8)?,
+                last_error_code: r.get(9)?,
+                event_count: r.get(10)?,
+                window_from: r.get(11)?,
+                window_to: r.get(12)?,
+            })
+        })
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("sync state of source", source.0))
+    }
+
+    /// Records an attempt that wrote no events (`not_modified`, `unchanged`, `failed`):
+    /// updates `sync_state` and appends a log row, in one small transaction.
+    pub fn record_attempt(&mut self, source: SourceId, a: &AttemptRecord<'_>) -> Result<()> {
+        if a.outcome == SyncOutcome::Updated {
+            return Err(StoreError::InvalidInput(
+                "record_attempt is for attempts that write no events; \
+                 use apply_calendar_sync for 'updated'"
+                    .into(),
+            ));
+        }
+        self.checkpoint_if_wal_large()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = if a.outcome == SyncOutcome::Failed {
+            tx.prepare_cached(
+                "UPDATE sync_state SET last_attempt_at = ?2, next_due_at = ?3, \
+                 consecutive_failures = consecutive_failures + 1, \
+                 last_error = ?4, last_error_code = ?5 WHERE source_id = ?1",
+            )?
+            .execute(params![
+                source.0,
+                a.attempted_at,
+                a.next_due_at,
+                a.error,
+                a.error_code
+            ])?
+        } else {
+            let v = a.validators;
+            tx.prepare_cached(
+                "UPDATE sync_state SET last_attempt_at = ?2, last_success_at = ?2, \
+                 next_due_at = ?3, consecutive_failures = 0, last_error = NULL, \
+                 last_error_code = NULL, \
+                 etag = CASE WHEN ?4 THEN ?5 ELSE etag END, \
+                 last_modified = CASE WHEN ?4 THEN ?6 ELSE last_modified END \
+                 WHERE source_id = ?1",
+            )?
+            .execute(params![
+                source.0,
+                a.attempted_at,
+                a.next_due_at,
+                v.is_some(),
+                v.and_then(|v| v.etag),
+                v.and_then(|v| v.last_modified)
+            ])?
+        };
+        if n == 0 {
+            return Err(StoreError::not_found("sync state of source", source.0));
+        }
+        append_log(
+            &tx,
+            source,
+            a.attempted_at,
+            &LogEntry {
+                outcome: a.outcome,
+                diagnostics: a.diagnostics,
+                duration_ms: a.duration_ms,
+                error: a.error,
+                error_code: a.error_code,
+                ..LogEntry::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The newest `limit` log rows (of one source, or of all), newest first (by time,
+    /// then insertion order).
+    pub fn sync_log(&self, source: Option<SourceId>, limit: usize) -> Result<Vec<SyncLogRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        const COLS: &str = "id, source_id, source_name, at, outcome, added, updated, removed, \
+             kept_as_history, diagnostics, duration_ms, error, error_code";
+        let rows = match source {
+            Some(s) => {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {COLS} FROM sync_log WHERE source_id = ?1 \
+                     ORDER BY at DESC, id DESC LIMIT ?2"
+                ))?;
+                let rows = stmt.query_map(params![s.0, limit], log_from_row)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+            None => {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {COLS} FROM sync_log ORDER BY at DESC, id DESC LIMIT ?1"
+                ))?;
+                let rows = stmt.query_map([limit], log_from_row)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Deletes log rows older than `before` (Unix seconds); returns how many.
+    pub fn prune_sync_log(&mut self, before: i64) -> Result<u64> {
+        let n = self
+            .conn
+            .execute("DELETE FROM sync_log WHERE at < ?1", [before])?;
+        Ok(n as u64)
+    }
+}
