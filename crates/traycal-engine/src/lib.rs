@@ -1,1 +1,405 @@
-//! traycal-engine (being written).
+//! The Traycal engine: the API both shells (the `traycal` CLI and the tray app)
+//! drive. It owns the SQLite mirror, adds and removes sources (keeping secret URLs
+//! in the secret store), runs syncs (fetch → plan → apply, see [`sync`]), schedules
+//! them (interval, back-off with jitter, `Retry-After`) and answers agenda queries.
+//!
+//! What it leaves out: parsing and recurrence (traycal-core), SQL (traycal-store),
+//! HTTP and the keyring (traycal-providers), and anything about windows or trays.
+//!
+//! Invariants:
+//! - the mirror is the single source of truth; queries never touch the network;
+//! - a sync is applied in one transaction; a failed sync changes no event;
+//! - a secret URL is never written to the mirror, a log line or an error message:
+//!   only its masked form is;
+//! - time comes from the engine's [`Clock`], so tests and benchmarks pin it.
+
+pub mod agenda;
+pub mod clock;
+pub mod data_dir;
+pub mod error;
+pub mod plan;
+pub mod schedule;
+pub mod sources;
+pub mod sync;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use traycal_core::expand::Window;
+use traycal_providers::{
+    next_attempt_delay, FeedClient, FeedClientConfig, FeedUrl, FetchOptions, FetchOutcome,
+    SecretStore,
+};
+use traycal_store::{AttemptRecord, Mirror, SourceId, SyncOutcome, Validators};
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{EngineError, Result};
+pub use sync::SyncReport;
+
+/// How far back and ahead occurrences are materialised by default.
+pub const WINDOW_PAST_DAYS: i64 = 30;
+pub const WINDOW_FUTURE_DAYS: i64 = 365;
+
+/// How an engine is set up.
+pub struct EngineConfig {
+    pub data_dir: PathBuf,
+    /// Opens the store for secret URLs on first use (opening the keyring costs a
+    /// D-Bus round trip, which most commands never need). An `Err` (with what to do)
+    /// makes secret URLs refused with that message (see [`sources`]).
+    pub secrets: SecretsOpener,
+    pub clock: Arc<dyn Clock>,
+    pub feed: FeedClientConfig,
+}
+
+/// Opens the secret store.
+pub type SecretsOpener =
+    Box<dyn Fn() -> std::result::Result<Arc<dyn SecretStore>, String> + Send + Sync>;
+
+/// The engine. Cheap to share behind an `Arc`; mirror access is serialised by a
+/// mutex that is never held across an `.await`.
+pub struct Engine {
+    mirror: Arc<Mutex<Mirror>>,
+    feed: FeedClient,
+    secrets_opener: SecretsOpener,
+    secrets: std::sync::OnceLock<std::result::Result<Arc<dyn SecretStore>, String>>,
+    clock: Arc<dyn Clock>,
+    data_dir: PathBuf,
+    /// Extra days of window requested by queries that looked further ahead.
+    window_future_days: std::sync::atomic::AtomicI64,
+}
+
+impl Engine {
+    /// Open (or create) the mirror in `config.data_dir`.
+    pub fn open(config: EngineConfig) -> Result<Engine> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            EngineError::InvalidInput(format!(
+                "cannot create the data directory {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+        let mirror = Mirror::open(&config.data_dir.join(data_dir::MIRROR_FILE))?;
+        Ok(Engine {
+            mirror: Arc::new(Mutex::new(mirror)),
+            feed: FeedClient::new(config.feed)?,
+            secrets_opener: config.secrets,
+            secrets: std::sync::OnceLock::new(),
+            clock: config.clock,
+            data_dir: config.data_dir,
+            window_future_days: std::sync::atomic::AtomicI64::new(WINDOW_FUTURE_DAYS),
+        })
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Current time from the engine's clock, as Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
+    /// The materialisation window around `now`.
+    pub fn window(&self, now: i64) -> Window {
+        let future = self
+            .window_future_days
+            .load(std::sync::atomic::Ordering::Relaxed);
+        Window {
+            from: now - WINDOW_PAST_DAYS * 86_400,
+            to: now + future * 86_400,
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Mirror>> {
+        self.mirror
+            .lock()
+            .map_err(|_| EngineError::Internal("the mirror lock was poisoned".into()))
+    }
+
+    /// Run blocking mirror work off the async executor.
+    async fn with_mirror<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Mirror) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let mirror = Arc::clone(&self.mirror);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = mirror
+                .lock()
+                .map_err(|_| EngineError::Internal("the mirror lock was poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(format!("mirror task failed: {e}")))?
+    }
+
+    fn secrets(&self) -> &std::result::Result<Arc<dyn SecretStore>, String> {
+        self.secrets.get_or_init(|| (self.secrets_opener)())
+    }
+
+    fn secret_store(&self) -> Result<&Arc<dyn SecretStore>> {
+        self.secrets()
+            .as_ref()
+            .map_err(|why| EngineError::SecretUnavailable(why.clone()))
+    }
+
+    /// What the secret store is, for display; only opens it when already opened.
+    fn secret_store_name(&self) -> Option<String> {
+        self.secrets
+            .get()
+            .and_then(|r| r.as_ref().ok())
+            .map(|s| s.describe().to_string())
+    }
+
+    /// The plain URL of a source (from the secret store when it is secret).
+    fn source_url(&self, source: &traycal_store::SourceRow) -> Result<FeedUrl> {
+        let text = match (&source.url, &source.secret_ref) {
+            (Some(u), _) => u.clone(),
+            (None, Some(key)) => self.secret_store()?.get(key)?.ok_or_else(|| {
+                EngineError::InvalidInput(format!(
+                    "{}: the secret URL is missing from the {}; remove and re-add the source",
+                    source.name,
+                    self.secret_store()
+                        .map(|s| s.describe())
+                        .unwrap_or("secret store")
+                ))
+            })?,
+            (None, None) => {
+                return Err(EngineError::InvalidInput(format!(
+                    "{}: the source has no URL",
+                    source.name
+                )))
+            }
+        };
+        Ok(FeedUrl::parse(&text)?)
+    }
+
+    /// Sync one source now (manual sync or a due scheduled one).
+    pub async fn sync_source(&self, id: i64) -> Result<SyncReport> {
+        let started = Instant::now();
+        let now = self.now();
+        let window = self.window(now);
+        let (source, state) = self
+            .with_mirror(move |m| {
+                let s = m
+                    .source(SourceId(id))?
+                    .ok_or(EngineError::NoSuchSource(id))?;
+                let st = m.sync_state(SourceId(id))?;
+                Ok((s, st))
+            })
+            .await?;
+        let jitter = fastrand::f64();
+        let interval = Duration::from_secs(source.interval_secs.max(60) as u64);
+        let ok_next = now + interval.as_secs() as i64;
+        // A window that must move needs the body even if the server says 304.
+        let window_moves = state.window_to.is_none_or(|t| t < window.to - 86_400);
+        let opts = FetchOptions {
+            etag: if window_moves {
+                None
+            } else {
+                state.etag.clone()
+            },
+            last_modified: if window_moves {
+                None
+            } else {
+                state.last_modified.clone()
+            },
+            max_bytes: source.max_bytes.max(1) as u64,
+        };
+        let fetched = match self.source_url(&source) {
+            Ok(url) => self
+                .feed
+                .fetch(&url, &opts)
+                .await
+                .map_err(EngineError::from),
+            Err(e) => Err(e),
+        };
+        let result: Result<SyncReport> = match fetched {
+            Ok(FetchOutcome::NotModified) => {
+                let src = source.clone();
+                self.with_mirror(move |m| {
+                    let rec = AttemptRecord {
+                        outcome: SyncOutcome::NotModified,
+                        attempted_at: now,
+                        next_due_at: ok_next,
+                        duration_ms: started.elapsed().as_millis() as u64,
+                        diagnostics: 0,
+                        error: None,
+                        error_code: None,
+                        validators: None,
+                    };
+                    m.record_attempt(src.id, &rec)?;
+                    Ok(SyncReport {
+                        source_id: src.id.0,
+                        source_name: src.name.clone(),
+                        outcome: "not_modified".into(),
+                        events: m.event_count(src.id)?,
+                        duration_ms: started.elapsed().as_millis() as u64,
+                        next_due_at: ok_next,
+                        ..Default::default()
+                    })
+                })
+                .await
+            }
+            Ok(FetchOutcome::Body(body)) => {
+                let src = source.clone();
+                let st = state.clone();
+                self.with_mirror(move |m| {
+                    sync::check_body(&src, &body)?;
+                    if !window_moves && st.content_hash == Some(body.content_hash as i64) {
+                        // Same bytes as last time: nothing to parse or write.
+                        let rec = AttemptRecord {
+                            outcome: SyncOutcome::Unchanged,
+                            attempted_at: now,
+                            next_due_at: ok_next,
+                            duration_ms: started.elapsed().as_millis() as u64,
+                            diagnostics: 0,
+                            error: None,
+                            error_code: None,
+                            validators: Some(Validators {
+                                etag: body.etag.as_deref(),
+                                last_modified: body.last_modified.as_deref(),
+                            }),
+                        };
+                        m.record_attempt(src.id, &rec)?;
+                        return Ok(SyncReport {
+                            source_id: src.id.0,
+                            source_name: src.name.clone(),
+                            outcome: "unchanged".into(),
+                            events: m.event_count(src.id)?,
+                            duration_ms: started.elapsed().as_millis() as u64,
+                            next_due_at: ok_next,
+                            ..Default::default()
+                        });
+                    }
+                    let cx = sync::ApplyContext {
+                        source: &src,
+                        state: &st,
+                        now,
+                        window,
+                        next_due_at: ok_next,
+                        started,
+                    };
+                    sync::apply_body(m, &cx, &body)
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                // Record the failure; the stored events stay as they were.
+                let retry_after = match &e {
+                    EngineError::Feed(f) => f.retry_after(),
+                    _ => None,
+                };
+                let failures = (state.consecutive_failures.max(0) as u32).saturating_add(1);
+                let delay = next_attempt_delay(failures, interval, retry_after, jitter);
+                let next = now + delay.as_secs() as i64;
+                let message = e.to_string();
+                let code = e.code();
+                let src = source.clone();
+                let msg2 = message.clone();
+                self.with_mirror(move |m| {
+                    let rec = AttemptRecord {
+                        outcome: SyncOutcome::Failed,
+                        attempted_at: now,
+                        next_due_at: next,
+                        duration_ms: started.elapsed().as_millis() as u64,
+                        diagnostics: 0,
+                        error: Some(&msg2),
+                        error_code: Some(code),
+                        validators: None,
+                    };
+                    m.record_attempt(src.id, &rec)?;
+                    Ok(())
+                })
+                .await?;
+                Ok(SyncReport {
+                    source_id: source.id.0,
+                    source_name: source.name.clone(),
+                    outcome: "failed".into(),
+                    events: self.lock()?.event_count(source.id)?,
+                    duration_ms: started.elapsed().as_millis() as u64,
+                    error: Some(message),
+                    error_code: Some(code.to_string()),
+                    next_due_at: next,
+                    ..Default::default()
+                })
+            }
+        }
+    }
+
+    /// Sync every enabled source (manual "sync all"), one after another.
+    pub async fn sync_all(&self) -> Result<Vec<SyncReport>> {
+        let ids: Vec<i64> = self
+            .with_mirror(|m| {
+                Ok(m.sources()?
+                    .into_iter()
+                    .filter(|s| s.enabled)
+                    .map(|s| s.id.0)
+                    .collect())
+            })
+            .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.sync_source(id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Sync the sources that are due now; returns their reports.
+    pub async fn sync_due(&self) -> Result<Vec<SyncReport>> {
+        let now = self.now();
+        let due: Vec<i64> = self
+            .with_mirror(move |m| {
+                let mut v = Vec::new();
+                for s in m.sources()? {
+                    let st = m.sync_state(s.id)?;
+                    if schedule::is_due(s.enabled, st.next_due_at, now) {
+                        v.push(s.id.0);
+                    }
+                }
+                Ok(v)
+            })
+            .await?;
+        let mut out = Vec::new();
+        for id in due {
+            out.push(self.sync_source(id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Seconds until the next source is due (None when there is none).
+    pub async fn next_due_in(&self) -> Result<Option<i64>> {
+        let now = self.now();
+        self.with_mirror(move |m| {
+            let mut next: Option<i64> = None;
+            for s in m.sources()?.into_iter().filter(|s| s.enabled) {
+                let st = m.sync_state(s.id)?;
+                let at = st.next_due_at.unwrap_or(now);
+                next = Some(next.map_or(at, |n: i64| n.min(at)));
+            }
+            Ok(next.map(|n| (n - now).max(0)))
+        })
+        .await
+    }
+
+    /// Make sure occurrences are materialised up to `to` (agenda looking further
+    /// than the window): widens the window and re-syncs the sources.
+    pub async fn ensure_window(&self, to: i64) -> Result<()> {
+        let now = self.now();
+        let need_days = (to - now) / 86_400 + 1;
+        let cur = self
+            .window_future_days
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if need_days <= cur {
+            return Ok(());
+        }
+        self.window_future_days
+            .store(need_days, std::sync::atomic::Ordering::Relaxed);
+        // The window moved, so each sync re-fetches and re-expands.
+        self.sync_all().await.map(|_| ())
+    }
+}

@@ -1,0 +1,266 @@
+//! Human and JSON rendering of engine answers. Human output is for people reading a
+//! terminal; `--json` output is stable for scripts.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+use traycal_engine::agenda::{Agenda, AgendaEntry, LogLine, SourceStatus};
+use traycal_engine::sources::SourceInfo;
+use traycal_engine::SyncReport;
+
+/// `println!` that reports a closed pipe (`traycal agenda | head`) as an error the
+/// caller turns into a quiet exit, instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {
+        writeln!(std::io::stdout(), $($t)*)?
+    };
+}
+
+fn print_json<T: Serialize + ?Sized>(v: &T) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn interval(secs: i64) -> String {
+    if secs % 3600 == 0 {
+        format!("{}h", secs / 3600)
+    } else {
+        format!("{}m", secs / 60)
+    }
+}
+
+fn filters(s: &SourceInfo) -> String {
+    let mut parts = Vec::new();
+    for (sign, list) in [("+", &s.filters.include), ("-", &s.filters.exclude)] {
+        for r in list {
+            let pat = if r.regex {
+                format!("/{}/", r.pattern)
+            } else {
+                r.pattern.clone()
+            };
+            parts.push(format!("{sign}{:?}:{pat}", r.field).to_lowercase());
+        }
+    }
+    parts.join(" ")
+}
+
+pub fn added(s: &SourceInfo, json: bool) -> Result<()> {
+    if json {
+        return print_json(s);
+    }
+    say!("Added source {} \"{}\" ({})", s.id, s.name, s.url);
+    if let Some(store) = &s.secret_in {
+        say!("  The URL carries a credential: it is kept in {store}; only the masked form is stored.");
+    }
+    say!(
+        "  Syncs every {}. Run `traycal sync {}` to fetch it now.",
+        interval(s.interval_secs),
+        s.id
+    );
+    Ok(())
+}
+
+pub fn removed(s: &SourceInfo, json: bool) -> Result<()> {
+    if json {
+        return print_json(s);
+    }
+    say!("Removed source {} \"{}\" and its events.", s.id, s.name);
+    Ok(())
+}
+
+pub fn sources(list: &[SourceInfo], json: bool) -> Result<()> {
+    if json {
+        return print_json(list);
+    }
+    if list.is_empty() {
+        say!("No sources yet. Add one with `traycal add-ics URL`.");
+    }
+    for s in list {
+        say!(
+            "{:>3}  {:<24} every {:<4} {}{}  {}",
+            s.id,
+            s.name,
+            interval(s.interval_secs),
+            if s.enabled { "" } else { "(disabled) " },
+            s.url,
+            filters(s)
+        );
+    }
+    Ok(())
+}
+
+pub fn sync_reports(list: &[SyncReport], json: bool) -> Result<()> {
+    if json {
+        return print_json(list);
+    }
+    if list.is_empty() {
+        say!("No sources to sync.");
+    }
+    for r in list {
+        match r.outcome.as_str() {
+            "failed" => {
+                say!(
+                    "{} (source {}): sync failed: {} — keeping the last good data ({} events)",
+                    r.source_name,
+                    r.source_id,
+                    r.error.as_deref().unwrap_or("unknown error"),
+                    r.events
+                );
+            }
+            "not_modified" | "unchanged" => say!(
+                "{} (source {}): unchanged ({} events, {} ms)",
+                r.source_name, r.source_id, r.events, r.duration_ms
+            ),
+            _ => say!(
+                "{} (source {}): {} added, {} updated, {} removed, {} kept as history; {} events, {} occurrences written, {} ms",
+                r.source_name,
+                r.source_id,
+                r.added,
+                r.updated,
+                r.removed,
+                r.kept_as_history,
+                r.events,
+                r.occurrences_written,
+                r.duration_ms
+            ),
+        }
+        if !r.diagnostics.is_empty() {
+            say!(
+                "  {} problem(s) in the feed were worked around:",
+                r.diagnostics.len()
+            );
+            for d in r.diagnostics.iter().take(10) {
+                say!("    {d}");
+            }
+            if r.diagnostics.len() > 10 {
+                say!("    … and {} more", r.diagnostics.len() - 10);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn status(list: &[SourceStatus], json: bool) -> Result<()> {
+    if json {
+        return print_json(list);
+    }
+    if list.is_empty() {
+        say!("No sources yet. Add one with `traycal add-ics URL`.");
+    }
+    for s in list {
+        say!("{:>3}  {} ({})", s.source.id, s.source.name, s.source.url);
+        say!(
+            "     last sync: {}   next sync: {}   every {}",
+            s.last_sync.as_deref().unwrap_or("never"),
+            s.next_sync.as_deref().unwrap_or("disabled"),
+            interval(s.source.interval_secs)
+        );
+        say!(
+            "     {} events, {} starting in the next 30 min",
+            s.events,
+            s.upcoming_30_min
+        );
+        if let Some(e) = &s.last_error {
+            say!(
+                "     last error ({} failure(s) in a row): {e}",
+                s.consecutive_failures
+            );
+        }
+    }
+    Ok(())
+}
+
+fn time_of(e: &AgendaEntry) -> String {
+    if e.all_day {
+        "all day    ".to_string()
+    } else {
+        let hm = |s: &str| s.get(11..16).unwrap_or("").to_string();
+        format!("{}–{}", hm(&e.start), hm(&e.end))
+    }
+}
+
+pub fn agenda(a: &Agenda, json: bool) -> Result<()> {
+    if json {
+        return print_json(a);
+    }
+    if a.entries.is_empty() {
+        say!("Nothing between {} and {}.", a.from, a.to);
+        return Ok(());
+    }
+    let mut day = String::new();
+    for e in &a.entries {
+        let d = e.start.get(..10).unwrap_or("").to_string();
+        if d != day {
+            say!("{d}");
+            day = d;
+        }
+        let cancelled = e
+            .status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"));
+        say!(
+            "  {}  {}{}{}  [{}]",
+            time_of(e),
+            if cancelled { "(cancelled) " } else { "" },
+            e.summary.replace(['\n', '\r'], " "),
+            e.location
+                .as_deref()
+                .map(|l| format!(" @ {}", l.replace(['\n', '\r'], " ")))
+                .unwrap_or_default(),
+            e.calendar
+        );
+    }
+    Ok(())
+}
+
+pub fn next(e: Option<&AgendaEntry>, json: bool) -> Result<()> {
+    if json {
+        return print_json(&e);
+    }
+    match e {
+        None => say!("Nothing coming up."),
+        Some(e) => say!(
+            "{} {}  {}{}  [{}]",
+            e.start.get(..10).unwrap_or(""),
+            time_of(e),
+            e.summary.replace(['\n', '\r'], " "),
+            e.location
+                .as_deref()
+                .map(|l| format!(" @ {}", l.replace(['\n', '\r'], " ")))
+                .unwrap_or_default(),
+            e.calendar
+        ),
+    }
+    Ok(())
+}
+
+pub fn log(list: &[LogLine], json: bool) -> Result<()> {
+    if json {
+        return print_json(list);
+    }
+    if list.is_empty() {
+        say!("The sync log is empty.");
+    }
+    for l in list {
+        let what = match l.outcome.as_str() {
+            "failed" => format!("FAILED: {}", l.error.as_deref().unwrap_or("")),
+            "updated" => format!(
+                "+{} ~{} -{} history {}",
+                l.added, l.updated, l.removed, l.kept_as_history
+            ),
+            other => other.to_string(),
+        };
+        say!(
+            "{}  {:<20} {:>5} ms  {}",
+            l.at,
+            l.source,
+            l.duration_ms,
+            what
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! Reading the mirror: the agenda, the next event, per-source status and the sync
+//! log. Queries never touch the network.
+//!
+//! Floating and all-day occurrences are stored as wall time; they are placed in the
+//! user's zone here (an all-day event is on its date in every zone), so the agenda
+//! for "today" is right wherever the user is.
+
+use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+use traycal_store::{AgendaRow, SourceId};
+
+use crate::error::{EngineError, Result};
+use crate::sources::SourceInfo;
+use crate::Engine;
+
+/// Widening of the stored-time query so floating times in any zone are found.
+const ZONE_MARGIN: i64 = 15 * 3600;
+
+/// One occurrence as shown to users.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AgendaEntry {
+    pub start: String,
+    pub end: String,
+    pub start_utc: i64,
+    pub end_utc: i64,
+    pub all_day: bool,
+    pub floating: bool,
+    pub summary: String,
+    pub location: Option<String>,
+    pub status: Option<String>,
+    pub uid: String,
+    pub recurrence_id: String,
+    pub calendar: String,
+    pub color: Option<String>,
+    pub source_id: i64,
+}
+
+/// An agenda answer, with the pure query time (for the benchmark).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Agenda {
+    pub from: String,
+    pub to: String,
+    pub entries: Vec<AgendaEntry>,
+    pub query_ms: f64,
+}
+
+/// Per-source status.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceStatus {
+    #[serde(flatten)]
+    pub source: SourceInfo,
+    pub last_sync: Option<String>,
+    pub last_success: Option<String>,
+    pub next_sync: Option<String>,
+    pub events: u64,
+    pub upcoming_30_min: u64,
+    pub consecutive_failures: i64,
+    pub last_error: Option<String>,
+    pub last_error_code: Option<String>,
+}
+
+/// A sync-log line.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LogLine {
+    pub at: String,
+    pub source_id: Option<i64>,
+    pub source: String,
+    pub outcome: String,
+    pub added: u64,
+    pub updated: u64,
+    pub removed: u64,
+    pub kept_as_history: u64,
+    pub diagnostics: u64,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+    pub error_code: Option<String>,
+}
+
+/// Format Unix seconds in the user's zone.
+pub fn local_time(secs: i64) -> String {
+    match Local.timestamp_opt(secs, 0).single() {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        None => secs.to_string(),
+    }
+}
+
+/// The instant at which a wall time happens in the user's zone.
+fn wall_to_instant(wall: i64) -> i64 {
+    let naive = DateTime::<Utc>::from_timestamp(wall, 0)
+        .map(|d| d.naive_utc())
+        .unwrap_or(NaiveDateTime::MIN);
+    match Local.from_local_datetime(&naive).earliest() {
+        Some(t) => t.timestamp(),
+        // In a DST gap: an hour later exists.
+        None => {
+            wall - Local
+                .timestamp_opt(wall, 0)
+                .single()
+                .map_or(0, |t| i64::from(t.offset().local_minus_utc()))
+        }
+    }
+}
+
+fn entry(r: AgendaRow) -> AgendaEntry {
+    let (s, e) = if r.all_day || r.floating {
+        (wall_to_instant(r.start_utc), wall_to_instant(r.end_utc))
+    } else {
+        (r.start_utc, r.end_utc)
+    };
+    let fmt_date = |w: i64| {
+        DateTime::<Utc>::from_timestamp(w, 0)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    AgendaEntry {
+        start: if r.all_day {
+            fmt_date(r.start_utc)
+        } else {
+            local_time(s)
+        },
+        end: if r.all_day {
+            fmt_date(r.end_utc)
+        } else {
+            local_time(e)
+        },
+        start_utc: s,
+        end_utc: e,
+        all_day: r.all_day,
+        floating: r.floating,
+        summary: r.summary.unwrap_or_else(|| "(no title)".into()),
+        location: r.location,
+        status: r.status,
+        uid: r.uid,
+        recurrence_id: r.recurrence_id,
+        calendar: r.source_name,
+        color: r.source_color.or(r.calendar_color),
+        source_id: r.source_id.0,
+    }
+}
+
+fn overlaps(from: i64, to: i64, s: i64, e: i64) -> bool {
+    if s == e {
+        s >= from && s < to
+    } else {
+        s < to && e > from
+    }
+}
+
+impl Engine {
+    /// Occurrences overlapping `[from, to)`, ordered by start. Looks further than the
+    /// materialised window extend it first.
+    pub async fn agenda(&self, from: i64, to: i64) -> Result<Agenda> {
+        if from >= to {
+            return Err(EngineError::InvalidInput(
+                "the agenda range is empty".into(),
+            ));
+        }
+        let window = self.window(self.now());
+        if to > window.to {
+            self.ensure_window(to).await?;
+        }
+        let (rows, query_ms) = self
+            .with_mirror(move |m| {
+                let t = std::time::Instant::now();
+                let rows = m.occurrences_between(from - ZONE_MARGIN, to + ZONE_MARGIN, None)?;
+                Ok((rows, t.elapsed().as_secs_f64() * 1000.0))
+            })
+            .await?;
+        let mut entries: Vec<AgendaEntry> = rows
+            .into_iter()
+            .map(entry)
+            .filter(|e| overlaps(from, to, e.start_utc, e.end_utc))
+            .collect();
+        entries.sort_by(|a, b| (a.start_utc, &a.summary).cmp(&(b.start_utc, &b.summary)));
+        Ok(Agenda {
+            from: local_time(from),
+            to: local_time(to),
+            entries,
+            query_ms,
+        })
+    }
+
+    /// The running or next timed event that is not cancelled (all-day events are
+    /// not meetings).
+    pub async fn next_event(&self) -> Result<Option<AgendaEntry>> {
+        let now = self.now();
+        let mut horizon = 86_400;
+        // Look a day ahead first (cheap), then further.
+        while horizon <= 400 * 86_400 {
+            let a = self.agenda(now, now + horizon).await?;
+            if let Some(e) = a.entries.into_iter().find(|e| {
+                !e.all_day
+                    && e.end_utc > now
+                    && !e
+                        .status
+                        .as_deref()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"))
+            }) {
+                return Ok(Some(e));
+            }
+            horizon *= 8;
+        }
+        Ok(None)
+    }
+
+    /// Status of one source or all.
+    pub async fn status(&self, id: Option<i64>) -> Result<Vec<SourceStatus>> {
+        let now = self.now();
+        let store = self.secret_store_name();
+        self.with_mirror(move |m| {
+            let rows = match id {
+                Some(i) => vec![m.source(SourceId(i))?.ok_or(EngineError::NoSuchSource(i))?],
+                None => m.sources()?,
+            };
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let st = m.sync_state(r.id)?;
+                out.push(SourceStatus {
+                    source: SourceInfo::from_row(&r, store.as_deref()),
+                    last_sync: st.last_attempt_at.map(local_time),
+                    last_success: st.last_success_at.map(local_time),
+                    next_sync: if r.enabled {
+                        Some(local_time(st.next_due_at.unwrap_or(now).max(now)))
+                    } else {
+                        None
+                    },
+                    events: m.event_count(r.id)?,
+                    upcoming_30_min: m.upcoming_count(now, now + 30 * 60, Some(r.id))?,
+                    consecutive_failures: st.consecutive_failures,
+                    last_error: st.last_error,
+                    last_error_code: st.last_error_code,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The sync log, newest first.
+    pub async fn log(&self, id: Option<i64>, limit: usize) -> Result<Vec<LogLine>> {
+        self.with_mirror(move |m| {
+            Ok(m.sync_log(id.map(SourceId), limit)?
+                .into_iter()
+                .map(|l| LogLine {
+                    at: local_time(l.at),
+                    source_id: l.source_id.map(|s| s.0),
+                    source: l.source_name,
+                    outcome: l.outcome.as_str().to_string(),
+                    added: l.added,
+                    updated: l.updated,
+                    removed: l.removed,
+                    kept_as_history: l.kept_as_history,
+                    diagnostics: l.diagnostics,
+                    duration_ms: l.duration_ms,
+                    error: l.error,
+                    error_code: l.error_code,
+                })
+                .collect())
+        })
+        .await
+    }
+}

@@ -1,0 +1,51 @@
+//! Engine errors: classified kinds with stable codes, so shells (CLI exit codes, the
+//! tray app's `{ code, message }`) switch on the code, never on the text.
+
+use traycal_providers::{FeedError, SecretError};
+use traycal_store::StoreError;
+
+/// Everything the engine can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The secret store could not be opened at start-up (the reason says why and
+    /// what to do).
+    #[error("{0}")]
+    SecretUnavailable(String),
+    #[error("no source with id {0}")]
+    NoSuchSource(i64),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{source_name}: {message}")]
+    BadFeed {
+        source_name: String,
+        code: &'static str,
+        message: String,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl EngineError {
+    /// Stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::Feed(e) => e.code(),
+            EngineError::Store(e) => e.kind().as_str(),
+            EngineError::Secret(e) => e.code(),
+            EngineError::SecretUnavailable(_) => "secret_store_unavailable",
+            EngineError::NoSuchSource(_) => "no_such_source",
+            EngineError::InvalidInput(_) => "invalid_input",
+            EngineError::BadFeed { code, .. } => code,
+            EngineError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// Engine result.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

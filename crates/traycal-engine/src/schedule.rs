@@ -1,0 +1,58 @@
+//! When a source is due. Pure: the engine passes `now`.
+//!
+//! A source is due when it is enabled and its `next_due_at` (set after every attempt:
+//! the interval after a success, the back-off after a failure) has passed; a source
+//! never synced is due at once. Intervals are 1, 5, 10, 30 or 60 minutes (default 5),
+//! never below 1 minute.
+
+use std::time::Duration;
+
+/// Allowed fetch intervals, in minutes.
+pub const INTERVALS_MIN: [u64; 5] = [1, 5, 10, 30, 60];
+/// Default fetch interval.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// Whether a source is due at `now`.
+pub fn is_due(enabled: bool, next_due_at: Option<i64>, now: i64) -> bool {
+    enabled && next_due_at.is_none_or(|t| t <= now)
+}
+
+/// Parse an interval such as `5m`, `1h`, `30` (minutes) into one of the allowed values.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let minutes = if let Some(h) = t.strip_suffix('h') {
+        h.trim().parse::<u64>().ok().map(|h| h * 60)
+    } else if let Some(m) = t.strip_suffix("min").or_else(|| t.strip_suffix('m')) {
+        m.trim().parse::<u64>().ok()
+    } else {
+        t.parse::<u64>().ok()
+    };
+    match minutes {
+        Some(m) if INTERVALS_MIN.contains(&m) => Ok(Duration::from_secs(m * 60)),
+        _ => Err(format!(
+            "interval {text:?} is not allowed: use 1m, 5m, 10m, 30m or 60m (never below 1 minute)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_rules() {
+        assert!(is_due(true, None, 100));
+        assert!(is_due(true, Some(100), 100));
+        assert!(!is_due(true, Some(101), 100));
+        assert!(!is_due(false, None, 100));
+    }
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_interval("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_interval("10").unwrap(), Duration::from_secs(600));
+        assert!(parse_interval("30s").is_err());
+        assert!(parse_interval("7m").unwrap_err().contains("1m, 5m"));
+    }
+}

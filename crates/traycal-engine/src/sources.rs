@@ -1,0 +1,205 @@
+//! Adding, listing, changing and removing sources.
+//!
+//! A URL that carries a credential ([`FeedUrl::carries_secret`]) is kept only in the
+//! secret store (the OS keyring; or, when the user explicitly chose it with
+//! `TRAYCAL_SECRET_STORE=file`, a 0600 file). The mirror stores its masked form. When
+//! no secret store is available, adding such a URL fails with a message that says
+//! what to do — it is never stored in plain text silently.
+
+use traycal_core::filter::{FilterSpec, RuleSpec};
+use traycal_providers::FeedUrl;
+use traycal_store::{NewSource, SourceId, SourceKind, SourcePatch, SourceRow};
+
+use crate::error::{EngineError, Result};
+use crate::Engine;
+
+/// Default download cap per source.
+pub const DEFAULT_MAX_BYTES: u64 = 20 * 1024 * 1024;
+
+/// What the user asks for when subscribing to a feed.
+#[derive(Debug, Clone, Default)]
+pub struct AddIcs {
+    pub url: String,
+    pub name: Option<String>,
+    pub interval: Option<std::time::Duration>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub max_bytes: Option<u64>,
+    pub color: Option<String>,
+}
+
+/// A source as shown to users (never with a secret).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceInfo {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub url: String,
+    pub secret_in: Option<String>,
+    pub interval_secs: i64,
+    pub max_bytes: i64,
+    pub filters: FilterSpec,
+    pub enabled: bool,
+    pub color: Option<String>,
+}
+
+impl SourceInfo {
+    pub(crate) fn from_row(r: &SourceRow, secret_store: Option<&str>) -> SourceInfo {
+        SourceInfo {
+            id: r.id.0,
+            kind: r.kind.as_str().to_string(),
+            name: r.name.clone(),
+            url: r.url_display.clone(),
+            secret_in: r
+                .secret_ref
+                .as_ref()
+                .map(|_| secret_store.unwrap_or("the secret store").to_string()),
+            interval_secs: r.interval_secs,
+            max_bytes: r.max_bytes,
+            filters: serde_json::from_str(&r.filters_json).unwrap_or_default(),
+            enabled: r.enabled,
+            color: r.color.clone(),
+        }
+    }
+}
+
+fn parse_rules(list: &[String]) -> Result<Vec<RuleSpec>> {
+    list.iter()
+        .map(|r| RuleSpec::parse(r).map_err(|e| EngineError::InvalidInput(e.to_string())))
+        .collect()
+}
+
+/// A default name from the URL: its last path segment without `.ics`, else the host.
+fn default_name(url: &FeedUrl) -> String {
+    let u = url.as_url();
+    let seg = u
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .filter(|s| !s.is_empty() && s.len() < 60 && !url.carries_secret())
+        .map(|s| s.trim_end_matches(".ics").to_string());
+    seg.filter(|s| !s.is_empty() && s != "basic")
+        .unwrap_or_else(|| u.host_str().unwrap_or("calendar").to_string())
+}
+
+impl Engine {
+    /// Subscribe to an ICS feed. Validates everything before storing anything.
+    pub async fn add_ics(&self, req: AddIcs) -> Result<SourceInfo> {
+        let url = FeedUrl::parse(&req.url)?;
+        let spec = FilterSpec {
+            include: parse_rules(&req.include)?,
+            exclude: parse_rules(&req.exclude)?,
+        };
+        let interval = req.interval.unwrap_or(crate::schedule::DEFAULT_INTERVAL);
+        if interval.as_secs() < 60 {
+            return Err(EngineError::InvalidInput(
+                "the fetch interval cannot be below 1 minute".into(),
+            ));
+        }
+        let max_bytes = req.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
+        if max_bytes == 0 {
+            return Err(EngineError::InvalidInput(
+                "--max-bytes must be positive".into(),
+            ));
+        }
+        let name = req
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| default_name(&url));
+        let (plain, secret_ref, store_name) = if url.carries_secret() {
+            let store = self.secret_store().map_err(|e| {
+                EngineError::InvalidInput(format!(
+                    "{} carries a credential, which Traycal keeps only in a secret store: {e}",
+                    url.masked()
+                ))
+            })?;
+            let key = format!(
+                "ics-url-{:016x}{:016x}",
+                fastrand::u64(..),
+                fastrand::u64(..)
+            );
+            let store2 = std::sync::Arc::clone(store);
+            let (k2, u2) = (key.clone(), url.as_url().to_string());
+            tokio::task::spawn_blocking(move || store2.put(&k2, &u2))
+                .await
+                .map_err(|e| EngineError::Internal(e.to_string()))??;
+            (None, Some(key), Some(store.describe().to_string()))
+        } else {
+            (Some(url.as_url().to_string()), None, None)
+        };
+        let new = NewSource {
+            kind: SourceKind::Ics,
+            name,
+            url_display: url.masked(),
+            url: plain,
+            secret_ref,
+            interval_secs: interval.as_secs() as i64,
+            max_bytes: max_bytes as i64,
+            filters_json: serde_json::to_string(&spec)
+                .map_err(|e| EngineError::Internal(e.to_string()))?,
+            enabled: true,
+            color: req.color.clone(),
+            created_at: self.now(),
+        };
+        let row = self
+            .with_mirror(move |m| {
+                let id = m.add_source(&new)?;
+                m.source(id)?.ok_or(EngineError::NoSuchSource(id.0))
+            })
+            .await?;
+        Ok(SourceInfo::from_row(&row, store_name.as_deref()))
+    }
+
+    /// All sources.
+    pub async fn sources(&self) -> Result<Vec<SourceInfo>> {
+        let store = self.secret_store_name();
+        self.with_mirror(move |m| {
+            Ok(m.sources()?
+                .iter()
+                .map(|r| SourceInfo::from_row(r, store.as_deref()))
+                .collect())
+        })
+        .await
+    }
+
+    /// Remove a source with its events; its secret leaves the secret store too.
+    pub async fn remove_source(&self, id: i64) -> Result<SourceInfo> {
+        let row = self
+            .with_mirror(move |m| {
+                let row = m
+                    .source(SourceId(id))?
+                    .ok_or(EngineError::NoSuchSource(id))?;
+                m.remove_source(SourceId(id))?;
+                Ok(row)
+            })
+            .await?;
+        if let (Some(key), Ok(store)) = (&row.secret_ref, self.secrets()) {
+            let (store, key) = (std::sync::Arc::clone(store), key.clone());
+            // The source is gone either way; a keyring that refuses the delete
+            // leaves an orphan entry, which is reported, not fatal.
+            let _ = tokio::task::spawn_blocking(move || store.delete(&key)).await;
+        }
+        Ok(SourceInfo::from_row(&row, None))
+    }
+
+    /// Change a source's settings.
+    pub async fn update_source(&self, id: i64, patch: SourcePatch) -> Result<SourceInfo> {
+        if let Some(i) = patch.interval_secs {
+            if i < 60 {
+                return Err(EngineError::InvalidInput(
+                    "the fetch interval cannot be below 1 minute".into(),
+                ));
+            }
+        }
+        self.with_mirror(move |m| {
+            m.source(SourceId(id))?
+                .ok_or(EngineError::NoSuchSource(id))?;
+            m.update_source(SourceId(id), &patch)?;
+            let row = m
+                .source(SourceId(id))?
+                .ok_or(EngineError::NoSuchSource(id))?;
+            Ok(SourceInfo::from_row(&row, None))
+        })
+        .await
+    }
+}

@@ -1,0 +1,419 @@
+//! One sync of one ICS source: fetch (conditional) → parse → filter → plan → expand
+//! the changed series → apply everything in one mirror transaction.
+//!
+//! Invariants:
+//! - a failed fetch, an HTML or JSON error page, an empty or truncated body never
+//!   touches the stored events: the last good data stays and the error is recorded;
+//! - `304 Not Modified` or an unchanged body hash means nothing is parsed and no
+//!   event row is written (only the small sync-state/log record);
+//! - only series that changed are expanded and rewritten.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use traycal_core::calendar::load_calendar;
+use traycal_core::event::{EndSpec, EventData, ItemKind};
+use traycal_core::expand::{expand_items, item_span, ExpandOptions, TimeContext, TimeKind, Window};
+use traycal_core::filter::{FilterSpec, Filters};
+use traycal_core::ics::prepare_input;
+use traycal_providers::{BodyKind, FeedBody};
+use traycal_store::{
+    EventWrite, LogEntry, Mirror, OccurrenceWrite, SeriesOccurrences, SourceRow, SyncBatch,
+    SyncOutcome, SyncStateRow, SyncStateUpdate,
+};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::error::{EngineError, Result};
+use crate::plan::{plan_feed, Incoming, ItemAction, Stored, Vanished};
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SyncReport {
+    pub source_id: i64,
+    pub source_name: String,
+    /// `updated`, `unchanged`, `not_modified` or `failed`.
+    pub outcome: String,
+    pub added: u64,
+    pub updated: u64,
+    pub removed: u64,
+    pub kept_as_history: u64,
+    pub occurrences_written: u64,
+    pub events: u64,
+    /// Problems in the feed that were worked around (dropped components etc.).
+    pub diagnostics: Vec<String>,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+    pub error_code: Option<String>,
+    pub next_due_at: i64,
+}
+
+fn fingerprint(ev: &EventData<'_>, rkey: &str) -> i64 {
+    // Everything that makes an event *this* event, except its UID and stamps.
+    let mut s = String::with_capacity(128);
+    let push = |s: &mut String, v: Option<&str>| {
+        s.push_str(v.unwrap_or(""));
+        s.push('\u{1f}');
+    };
+    push(&mut s, ev.summary.as_deref());
+    push(&mut s, ev.location.as_deref());
+    if let Some(st) = &ev.start {
+        s.push_str(&format!("{:?}{:?}", st.value, st.tzid));
+    }
+    s.push('\u{1f}');
+    match &ev.end {
+        EndSpec::At(t) => s.push_str(&format!("{:?}{:?}", t.value, t.tzid)),
+        EndSpec::Duration(d) => s.push_str(&d.num_seconds().to_string()),
+        EndSpec::Default => {}
+    }
+    s.push('\u{1f}');
+    for r in &ev.rrules {
+        s.push_str(r);
+    }
+    s.push('\u{1f}');
+    s.push_str(rkey);
+    xxh3_64(s.as_bytes()) as i64
+}
+
+/// Reject bodies that must not replace the stored calendar.
+pub fn check_body(source: &SourceRow, body: &FeedBody) -> Result<()> {
+    let bad = |code: &'static str, message: String| EngineError::BadFeed {
+        source_name: source.name.clone(),
+        code,
+        message,
+    };
+    match body.kind() {
+        BodyKind::Calendar => Ok(()),
+        BodyKind::Empty => Err(bad(
+            "empty_feed",
+            "the feed answered with an empty body; keeping the last good data".into(),
+        )),
+        other => Err(bad(
+            "not_calendar",
+            format!(
+                "the feed answered with {} instead of a calendar; keeping the last good data",
+                other.as_str()
+            ),
+        )),
+    }
+}
+
+/// Parameters of one apply.
+pub struct ApplyContext<'s> {
+    pub source: &'s SourceRow,
+    pub state: &'s SyncStateRow,
+    pub now: i64,
+    pub window: Window,
+    pub next_due_at: i64,
+    pub started: Instant,
+}
+
+/// Parse a fetched body and apply it to the mirror in one transaction.
+pub fn apply_body(
+    mirror: &mut Mirror,
+    cx: &ApplyContext<'_>,
+    body: &FeedBody,
+) -> Result<SyncReport> {
+    let source = cx.source;
+    let bad = |code: &'static str, message: String| EngineError::BadFeed {
+        source_name: source.name.clone(),
+        code,
+        message,
+    };
+    let prepared = prepare_input(&body.bytes);
+    let cal = load_calendar(&prepared, &[ItemKind::Event]);
+    if cal.is_empty_of_calendar_data() {
+        return Err(bad(
+            "not_calendar",
+            "the body holds no iCalendar data; keeping the last good data".into(),
+        ));
+    }
+    if cal.truncated {
+        return Err(bad(
+            "truncated_feed",
+            "the body ends in the middle of an event (download cut off?); keeping the last good data"
+                .into(),
+        ));
+    }
+    let mut diagnostics: Vec<String> = cal
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let uid = d
+                .uid
+                .as_deref()
+                .map(|u| format!(" UID {u:?}"))
+                .unwrap_or_default();
+            format!("line {}{uid}: {}", d.line, d.message)
+        })
+        .collect();
+    let spec: FilterSpec = serde_json::from_str(&source.filters_json).unwrap_or_default();
+    let filters = Filters::new(&spec).map_err(|e| EngineError::InvalidInput(e.to_string()))?;
+    let kept = filters.keep_series(&cal.items);
+    let traycal_core::calendar::LoadedCalendar {
+        items,
+        mut resolver,
+        calendar_zone,
+        ..
+    } = cal;
+    // Keep only filtered items; a duplicate key keeps the last copy in the feed.
+    let mut keep_mask = vec![false; items.len()];
+    for i in kept {
+        keep_mask[i] = true;
+    }
+    let mut rkeys: Vec<String> = Vec::with_capacity(items.len());
+    let mut last_of_key: HashMap<(&str, String), usize> = HashMap::with_capacity(items.len());
+    for (i, it) in items.iter().enumerate() {
+        rkeys.push(it.recurrence_key());
+        if keep_mask[i] {
+            last_of_key.insert((it.uid.as_ref(), rkeys[i].clone()), i);
+        }
+    }
+    let mut chosen: Vec<usize> = last_of_key.into_values().collect();
+    chosen.sort_unstable();
+    let duplicates = keep_mask.iter().filter(|k| **k).count() - chosen.len();
+    if duplicates > 0 {
+        diagnostics.push(format!(
+            "{duplicates} duplicate components (same UID and RECURRENCE-ID); the last copy of each was kept"
+        ));
+    }
+
+    let calendar = mirror.calendar_of(source.id)?;
+    let index = mirror.event_index(calendar)?;
+    let stored: Vec<Stored<'_>> = index
+        .iter()
+        .map(|e| Stored {
+            id: e.id.0,
+            uid: &e.uid,
+            recurrence_key: &e.recurrence_id,
+            content_hash: e.content_hash,
+            fingerprint: e.fingerprint,
+            series_end: e.series_end_utc,
+            removed_at: e.removed_at,
+        })
+        .collect();
+    let hashes: Vec<(i64, i64)> = chosen
+        .iter()
+        .map(|&i| {
+            let raw = prepared.get(items[i].span.clone()).unwrap_or_default();
+            (xxh3_64(raw) as i64, fingerprint(&items[i], &rkeys[i]))
+        })
+        .collect();
+    let incoming: Vec<Incoming<'_>> = chosen
+        .iter()
+        .zip(&hashes)
+        .map(|(&i, &(h, f))| Incoming {
+            uid: &items[i].uid,
+            recurrence_key: &rkeys[i],
+            content_hash: h,
+            fingerprint: f,
+        })
+        .collect();
+    let plan = plan_feed(&incoming, &stored, cx.now);
+
+    // Which series must be re-expanded: every UID touched by the plan, or all of
+    // them when the materialised window has to move.
+    let window_moves = cx.state.window_to.is_none_or(|t| t < cx.window.to - 86_400)
+        || cx
+            .state
+            .window_from
+            .is_none_or(|f| f > cx.window.from + 86_400);
+    let mut changed: HashSet<&str> = HashSet::new();
+    for (n, a) in plan.actions.iter().enumerate() {
+        if window_moves || *a != ItemAction::Unchanged {
+            changed.insert(incoming[n].uid);
+        }
+    }
+    let by_id: HashMap<i64, &Stored<'_>> = stored.iter().map(|s| (s.id, s)).collect();
+    let mut vanished_uids: Vec<&str> = Vec::new();
+    for v in &plan.vanished {
+        if let Vanished::Delete(id) = v {
+            if let Some(s) = by_id.get(id) {
+                vanished_uids.push(s.uid);
+            }
+        }
+    }
+    // An override that vanished changes its master's occurrences.
+    for u in &vanished_uids {
+        changed.insert(u);
+    }
+
+    // Expand the changed series (all items of those UIDs in the feed).
+    let work_idx: Vec<usize> = chosen
+        .iter()
+        .copied()
+        .filter(|&i| changed.contains(items[i].uid.as_ref()))
+        .collect();
+    let work: Vec<EventData<'_>> = work_idx.iter().map(|&i| items[i].clone()).collect();
+    let mut tc = TimeContext::new(&mut resolver, calendar_zone);
+    let exp = expand_items(&work, &mut tc, &ExpandOptions::new(cx.window));
+    diagnostics.extend(exp.diagnostics.iter().cloned());
+    let mut series_end: Vec<Option<i64>> = vec![None; work.len()];
+    for s in &exp.series {
+        for &i in &s.items {
+            series_end[i] = s.end.map(|e| e.secs);
+        }
+    }
+    let spans: Vec<Option<(traycal_core::expand::Stamp, traycal_core::expand::Stamp)>> =
+        work.iter().map(|it| item_span(it, &mut tc)).collect();
+    let tzids: Vec<Option<String>> = work
+        .iter()
+        .map(|it| {
+            it.start
+                .as_ref()
+                .and_then(|s| tc.reported_tzid(s, Some(&it.end)))
+        })
+        .collect();
+    let work_rkeys: Vec<&str> = work_idx.iter().map(|&i| rkeys[i].as_str()).collect();
+
+    // Occurrences grouped by UID.
+    let instance_ids: Vec<String> = exp
+        .occurrences
+        .iter()
+        .map(|o| o.instance.map(|s| s.format()).unwrap_or_default())
+        .collect();
+    let mut per_uid: HashMap<&str, Vec<OccurrenceWrite<'_>>> = HashMap::new();
+    for (o, iid) in exp.occurrences.iter().zip(&instance_ids) {
+        let it = &work[o.item];
+        per_uid
+            .entry(it.uid.as_ref())
+            .or_default()
+            .push(OccurrenceWrite {
+                recurrence_id: work_rkeys[o.item],
+                instance_id: iid,
+                start_utc: o.start.secs,
+                end_utc: o.end.secs,
+                all_day: o.start.kind == TimeKind::Date,
+                floating: o.start.kind == TimeKind::Floating,
+            });
+    }
+    let occurrences_written = exp.occurrences.len() as u64;
+    let mut replace: Vec<SeriesOccurrences<'_>> = changed
+        .iter()
+        .map(|u| SeriesOccurrences {
+            uid: u,
+            occurrences: per_uid.remove(u).unwrap_or_default(),
+        })
+        .collect();
+    replace.sort_by(|a, b| a.uid.cmp(b.uid));
+
+    // Event rows to write.
+    let pos_in_work: HashMap<usize, usize> =
+        work_idx.iter().enumerate().map(|(w, &i)| (i, w)).collect();
+    let mut upserts = Vec::new();
+    let mut renames = Vec::new();
+    for (n, a) in plan.actions.iter().enumerate() {
+        let i = chosen[n];
+        let write = match a {
+            ItemAction::Unchanged if !window_moves => continue,
+            ItemAction::Unchanged => {
+                // The series end may have become known with the new window; the row
+                // is rewritten only then.
+                continue;
+            }
+            ItemAction::Rename(id) => {
+                renames.push((traycal_store::EventId(*id), items[i].uid.as_ref()));
+                true
+            }
+            _ => true,
+        };
+        if !write {
+            continue;
+        }
+        let Some(&w) = pos_in_work.get(&i) else {
+            continue;
+        };
+        let it = &work[w];
+        let Some((s, e)) = spans[w] else {
+            continue;
+        };
+        let raw = prepared.get(it.span.clone()).unwrap_or_default();
+        let raw = std::str::from_utf8(raw).unwrap_or("");
+        upserts.push(EventWrite {
+            uid: it.uid.as_ref(),
+            recurrence_id: work_rkeys[w],
+            summary: it.summary.as_deref(),
+            location: it.location.as_deref(),
+            description: it.description.as_deref(),
+            start_utc: s.secs,
+            end_utc: e.secs,
+            all_day: s.kind == TimeKind::Date,
+            floating: s.kind == TimeKind::Floating,
+            tzid: tzids[w].as_deref(),
+            status: it.status.as_deref(),
+            transp: it.transp.as_deref(),
+            sequence: it.sequence,
+            rrule: it.rrules.first().map(|r| r.as_ref()),
+            raw,
+            content_hash: hashes[n].0,
+            fingerprint: hashes[n].1,
+            series_end_utc: series_end[w],
+        });
+    }
+    let deletes: Vec<traycal_store::EventId> = plan
+        .vanished
+        .iter()
+        .filter_map(|v| match v {
+            Vanished::Delete(id) => Some(traycal_store::EventId(*id)),
+            _ => None,
+        })
+        .collect();
+    let retire: Vec<(traycal_store::EventId, i64, i64)> = plan
+        .vanished
+        .iter()
+        .filter_map(|v| match v {
+            Vanished::Retire(id) => Some((traycal_store::EventId(*id), cx.now, cx.now)),
+            _ => None,
+        })
+        .collect();
+    let (added, updated, removed, kept_as_history) = plan.counts();
+    let duration_ms = cx.started.elapsed().as_millis() as u64;
+    let batch = SyncBatch {
+        upserts,
+        renames,
+        deletes,
+        retire,
+        replace_occurrences: replace,
+        state: SyncStateUpdate {
+            attempted_at: cx.now,
+            next_due_at: cx.next_due_at,
+            etag: body.etag.as_deref(),
+            last_modified: body.last_modified.as_deref(),
+            content_hash: Some(body.content_hash as i64),
+            window_from: Some(cx.window.from),
+            window_to: Some(cx.window.to),
+        },
+        log: LogEntry {
+            outcome: if plan.is_noop() {
+                SyncOutcome::Unchanged
+            } else {
+                SyncOutcome::Updated
+            },
+            added,
+            updated,
+            removed,
+            kept_as_history,
+            diagnostics: diagnostics.len() as u64,
+            duration_ms,
+            error: None,
+            error_code: None,
+        },
+    };
+    let outcome = batch.log.outcome;
+    let counts = mirror.apply_calendar_sync(calendar, &batch)?;
+    Ok(SyncReport {
+        source_id: source.id.0,
+        source_name: source.name.clone(),
+        outcome: outcome.as_str().to_string(),
+        added,
+        updated,
+        removed,
+        kept_as_history,
+        occurrences_written,
+        events: counts.live_events,
+        diagnostics,
+        duration_ms: cx.started.elapsed().as_millis() as u64,
+        error: None,
+        error_code: None,
+        next_due_at: cx.next_due_at,
+    })
+}
