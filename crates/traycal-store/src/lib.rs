@@ -180,8 +180,9 @@ impl Mirror {
         // to zero bytes; a busy result only means a reader held on, which is harmless.
         match self
             .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))
-        {
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            }) {
             Ok(_) => Ok(()),
             Err(e) => match StoreError::from(e) {
                 StoreError::Busy(_) => Ok(()),
