@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Traycal's test command (the README's and CI's): system packages, formatting, lints,
+# the "no tauri in the engine" rule, then the whole test suite inside a private D-Bus
+# session with an unlocked throw-away gnome-keyring and temporary XDG dirs: the tests
+# never touch your real home, keyring or session bus.
+#
+#   scripts/test.sh
+#
+# Environment:
+#   TRAYCAL_CORPUS    shared conformance corpus (default: <repo>/../shared/corpus)
+#   CARGO_TARGET_DIR  when CI is set, defaults to ~/.cache/traycal-target (reused
+#                     across runs); otherwise cargo's default (./target)
+#   TRAYCAL_GUI_DEPS  1: also install the Tauri shell's system packages
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+export TRAYCAL_CORPUS="${TRAYCAL_CORPUS:-$repo/../shared/corpus}"
+if [ -n "${CI:-}" ]; then
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/traycal-target}"
+fi
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+tmp_dirs=()
+cleanup() {
+  local d
+  for d in "${tmp_dirs[@]+"${tmp_dirs[@]}"}"; do
+    rm -rf -- "$d"
+  done
+}
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+t_start=$(date +%s)
+steps_done=()
+current=""
+
+step() {
+  current="$1"
+  echo
+  echo "==> [test.sh] $1   ($(date '+%H:%M:%S'))"
+  step_t0=$(date +%s)
+}
+
+step_ok() {
+  local dt=$(( $(date +%s) - step_t0 ))
+  echo "<== [test.sh] $current: ok (${dt}s)"
+  steps_done+=("$current ${dt}s")
+}
+
+on_fail() {
+  local rc=$?
+  if [ -n "$current" ] && [ "$rc" -ne 0 ]; then
+    echo
+    echo "test.sh: FAILED at step '$current' (exit $rc) after $(( $(date +%s) - t_start ))s" >&2
+  fi
+  cleanup
+}
+trap on_fail EXIT
+
+echo "test.sh: repo $repo"
+echo "test.sh: TRAYCAL_CORPUS=$TRAYCAL_CORPUS"
+echo "test.sh: CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-<default: $repo/target>}"
+
+# 1. System packages -----------------------------------------------------------------
+step "setup-system"
+"$repo/scripts/setup-system.sh"
+step_ok
+
+if [ ! -d "$TRAYCAL_CORPUS" ]; then
+  echo "test.sh: warning: corpus not found at $TRAYCAL_CORPUS (tests that need it will say so)" >&2
+fi
+
+# 2. Formatting ----------------------------------------------------------------------
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step_ok
+
+# 3. Lints ---------------------------------------------------------------------------
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+step_ok
+
+# 4. The engine and the CLI must build without the GUI toolkit -------------------------
+step "no tauri below the shell"
+for crate in traycal-core traycal-store traycal-providers traycal-engine traycal-cli; do
+  tree=$(cargo tree -p "$crate" -e normal --prefix none)
+  if grep -q tauri <<<"$tree"; then
+    echo "test.sh: $crate depends on tauri:" >&2
+    grep tauri <<<"$tree" | sort -u >&2
+    exit 1
+  fi
+  echo "  $crate: no tauri in its normal dependencies ($(sort -u <<<"$tree" | wc -l) crates)"
+done
+step_ok
+
+# 5. Tests, in a private D-Bus session with a throw-away unlocked keyring -------------
+if cargo nextest --version >/dev/null 2>&1; then
+  runner="cargo nextest run --workspace --all-targets --no-fail-fast"
+  doc_tests="cargo test --workspace --doc"
+else
+  runner="cargo test --workspace --all-targets --no-fail-fast"
+  doc_tests="cargo test --workspace --doc"
+fi
+# The conformance suite prints what it SKIPPED; run it uncaptured at the end, if it exists.
+conformance=""
+if cargo metadata --no-deps --format-version 1 2>/dev/null \
+  | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+sys.exit(0 if any(t["name"] == "conformance" and "test" in t["kind"]
+                  for p in m["packages"] if p["name"] == "traycal-system-tests"
+                  for t in p["targets"]) else 1)'; then
+  conformance="cargo test -p traycal-system-tests --test conformance -- --nocapture"
+fi
+
+for v in XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME XDG_STATE_HOME XDG_RUNTIME_DIR; do
+  d=$(mktemp -d "${TMPDIR:-/tmp}/traycal-test-${v,,}.XXXXXX")
+  tmp_dirs+=("$d")
+  export "$v=$d"
+done
+chmod 700 "$XDG_RUNTIME_DIR"
+# Never reach a bus, keyring agent or display of the calling session.
+unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL SSH_AUTH_SOCK DISPLAY WAYLAND_DISPLAY
+export TRAYCAL_TEST_KEYRING=1 TRAYCAL_TEST_RUNNER="$runner" TRAYCAL_TEST_DOC="$doc_tests" \
+  TRAYCAL_TEST_CONFORMANCE="$conformance"
+
+step "tests (private D-Bus session + unlocked gnome-keyring, temp XDG dirs)"
+echo "  runner: $runner"
+# shellcheck disable=SC2016  # expanded by the inner shell
+dbus-run-session -- bash -c '
+  set -euo pipefail
+  keyring_pid=""
+  stop_keyring() {
+    if [ -n "$keyring_pid" ]; then kill "$keyring_pid" 2>/dev/null || true; fi
+  }
+  trap stop_keyring EXIT
+  eval "$(printf %s pw | gnome-keyring-daemon --unlock --components=secrets)"
+  export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+  # The daemon forks away; find it on the private bus so it can be stopped at the end.
+  keyring_pid=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus \
+      /org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID \
+      string:org.freedesktop.secrets 2>/dev/null | awk "/uint32/ {print \$2}") || true
+  echo "  session bus: $DBUS_SESSION_BUS_ADDRESS"
+  echo "  gnome-keyring-daemon: pid ${keyring_pid:-?}, control $GNOME_KEYRING_CONTROL"
+  $TRAYCAL_TEST_RUNNER
+  echo "  doc tests: $TRAYCAL_TEST_DOC"
+  $TRAYCAL_TEST_DOC
+  if [ -n "$TRAYCAL_TEST_CONFORMANCE" ]; then
+    echo
+    echo "==> [test.sh] conformance suite, uncaptured (shows what it SKIPPED)"
+    $TRAYCAL_TEST_CONFORMANCE
+  else
+    echo "  (no conformance test target yet: tests/tests/conformance.rs)"
+  fi
+'
+step_ok
+
+current=""
+total=$(( $(date +%s) - t_start ))
+echo
+echo "test.sh: OK, every step passed in ${total}s: $(IFS=';'; echo "${steps_done[*]}" | sed 's/;/; /g')"
