@@ -273,11 +273,15 @@ pub fn read_event<'a>(c: &Component<'a>, raw: &[u8]) -> Result<EventData<'a>, Re
             }
             "EXDATE" => time_list(p, |t, _| ev.exdates.push(t)),
             "SUMMARY" => {
-                ev.summary = Some(text_of(p));
+                if ev.summary.is_none() {
+                    ev.summary = Some(text_of(p));
+                }
                 Ok(())
             }
             "LOCATION" => {
-                ev.location = Some(text_of(p));
+                if ev.location.is_none() {
+                    ev.location = Some(text_of(p));
+                }
                 Ok(())
             }
             "DESCRIPTION" => {
@@ -287,11 +291,15 @@ pub fn read_event<'a>(c: &Component<'a>, raw: &[u8]) -> Result<EventData<'a>, Re
                 Ok(())
             }
             "STATUS" => {
-                ev.status = Some(p.value.clone());
+                if ev.status.is_none() {
+                    ev.status = Some(p.value.clone());
+                }
                 Ok(())
             }
             "TRANSP" => {
-                ev.transp = Some(p.value.clone());
+                if ev.transp.is_none() {
+                    ev.transp = Some(p.value.clone());
+                }
                 Ok(())
             }
             "SEQUENCE" => {
@@ -303,7 +311,9 @@ pub fn read_event<'a>(c: &Component<'a>, raw: &[u8]) -> Result<EventData<'a>, Re
                 Ok(())
             }
             "URL" => {
-                ev.url = Some(p.value.clone());
+                if ev.url.is_none() {
+                    ev.url = Some(p.value.clone());
+                }
                 Ok(())
             }
             _ => Ok(()),

@@ -340,8 +340,39 @@ pub fn expand_items(
     out
 }
 
+/// The length of an occurrence, RFC 5545 3.3.6 / 3.8.5.3: a DTEND gives every
+/// instance the *exact* duration of the first one (a 1-hour meeting stays 1 hour on
+/// a DST day); a DURATION's days and weeks are nominal (wall clock) and its time part
+/// exact. Floating and all-day values only have wall time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    wall: Duration,
+    exact: Duration,
+}
+
+impl Span {
+    fn wall(d: Duration) -> Span {
+        Span {
+            wall: d,
+            exact: Duration::zero(),
+        }
+    }
+
+    fn exact(d: Duration) -> Span {
+        Span {
+            wall: Duration::zero(),
+            exact: d,
+        }
+    }
+
+    /// Upper bound of the length, for window margins.
+    fn reach(&self) -> Duration {
+        self.wall.abs() + self.exact.abs() + Duration::hours(3)
+    }
+}
+
 /// Duration and frame of one component: start in its frame and the end.
-fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, Duration)> {
+fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, Span)> {
     let mut start = tc.resolve(it.start.as_ref()?);
     if start.kind == TimeKind::Floating {
         // A floating start with a zoned end is read in the end's zone.
@@ -375,24 +406,24 @@ fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, 
             let end = tc.resolve(t);
             match (start.kind, end.kind) {
                 (TimeKind::Instant, TimeKind::Instant) => {
-                    let same_zone = match (&start.zone, &end.zone) {
-                        (Some(a), Some(b)) => a.name() == b.name(),
-                        _ => false,
-                    };
-                    if same_zone {
-                        end.local - start.local
-                    } else {
-                        Duration::seconds(end.stamp().secs - start.stamp().secs)
-                    }
+                    Span::exact(Duration::seconds(end.stamp().secs - start.stamp().secs))
                 }
-                (_, TimeKind::Date) => end.local - start.local,
-                _ => end.local - start.local,
+                _ => Span::wall(end.local - start.local),
             }
         }
-        EndSpec::Duration(d) => *d,
+        EndSpec::Duration(d) => match start.kind {
+            TimeKind::Instant => {
+                let days = Duration::days(d.num_days());
+                Span {
+                    wall: days,
+                    exact: *d - days,
+                }
+            }
+            _ => Span::wall(*d),
+        },
         EndSpec::Default => match start.kind {
-            TimeKind::Date => Duration::days(1),
-            _ => Duration::zero(),
+            TimeKind::Date => Span::wall(Duration::days(1)),
+            _ => Span::wall(Duration::zero()),
         },
     };
     Some((start, dur))
@@ -409,15 +440,16 @@ fn instance_stamps(
     local: NaiveDateTime,
     zone: Option<&Zone>,
     kind: TimeKind,
-    dur: Duration,
+    span: Span,
 ) -> (Stamp, Stamp) {
-    let end_local = local.checked_add_signed(dur).unwrap_or(local);
+    let end_local = local.checked_add_signed(span.wall).unwrap_or(local);
     let (a, b) = match (kind, zone) {
         (TimeKind::Instant, Some(z)) => {
             (secs(z.local_to_utc(local)), secs(z.local_to_utc(end_local)))
         }
         _ => (secs(local), secs(end_local)),
     };
+    let b = b.saturating_add(span.exact.num_seconds());
     // An end before the start is swapped (recurring-ical-events does the same).
     let (a, b) = if b < a { (b, a) } else { (a, b) };
     (Stamp { secs: a, kind }, Stamp { secs: b, kind })
@@ -521,11 +553,11 @@ fn expand_series(
         if let Some((start, dur)) = start_end(ev, tc) {
             // (wall time, own duration for PERIOD RDATEs)
             // (wall time, own duration for PERIOD RDATEs, RDATE index)
-            let mut locals: Vec<(NaiveDateTime, Option<Duration>, Option<u32>)> =
+            let mut locals: Vec<(NaiveDateTime, Option<Span>, Option<u32>)> =
                 vec![(start.local, None, None)];
             // Window in the series' wall time, with a day of margin for zone offsets
             // and the occurrence's own length.
-            let margin = Duration::days(1) + dur.abs();
+            let margin = Duration::days(1) + dur.reach();
             let to_local = naive_of(win.to) + Duration::days(1);
             let from_local = naive_of(win.from) - margin;
             let mut cut_by_window = false;
@@ -601,10 +633,10 @@ fn expand_series(
                     _ => r.local,
                 };
                 let own = match period_end {
-                    Some(EndSpec::Duration(d)) => Some(*d),
+                    Some(EndSpec::Duration(d)) => Some(Span::exact(*d)),
                     Some(EndSpec::At(t)) => {
                         let e = tc.in_frame(t, zone.as_ref(), kind);
-                        Some(e.local - l)
+                        Some(Span::wall(e.local - l))
                     }
                     _ => None,
                 };
@@ -648,14 +680,14 @@ fn expand_series(
             let ex_keys: std::collections::HashSet<i64> = ex_locals
                 .iter()
                 .map(|l| {
-                    instance_stamps(*l, zone.as_ref(), kind, Duration::zero())
+                    instance_stamps(*l, zone.as_ref(), kind, Span::wall(Duration::zero()))
                         .0
                         .secs
                 })
                 .collect();
             let excluded = |l: NaiveDateTime| {
                 ex_keys.contains(
-                    &instance_stamps(l, zone.as_ref(), kind, Duration::zero())
+                    &instance_stamps(l, zone.as_ref(), kind, Span::wall(Duration::zero()))
                         .0
                         .secs,
                 ) || ex_dates.contains(&l.date())

@@ -369,6 +369,16 @@ impl MemorySecretStore {
         MemorySecretStore::default()
     }
 
+    /// How many secrets are held (tests check that removal cleans up).
+    pub fn len(&self) -> usize {
+        self.map().len()
+    }
+
+    /// True when no secret is held.
+    pub fn is_empty(&self) -> bool {
+        self.map().is_empty()
+    }
+
     fn map(&self) -> MutexGuard<'_, BTreeMap<String, String>> {
         // Every mutation is a single map call, so a poisoned map is still consistent.
         self.secrets

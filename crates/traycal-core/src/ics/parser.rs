@@ -161,12 +161,19 @@ impl<'a> Parser<'a> {
         match memchr::memchr2(b'\r', b'\n', rest) {
             Some(i) => {
                 let end = from + i;
-                let next = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
-                    end + 2
-                } else {
-                    end + 1
-                };
-                (from, end, next)
+                // `\r\n`, and also `\r\r\n` (seen in Windows exports that doubled
+                // the CR), are one line break; a lone `\r` or `\n` is one too.
+                let mut j = i;
+                if rest[j] == b'\r' {
+                    let mut k = j;
+                    while rest.get(k + 1) == Some(&b'\r') {
+                        k += 1;
+                    }
+                    if rest.get(k + 1) == Some(&b'\n') {
+                        j = k + 1;
+                    }
+                }
+                (from, end, from + j + 1)
             }
             None => (from, self.input.len(), self.input.len()),
         }
@@ -684,6 +691,15 @@ mod tests {
             assert_eq!(names(&comps), ["VEVENT:a", "VEVENT:b"]);
             assert_eq!(comps[0].prop("SUMMARY").unwrap().value, "Hello world");
         }
+    }
+
+    #[test]
+    fn doubled_cr_before_lf_is_one_line_break() {
+        let input =
+            "BEGIN:VEVENT\r\r\nUID:x\r\r\nDESCRIPTION:tab\r\r\n\tfolded\r\r\nEND:VEVENT\r\r\n";
+        let (comps, _, diags) = parse_all(input.as_bytes());
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(comps[0].prop("DESCRIPTION").unwrap().value, "tabfolded");
     }
 
     #[test]

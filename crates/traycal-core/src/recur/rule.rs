@@ -90,6 +90,7 @@ impl RecurRule {
     /// `FREQ=WEEKLY;BYDAY=MO,WE;COUNT=5`.
     pub fn parse(text: &str) -> Result<RecurRule, RuleError> {
         let mut freq = None;
+        let mut negative_count: Option<String> = None;
         let mut rule = RecurRule {
             freq: Freq::Yearly,
             interval: 1,
@@ -127,9 +128,12 @@ impl RecurRule {
                     }
                 }
                 // Leniency: a negative COUNT (`COUNT=-1`, seen in exported feeds next to
-                // an UNTIL) is invalid per RFC 5545 3.3.10 and means "no count" there;
-                // it is ignored rather than losing the whole rule.
-                "COUNT" if value.trim_start().starts_with('-') => rule.count = None,
+                // an UNTIL) is invalid per RFC 5545 3.3.10; next to an UNTIL it is
+                // ignored rather than losing the whole rule (checked after the loop).
+                "COUNT" if value.trim_start().starts_with('-') => {
+                    rule.count = None;
+                    negative_count = Some(value.to_string());
+                }
                 "COUNT" => rule.count = Some(part.number::<u32>()?),
                 "UNTIL" => rule.until = Some(part.until()?),
                 "WKST" => rule.wkst = part.weekday(value)?,
@@ -152,6 +156,13 @@ impl RecurRule {
             }
         }
         rule.freq = freq.ok_or(RuleError::MissingFreq)?;
+        if let (Some(value), None) = (negative_count, &rule.until) {
+            // Without an UNTIL a negative COUNT would become an endless series.
+            return Err(RuleError::InvalidValue {
+                part: "COUNT".into(),
+                value,
+            });
+        }
         Ok(rule)
     }
 

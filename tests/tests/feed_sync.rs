@@ -1,0 +1,497 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! ICS subscriptions end to end: the engine syncing from a real HTTP server on
+//! 127.0.0.1 into a real SQLite mirror in a temp dir, with a test-controlled clock.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use traycal_engine::sources::AddIcs;
+use traycal_engine::{Clock, Engine, EngineConfig};
+use traycal_providers::{FeedClientConfig, MemorySecretStore, SecretStore};
+use traycal_store::{Mirror, SourceId};
+use traycal_system_tests::{FeedServer, Route};
+
+/// A clock the test moves.
+struct TestClock(AtomicI64);
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc.timestamp_opt(self.0.load(Ordering::SeqCst), 0).unwrap()
+    }
+}
+
+struct Harness {
+    engine: Engine,
+    clock: Arc<TestClock>,
+    secrets: Arc<MemorySecretStore>,
+    dir: tempfile::TempDir,
+    server: FeedServer,
+}
+
+/// 2026-03-02 (a Monday) 08:00 UTC.
+const T0: i64 = 1_772_438_400;
+
+async fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(TestClock(AtomicI64::new(T0)));
+    let secrets = Arc::new(MemorySecretStore::new());
+    let s2: Arc<dyn SecretStore> = secrets.clone();
+    let engine = Engine::open(EngineConfig {
+        data_dir: dir.path().to_path_buf(),
+        secrets: Box::new(move || Ok(Arc::clone(&s2))),
+        clock: clock.clone(),
+        feed: FeedClientConfig {
+            total_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(2),
+            max_redirects: 3,
+            ..FeedClientConfig::default()
+        },
+    })
+    .unwrap();
+    Harness {
+        engine,
+        clock,
+        secrets,
+        dir,
+        server: FeedServer::start().await,
+    }
+}
+
+impl Harness {
+    async fn add(&self, path: &str) -> i64 {
+        self.add_with(AddIcs {
+            url: self.server.url(path),
+            name: Some("Team".into()),
+            ..AddIcs::default()
+        })
+        .await
+    }
+
+    async fn add_with(&self, req: AddIcs) -> i64 {
+        self.engine.add_ics(req).await.unwrap().id
+    }
+
+    fn mirror(&self) -> Mirror {
+        Mirror::open(&self.dir.path().join("mirror.sqlite3")).unwrap()
+    }
+
+    async fn summaries(&self, from: i64, to: i64) -> Vec<String> {
+        let a = self.engine.agenda(from, to).await.unwrap();
+        a.entries.into_iter().map(|e| e.summary).collect()
+    }
+}
+
+/// An event line block.
+fn ev(uid: &str, start: &str, end: &str, summary: &str, extra: &str) -> String {
+    format!(
+        "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\nSUMMARY:{summary}\r\n{extra}END:VEVENT\r\n"
+    )
+}
+
+fn cal(events: &[String]) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal tests//EN\r\n{}END:VCALENDAR\r\n",
+        events.concat()
+    )
+}
+
+/// The fixture team calendar (fixtures/feeds/team.ics): a weekly standup with an
+/// override and an EXDATE, a one-off meeting, an all-day event and a past event.
+fn team_feed() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/feeds/team.ics"
+    ))
+    .unwrap()
+}
+
+const WEEK: i64 = 7 * 86_400;
+
+#[tokio::test]
+async fn first_sync_stores_events_and_occurrences() {
+    let h = harness().await;
+    h.server.set_route("/team.ics", Route::ics(team_feed()));
+    let id = h.add("/team.ics").await;
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!(r.outcome, "updated", "{r:?}");
+    assert_eq!(r.added, 5, "{r:?}");
+    assert_eq!(r.events, 5);
+    // Standup Mon–Fri 09:00 Berlin (08:00Z in March), Tuesday moved to 10:00, Wednesday
+    // excluded; plus the design review and the all-day offsite.
+    let s = h.summaries(T0, T0 + 5 * 86_400).await;
+    let standups = s.iter().filter(|x| x.starts_with("Standup")).count();
+    assert_eq!(standups, 4, "{s:?}");
+    assert!(s.contains(&"Standup (moved)".to_string()), "{s:?}");
+    assert!(s.contains(&"Design review".to_string()));
+    assert!(s.contains(&"Team offsite".to_string()));
+    let a = h.engine.agenda(T0, T0 + 86_400).await.unwrap();
+    let first = &a.entries[0];
+    assert_eq!(first.summary, "Standup");
+    assert_eq!(first.start_utc, T0, "09:00 Berlin is 08:00Z in March (CET)");
+    let st = h.engine.status(Some(id)).await.unwrap();
+    assert_eq!(st[0].events, 5);
+    assert!(st[0].last_error.is_none());
+}
+
+#[tokio::test]
+async fn not_modified_path_parses_nothing() {
+    let h = harness().await;
+    h.server.set_route(
+        "/team.ics",
+        Route::ics(team_feed())
+            .with_etag("\"v1\"")
+            .with_last_modified("Mon, 02 Mar 2026 07:00:00 GMT"),
+    );
+    let id = h.add("/team.ics").await;
+    h.engine.sync_source(id).await.unwrap();
+    let before = h
+        .mirror()
+        .event_by_key(
+            h.mirror().calendar_of(SourceId(id)).unwrap(),
+            "standup-1@traycal.test",
+            "",
+        )
+        .unwrap()
+        .unwrap();
+    h.clock.0.fetch_add(600, Ordering::SeqCst);
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!(r.outcome, "not_modified");
+    let reqs = h.server.requests_for("/team.ics");
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[1].header("if-none-match"), Some("\"v1\""));
+    assert_eq!(
+        reqs[1].header("if-modified-since"),
+        Some("Mon, 02 Mar 2026 07:00:00 GMT")
+    );
+    let after = h
+        .mirror()
+        .event_by_key(
+            h.mirror().calendar_of(SourceId(id)).unwrap(),
+            "standup-1@traycal.test",
+            "",
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        before.updated_at, after.updated_at,
+        "no event row was rewritten"
+    );
+    let log = h.engine.log(Some(id), 10).await.unwrap();
+    assert_eq!(log[0].outcome, "not_modified");
+}
+
+#[tokio::test]
+async fn unchanged_body_without_validators_is_not_reparsed() {
+    let h = harness().await;
+    h.server.set_route("/team.ics", Route::ics(team_feed()));
+    let id = h.add("/team.ics").await;
+    h.engine.sync_source(id).await.unwrap();
+    h.clock.0.fetch_add(600, Ordering::SeqCst);
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!(r.outcome, "unchanged", "{r:?}");
+    assert_eq!(r.events, 5);
+}
+
+#[tokio::test]
+async fn changed_feed_updates_in_place() {
+    let h = harness().await;
+    let v1 = cal(&[
+        ev(
+            "a@t",
+            "20260302T100000Z",
+            "20260302T110000Z",
+            "Planning",
+            "",
+        ),
+        ev("b@t", "20260303T100000Z", "20260303T110000Z", "Retro", ""),
+    ]);
+    h.server.set_route("/c.ics", Route::ics(v1));
+    let id = h.add("/c.ics").await;
+    h.engine.sync_source(id).await.unwrap();
+    let cal_id = h.mirror().calendar_of(SourceId(id)).unwrap();
+    let row_a = h.mirror().event_by_key(cal_id, "a@t", "").unwrap().unwrap();
+    let v2 = cal(&[
+        ev(
+            "a@t",
+            "20260302T120000Z",
+            "20260302T130000Z",
+            "Planning (new time)",
+            "SEQUENCE:1\r\n",
+        ),
+        ev("b@t", "20260303T100000Z", "20260303T110000Z", "Retro", ""),
+    ]);
+    h.server.set_route("/c.ics", Route::ics(v2));
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!((r.added, r.updated, r.removed), (0, 1, 0), "{r:?}");
+    let row_a2 = h.mirror().event_by_key(cal_id, "a@t", "").unwrap().unwrap();
+    assert_eq!(row_a.id, row_a2.id, "updated in place, same row");
+    assert_eq!(row_a2.summary.as_deref(), Some("Planning (new time)"));
+    let a = h.engine.agenda(T0, T0 + 86_400).await.unwrap();
+    assert_eq!(a.entries.len(), 1);
+    assert_eq!(a.entries[0].start_utc, T0 + 4 * 3600);
+}
+
+#[tokio::test]
+async fn removed_future_events_vanish_and_past_ones_stay_as_history() {
+    let h = harness().await;
+    let v1 = cal(&[
+        ev(
+            "past@t",
+            "20260225T100000Z",
+            "20260225T110000Z",
+            "Last week",
+            "",
+        ),
+        ev(
+            "future@t",
+            "20260305T100000Z",
+            "20260305T110000Z",
+            "Thursday",
+            "",
+        ),
+        ev(
+            "keep@t",
+            "20260304T100000Z",
+            "20260304T110000Z",
+            "Wednesday",
+            "",
+        ),
+    ]);
+    h.server.set_route("/c.ics", Route::ics(v1));
+    let id = h.add("/c.ics").await;
+    h.engine.sync_source(id).await.unwrap();
+    // The feed drops both the past and the future event.
+    let v2 = cal(&[ev(
+        "keep@t",
+        "20260304T100000Z",
+        "20260304T110000Z",
+        "Wednesday",
+        "",
+    )]);
+    h.server.set_route("/c.ics", Route::ics(v2));
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!((r.removed, r.kept_as_history), (1, 1), "{r:?}");
+    let past = h.summaries(T0 - WEEK, T0).await;
+    assert_eq!(past, ["Last week"], "past event kept as history");
+    let future = h.summaries(T0, T0 + WEEK).await;
+    assert_eq!(future, ["Wednesday"], "future event removed");
+    let log = h.engine.log(Some(id), 1).await.unwrap();
+    assert_eq!((log[0].removed, log[0].kept_as_history), (1, 1));
+}
+
+#[tokio::test]
+async fn uid_regenerating_feed_does_not_duplicate() {
+    let h = harness().await;
+    let feed = |n: u32| {
+        cal(&[
+            ev(
+                &format!("gen-{n}-1"),
+                "20260303T100000Z",
+                "20260303T110000Z",
+                "Rota early",
+                "",
+            ),
+            ev(
+                &format!("gen-{n}-2"),
+                "20260303T140000Z",
+                "20260303T150000Z",
+                "Rota late",
+                "",
+            ),
+        ])
+    };
+    h.server.set_route("/rota.ics", Route::ics(feed(1)));
+    let id = h.add("/rota.ics").await;
+    h.engine.sync_source(id).await.unwrap();
+    for n in 2..5 {
+        h.server.set_route("/rota.ics", Route::ics(feed(n)));
+        let r = h.engine.sync_source(id).await.unwrap();
+        assert_eq!(r.events, 2, "round {n}: {r:?}");
+        assert_eq!(r.added, 0, "round {n}: renamed, not added: {r:?}");
+    }
+    assert_eq!(
+        h.summaries(T0, T0 + WEEK).await,
+        ["Rota early", "Rota late"]
+    );
+}
+
+#[tokio::test]
+async fn failures_and_garbage_keep_the_last_good_data() {
+    let h = harness().await;
+    h.server.set_route("/team.ics", Route::ics(team_feed()));
+    let id = h.add("/team.ics").await;
+    h.engine.sync_source(id).await.unwrap();
+    let good = h.summaries(T0, T0 + WEEK).await;
+    assert!(!good.is_empty());
+    let full = team_feed();
+    let cut = full[..full.find("SUMMARY:Design review").unwrap()].to_string();
+    let cases: Vec<(&str, Route)> = vec![
+        ("http_status", Route::ics("oops").status(500)),
+        (
+            "not_calendar",
+            Route::html("<!DOCTYPE html><html><body>Please log in</body></html>"),
+        ),
+        (
+            "not_calendar",
+            Route::body("{\"error\": \"gone\"}", "application/json"),
+        ),
+        ("empty_feed", Route::ics("")),
+        ("truncated_feed", Route::ics(cut)),
+        (
+            "not_calendar",
+            Route::body(
+                vec![0u8, 159, 146, 150, 0, 0, 1],
+                "application/octet-stream",
+            ),
+        ),
+    ];
+    for (code, route) in cases {
+        h.server.set_route("/team.ics", route);
+        h.clock.0.fetch_add(60, Ordering::SeqCst);
+        let r = h.engine.sync_source(id).await.unwrap();
+        assert_eq!(r.outcome, "failed", "{code}: {r:?}");
+        assert_eq!(r.error_code.as_deref(), Some(code), "{r:?}");
+        assert!(
+            r.error.as_deref().unwrap().contains("Team") || code == "http_status",
+            "error names the source: {r:?}"
+        );
+        assert_eq!(h.summaries(T0, T0 + WEEK).await, good, "{code}: data kept");
+        let st = &h.engine.status(Some(id)).await.unwrap()[0];
+        assert_eq!(st.last_error_code.as_deref(), Some(code));
+        assert_eq!(st.events, 5);
+    }
+    let log = h.engine.log(Some(id), 10).await.unwrap();
+    assert!(log.iter().take(6).all(|l| l.outcome == "failed"));
+}
+
+#[tokio::test]
+async fn retry_after_and_backoff_schedule_the_next_attempt() {
+    let h = harness().await;
+    h.server
+        .set_route("/c.ics", Route::ics("busy").status(503).retry_after("600"));
+    let id = h.add("/c.ics").await;
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!(r.outcome, "failed");
+    assert!(
+        r.next_due_at - T0 >= 600,
+        "Retry-After honoured: {}",
+        r.next_due_at - T0
+    );
+    h.server.set_route("/c.ics", Route::ics("down").status(500));
+    let mut last = 0;
+    for _ in 0..4 {
+        let r = h.engine.sync_source(id).await.unwrap();
+        let delay = r.next_due_at - T0;
+        assert!(delay >= 60, "never below a minute");
+        last = delay;
+    }
+    assert!(last >= 4 * 60, "back-off grows: {last}");
+    assert!(h.engine.sync_due().await.unwrap().is_empty(), "not due yet");
+}
+
+#[tokio::test]
+async fn size_cap_redirect_limit_and_timeout() {
+    let h = harness().await;
+    h.server.set_route("/big.ics", Route::ics(team_feed()));
+    let id = h
+        .add_with(AddIcs {
+            url: h.server.url("/big.ics"),
+            name: Some("Big".into()),
+            max_bytes: Some(500),
+            ..AddIcs::default()
+        })
+        .await;
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!(r.error_code.as_deref(), Some("too_large"), "{r:?}");
+    assert!(r.error.unwrap().contains("500"), "names the limit");
+
+    for i in 0..6 {
+        h.server
+            .set_route(&format!("/r{i}"), Route::redirect(&format!("/r{}", i + 1)));
+    }
+    h.server.set_route("/r6", Route::ics(team_feed()));
+    let far = h.add("/r0").await; // 6 redirects > limit 3
+    let r = h.engine.sync_source(far).await.unwrap();
+    assert_eq!(r.error_code.as_deref(), Some("too_many_redirects"), "{r:?}");
+    let near = h.add("/r4").await; // 2 redirects
+    assert_eq!(h.engine.sync_source(near).await.unwrap().outcome, "updated");
+
+    h.server.set_route(
+        "/slow.ics",
+        Route::ics(team_feed()).delay(Duration::from_secs(5)),
+    );
+    let slow = h.add("/slow.ics").await;
+    let r = h.engine.sync_source(slow).await.unwrap();
+    assert_eq!(r.error_code.as_deref(), Some("timeout"), "{r:?}");
+}
+
+#[tokio::test]
+async fn filters_keep_only_matching_series() {
+    let h = harness().await;
+    h.server.set_route("/team.ics", Route::ics(team_feed()));
+    let id = h
+        .add_with(AddIcs {
+            url: h.server.url("/team.ics"),
+            name: Some("Rooms".into()),
+            include: vec!["location:/room\\s*4\\.2/".into()],
+            ..AddIcs::default()
+        })
+        .await;
+    h.engine.sync_source(id).await.unwrap();
+    let s = h.summaries(T0, T0 + WEEK).await;
+    assert!(!s.is_empty());
+    assert!(s.iter().all(|x| x == "Design review"), "{s:?}");
+    let bad = h
+        .engine
+        .add_ics(AddIcs {
+            url: h.server.url("/team.ics"),
+            include: vec!["summary:/([/".into()],
+            ..AddIcs::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), "invalid_input");
+    assert!(bad.to_string().contains("invalid regular expression"));
+}
+
+#[tokio::test]
+async fn secret_urls_live_only_in_the_secret_store() {
+    let h = harness().await;
+    h.server.set_route("/private.ics", Route::ics(team_feed()));
+    let token = "s3cr3tT0kenABCDEF0123456789";
+    let url = format!("{}?token={token}", h.server.url("/private.ics"));
+    let info = h
+        .engine
+        .add_ics(AddIcs {
+            url: url.clone(),
+            name: Some("Private".into()),
+            ..AddIcs::default()
+        })
+        .await
+        .unwrap();
+    assert!(!info.url.contains(token), "{}", info.url);
+    assert!(info.secret_in.is_some());
+    let r = h.engine.sync_source(info.id).await.unwrap();
+    assert_eq!(r.outcome, "updated");
+    assert_eq!(
+        h.server.requests_for("/private.ics")[0].target,
+        format!("/private.ics?token={token}")
+    );
+    // Nowhere in the mirror files.
+    for f in std::fs::read_dir(h.dir.path()).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()));
+    }
+    // Errors show the masked form only.
+    h.server
+        .set_route("/private.ics", Route::ics("x").status(404));
+    let r = h.engine.sync_source(info.id).await.unwrap();
+    assert!(!r.error.unwrap().contains(token));
+    // Removing the source removes the secret.
+    let key_count = |s: &MemorySecretStore| s.len();
+    assert_eq!(key_count(&h.secrets), 1);
+    h.engine.remove_source(info.id).await.unwrap();
+    assert_eq!(key_count(&h.secrets), 0);
+}
