@@ -60,13 +60,9 @@ fn generate() -> Generated {
         } else {
             1800 * (1 + (r >> 8) as i64 % 4)
         };
-        // Series start anywhere in the year and wrap around it, so every week holds
-        // about the same number of occurrences (~7,200).
-        let base = if recurring {
-            T0 + ((r >> 16) as i64 % (365 * DAY))
-        } else {
-            T0 + ((r >> 16) as i64 % (365 * DAY))
-        };
+        // Singles and series start anywhere in the year; series wrap around it, so every
+        // week holds about the same number of occurrences (~7,200).
+        let base = T0 + ((r >> 16) as i64 % (365 * DAY));
         let base = if all_day || multi_day {
             base - base.rem_euclid(DAY)
         } else {
