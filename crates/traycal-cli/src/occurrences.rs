@@ -39,6 +39,7 @@ pub fn run(args: &OccurrencesArgs) -> Result<i32> {
     } else {
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file))?
     };
+    let t_start = std::time::Instant::now();
     let prepared = prepare_input(&bytes);
     let mut cal = load_calendar(
         &prepared,
@@ -54,32 +55,49 @@ pub fn run(args: &OccurrencesArgs) -> Result<i32> {
         from: args.from.and_time(NaiveTime::MIN).and_utc().timestamp(),
         to: args.to.and_time(NaiveTime::MIN).and_utc().timestamp(),
     };
+    let timing = std::env::var_os("TRAYCAL_TIMING").is_some();
+    let t_parsed = std::time::Instant::now();
     let mut diags = Vec::new();
+    if args.count {
+        // Counting needs the expansion, not formatted rows.
+        let n = cal.count_occurrences(&ExpandOptions::new(window), &mut diags);
+        if timing {
+            eprintln!(
+                "timing: read+parse {:.3} s, expand {:.3} s",
+                (t_parsed - t_start).as_secs_f64(),
+                t_parsed.elapsed().as_secs_f64()
+            );
+        }
+        report(&args.file, &cal.diagnostics, &diags);
+        println!("{n}");
+        return Ok(0);
+    }
     let rows = cal.occurrence_rows(&ExpandOptions::new(window), &mut diags);
+    report(&args.file, &cal.diagnostics, &diags);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let n = args.limit.unwrap_or(usize::MAX);
+    for row in rows.iter().take(n) {
+        serde_json::to_writer(&mut out, row)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// Diagnostics go to stderr, one line each, naming the file, line and UID.
+fn report(file: &str, parse: &[traycal_core::ics::Diagnostic], expand: &[String]) {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    for d in &cal.diagnostics {
+    for d in parse {
         let uid = d
             .uid
             .as_deref()
             .map(|u| format!(" UID {u:?}"))
             .unwrap_or_default();
-        let _ = writeln!(err, "{}: line {}{}: {}", args.file, d.line, uid, d.message);
+        let _ = writeln!(err, "{file}: line {}{uid}: {}", d.line, d.message);
     }
-    for d in &diags {
-        let _ = writeln!(err, "{}: {}", args.file, d);
+    for d in expand {
+        let _ = writeln!(err, "{file}: {d}");
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    if args.count {
-        writeln!(out, "{}", rows.len())?;
-    } else {
-        let n = args.limit.unwrap_or(usize::MAX);
-        for row in rows.iter().take(n) {
-            serde_json::to_writer(&mut out, row)?;
-            out.write_all(b"\n")?;
-        }
-    }
-    out.flush()?;
-    Ok(0)
 }

@@ -143,6 +143,19 @@ pub struct OccurrenceRow {
 }
 
 impl LoadedCalendar<'_> {
+    /// Number of occurrences over `opts.window` (no rows are formatted).
+    pub fn count_occurrences(
+        &mut self,
+        opts: &crate::expand::ExpandOptions,
+        diagnostics: &mut Vec<String>,
+    ) -> usize {
+        let mut tc =
+            crate::expand::TimeContext::new(&mut self.resolver, self.calendar_zone.clone());
+        let exp = crate::expand::expand_items(&self.items, &mut tc, opts);
+        diagnostics.extend(exp.diagnostics);
+        exp.occurrences.len()
+    }
+
     /// Expand every item over `opts.window` into corpus-shaped rows, sorted by start,
     /// UID and recurrence id. Expansion problems are appended to `diagnostics`.
     pub fn occurrence_rows(
