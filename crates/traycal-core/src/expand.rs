@@ -315,10 +315,23 @@ pub fn expand_items(
     tc: &mut TimeContext<'_>,
     opts: &ExpandOptions,
 ) -> Expansion {
+    let all: Vec<usize> = (0..items.len()).collect();
+    expand_subset(items, &all, tc, opts)
+}
+
+/// Expand only the items at `subset` (indices into `items`, which occurrences and
+/// series refer to). A sync uses this to expand the changed series without copying.
+pub fn expand_subset(
+    items: &[EventData<'_>],
+    subset: &[usize],
+    tc: &mut TimeContext<'_>,
+    opts: &ExpandOptions,
+) -> Expansion {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut by_uid: HashMap<(&str, crate::event::ItemKind), usize> =
-        HashMap::with_capacity(items.len());
-    for (i, it) in items.iter().enumerate() {
+        HashMap::with_capacity(subset.len());
+    for &i in subset {
+        let it = &items[i];
         let key = (it.uid.as_ref(), it.kind);
         match by_uid.get(&key) {
             Some(&g) => groups[g].push(i),

@@ -228,11 +228,13 @@ END:VTIMEZONE",
         Err(TzError::UnsupportedRule { .. })
     ));
 
-    assert_eq!(r.resolve("Empty/Zone").source, ZoneSource::Fallback);
-    assert_eq!(r.resolve("Bomb/Zone").source, ZoneSource::Fallback);
+    // The broken definitions are not used; the file's only usable zone (Bad/Offset,
+    // +01:00) stands in for unknown TZIDs, as for Outlook's "Customized Time Zone".
+    assert_eq!(r.resolve("Empty/Zone").source, ZoneSource::SoleVTimezone);
+    assert_eq!(r.resolve("Bomb/Zone").source, ZoneSource::SoleVTimezone);
     assert_eq!(
         utc_of(&mut r, "Empty/Zone", "2024-01-05 09:00"),
-        dt("2024-01-05 09:00")
+        dt("2024-01-05 08:00")
     );
     assert_eq!(r.resolve("Bad/Offset").source, ZoneSource::VTimezone);
     assert_eq!(

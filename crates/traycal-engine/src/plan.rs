@@ -209,7 +209,7 @@ mod tests {
         // Already retired rows are left alone.
         let mut again = stored.clone();
         again[0].removed_at = Some(1000);
-        let p = plan_feed(&[], &again, 2000);
+        let p = plan_feed(&[], &again, 1500);
         assert_eq!(p.vanished, [Vanished::Delete(2), Vanished::Delete(3)]);
     }
 

@@ -13,7 +13,9 @@ use std::time::Instant;
 
 use traycal_core::calendar::load_calendar;
 use traycal_core::event::{EndSpec, EventData, ItemKind};
-use traycal_core::expand::{expand_items, item_span, ExpandOptions, TimeContext, TimeKind, Window};
+use traycal_core::expand::{
+    expand_subset, item_span, ExpandOptions, Stamp, TimeContext, TimeKind, Window,
+};
 use traycal_core::filter::{FilterSpec, Filters};
 use traycal_core::ics::prepare_input;
 use traycal_providers::{BodyKind, FeedBody};
@@ -74,6 +76,33 @@ fn fingerprint(ev: &EventData<'_>, rkey: &str) -> i64 {
     xxh3_64(s.as_bytes()) as i64
 }
 
+/// Phase timings on stderr when `TRAYCAL_TIMING` is set (for the bench and for
+/// finding where a slow sync spends its time).
+struct Phases {
+    on: bool,
+    last: std::cell::Cell<Instant>,
+}
+
+impl Phases {
+    fn new(start: Instant) -> Phases {
+        Phases {
+            on: std::env::var_os("TRAYCAL_TIMING").is_some(),
+            last: std::cell::Cell::new(start),
+        }
+    }
+
+    fn mark(&self, what: &str) {
+        if self.on {
+            let now = Instant::now();
+            eprintln!(
+                "timing: {what}: {:.3} s",
+                (now - self.last.get()).as_secs_f64()
+            );
+            self.last.set(now);
+        }
+    }
+}
+
 /// Reject bodies that must not replace the stored calendar.
 pub fn check_body(source: &SourceRow, body: &FeedBody) -> Result<()> {
     let bad = |code: &'static str, message: String| EngineError::BadFeed {
@@ -119,8 +148,10 @@ pub fn apply_body(
         code,
         message,
     };
+    let phases = Phases::new(cx.started);
     let prepared = prepare_input(&body.bytes);
     let cal = load_calendar(&prepared, &[ItemKind::Event]);
+    phases.mark("fetch+parse");
     if cal.is_empty_of_calendar_data() {
         return Err(bad(
             "not_calendar",
@@ -209,6 +240,7 @@ pub fn apply_body(
         })
         .collect();
     let plan = plan_feed(&incoming, &stored, cx.now);
+    phases.mark("index+plan");
 
     // Which series must be re-expanded: every UID touched by the plan, or all of
     // them when the materialised window has to move.
@@ -243,27 +275,17 @@ pub fn apply_body(
         .copied()
         .filter(|&i| changed.contains(items[i].uid.as_ref()))
         .collect();
-    let work: Vec<EventData<'_>> = work_idx.iter().map(|&i| items[i].clone()).collect();
     let mut tc = TimeContext::new(&mut resolver, calendar_zone);
-    let exp = expand_items(&work, &mut tc, &ExpandOptions::new(cx.window));
+    let exp = expand_subset(&items, &work_idx, &mut tc, &ExpandOptions::new(cx.window));
     diagnostics.extend(exp.diagnostics.iter().cloned());
-    let mut series_end: Vec<Option<i64>> = vec![None; work.len()];
+    phases.mark("expand");
+    // Per item (global index): series end, own span and reported TZID.
+    let mut series_end: Vec<Option<i64>> = vec![None; items.len()];
     for s in &exp.series {
         for &i in &s.items {
             series_end[i] = s.end.map(|e| e.secs);
         }
     }
-    let spans: Vec<Option<(traycal_core::expand::Stamp, traycal_core::expand::Stamp)>> =
-        work.iter().map(|it| item_span(it, &mut tc)).collect();
-    let tzids: Vec<Option<String>> = work
-        .iter()
-        .map(|it| {
-            it.start
-                .as_ref()
-                .and_then(|s| tc.reported_tzid(s, Some(&it.end)))
-        })
-        .collect();
-    let work_rkeys: Vec<&str> = work_idx.iter().map(|&i| rkeys[i].as_str()).collect();
 
     // Occurrences grouped by UID.
     let instance_ids: Vec<String> = exp
@@ -273,12 +295,12 @@ pub fn apply_body(
         .collect();
     let mut per_uid: HashMap<&str, Vec<OccurrenceWrite<'_>>> = HashMap::new();
     for (o, iid) in exp.occurrences.iter().zip(&instance_ids) {
-        let it = &work[o.item];
+        let it = &items[o.item];
         per_uid
             .entry(it.uid.as_ref())
             .or_default()
             .push(OccurrenceWrite {
-                recurrence_id: work_rkeys[o.item],
+                recurrence_id: rkeys[o.item].as_str(),
                 instance_id: iid,
                 start_utc: o.start.secs,
                 end_utc: o.end.secs,
@@ -296,59 +318,63 @@ pub fn apply_body(
         .collect();
     replace.sort_by(|a, b| a.uid.cmp(b.uid));
 
-    // Event rows to write.
-    let pos_in_work: HashMap<usize, usize> =
-        work_idx.iter().enumerate().map(|(w, &i)| (i, w)).collect();
-    let mut upserts = Vec::new();
+    // Event rows to write: (feed position, item, own span, reported TZID).
+    let mut to_write: Vec<(usize, usize, Stamp, Stamp, Option<String>)> = Vec::new();
     let mut renames = Vec::new();
     for (n, a) in plan.actions.iter().enumerate() {
         let i = chosen[n];
-        let write = match a {
-            ItemAction::Unchanged if !window_moves => continue,
-            ItemAction::Unchanged => {
-                // The series end may have become known with the new window; the row
-                // is rewritten only then.
-                continue;
-            }
+        match a {
+            ItemAction::Unchanged => continue,
             ItemAction::Rename(id) => {
-                renames.push((traycal_store::EventId(*id), items[i].uid.as_ref()));
-                true
+                renames.push((traycal_store::EventId(*id), items[i].uid.as_ref()))
             }
-            _ => true,
-        };
-        if !write {
-            continue;
+            ItemAction::Insert | ItemAction::Update(_) => {}
         }
-        let Some(&w) = pos_in_work.get(&i) else {
+        let it = &items[i];
+        let Some((s, e)) = item_span(it, &mut tc) else {
             continue;
         };
-        let it = &work[w];
-        let Some((s, e)) = spans[w] else {
-            continue;
-        };
-        let raw = prepared.get(it.span.clone()).unwrap_or_default();
-        let raw = std::str::from_utf8(raw).unwrap_or("");
-        upserts.push(EventWrite {
-            uid: it.uid.as_ref(),
-            recurrence_id: work_rkeys[w],
-            summary: it.summary.as_deref(),
-            location: it.location.as_deref(),
-            description: it.description.as_deref(),
-            start_utc: s.secs,
-            end_utc: e.secs,
-            all_day: s.kind == TimeKind::Date,
-            floating: s.kind == TimeKind::Floating,
-            tzid: tzids[w].as_deref(),
-            status: it.status.as_deref(),
-            transp: it.transp.as_deref(),
-            sequence: it.sequence,
-            rrule: it.rrules.first().map(|r| r.as_ref()),
-            raw,
-            content_hash: hashes[n].0,
-            fingerprint: hashes[n].1,
-            series_end_utc: series_end[w],
-        });
+        let tzid = it
+            .start
+            .as_ref()
+            .and_then(|st| tc.reported_tzid(st, Some(&it.end)));
+        to_write.push((n, i, s, e, tzid));
     }
+    // The raw component as text; a span with invalid UTF-8 (a fold that split a
+    // character, a Latin-1 feed) is kept with replacement characters, never dropped.
+    let raws: Vec<std::borrow::Cow<'_, str>> = to_write
+        .iter()
+        .map(|(_, i, ..)| {
+            String::from_utf8_lossy(prepared.get(items[*i].span.clone()).unwrap_or_default())
+        })
+        .collect();
+    let upserts: Vec<EventWrite<'_>> = to_write
+        .iter()
+        .zip(&raws)
+        .map(|((n, i, s, e, tzid), raw)| {
+            let it = &items[*i];
+            EventWrite {
+                uid: it.uid.as_ref(),
+                recurrence_id: rkeys[*i].as_str(),
+                summary: it.summary.as_deref(),
+                location: it.location.as_deref(),
+                description: it.description.as_deref(),
+                start_utc: s.secs,
+                end_utc: e.secs,
+                all_day: s.kind == TimeKind::Date,
+                floating: s.kind == TimeKind::Floating,
+                tzid: tzid.as_deref(),
+                status: it.status.as_deref(),
+                transp: it.transp.as_deref(),
+                sequence: it.sequence,
+                rrule: it.rrules.first().map(|r| r.as_ref()),
+                raw: raw.as_ref(),
+                content_hash: hashes[*n].0,
+                fingerprint: hashes[*n].1,
+                series_end_utc: series_end[*i],
+            }
+        })
+        .collect();
     let deletes: Vec<traycal_store::EventId> = plan
         .vanished
         .iter()
@@ -399,7 +425,9 @@ pub fn apply_body(
         },
     };
     let outcome = batch.log.outcome;
+    phases.mark("build batch");
     let counts = mirror.apply_calendar_sync(calendar, &batch)?;
+    phases.mark("apply (one transaction)");
     Ok(SyncReport {
         source_id: source.id.0,
         source_name: source.name.clone(),

@@ -484,7 +484,15 @@ fn apply_in(conn: &Connection, calendar: CalendarId, b: &SyncBatch<'_>) -> Resul
         let mut lookup = conn.prepare_cached(
             "SELECT id FROM events WHERE calendar_id = ?1 AND uid = ?2 AND recurrence_id = ?3",
         )?;
-        let mut insert = conn.prepare_cached(INSERT_OCCURRENCE_SQL)?;
+        // Resolve and check everything first, then insert in (span class, start)
+        // order: the wide covering agenda index then grows at its end instead of
+        // taking ~400k random insertions on a first sync.
+        let total: usize = b
+            .replace_occurrences
+            .iter()
+            .map(|s| s.occurrences.len())
+            .sum();
+        let mut rows: Vec<(i64, i64, i64, i64, bool, bool, &str)> = Vec::with_capacity(total);
         for series in &b.replace_occurrences {
             if !seen.insert(series.uid) {
                 return Err(StoreError::InvalidInput(format!(
@@ -531,18 +539,31 @@ fn apply_in(conn: &Connection, calendar: CalendarId, b: &SyncBatch<'_>) -> Resul
                         series.uid, o.end_utc, o.start_utc
                     )));
                 }
-                insert.execute(params![
-                    calendar.0,
-                    event_id,
+                rows.push((
+                    span_class(o.end_utc - o.start_utc),
                     o.start_utc,
                     o.end_utc,
-                    span_class(o.end_utc - o.start_utc),
+                    event_id,
                     o.all_day,
                     o.floating,
-                    o.instance_id
-                ])?;
-                counts.occurrences_inserted += 1;
+                    o.instance_id,
+                ));
             }
+        }
+        rows.sort_unstable_by_key(|r| (r.0, r.1));
+        let mut insert = conn.prepare_cached(INSERT_OCCURRENCE_SQL)?;
+        for (class, start, end, event_id, all_day, floating, instance_id) in rows {
+            insert.execute(params![
+                calendar.0,
+                event_id,
+                start,
+                end,
+                class,
+                all_day,
+                floating,
+                instance_id
+            ])?;
+            counts.occurrences_inserted += 1;
         }
     }
 
