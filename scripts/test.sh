@@ -137,13 +137,22 @@ dbus-run-session -- bash -c '
   }
   trap stop_keyring EXIT
   eval "$(printf %s pw | gnome-keyring-daemon --unlock --components=secrets)"
-  export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
-  # The daemon forks away; find it on the private bus so it can be stopped at the end.
+  # gnome-keyring 42+ prints nothing here: its control socket is in XDG_RUNTIME_DIR.
+  export GNOME_KEYRING_CONTROL="${GNOME_KEYRING_CONTROL:-$XDG_RUNTIME_DIR/keyring}"
+  export SSH_AUTH_SOCK
+  echo "  session bus: $DBUS_SESSION_BUS_ADDRESS"
+  # Probe: the Secret Service answers and the default keyring is unlocked.
+  if ! printf probe | timeout 20 secret-tool store --label="traycal test probe" traycal-test probe \
+     || [ "$(timeout 20 secret-tool lookup traycal-test probe)" != probe ]; then
+    echo "test.sh: the private gnome-keyring does not store secrets (locked or not running)" >&2
+    exit 1
+  fi
+  timeout 20 secret-tool clear traycal-test probe || true
+  # The daemon forked away; find it on the private bus (registered by now) to stop it at the end.
   keyring_pid=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus \
       /org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID \
       string:org.freedesktop.secrets 2>/dev/null | awk "/uint32/ {print \$2}") || true
-  echo "  session bus: $DBUS_SESSION_BUS_ADDRESS"
-  echo "  gnome-keyring-daemon: pid ${keyring_pid:-?}, control $GNOME_KEYRING_CONTROL"
+  echo "  gnome-keyring-daemon: pid ${keyring_pid:-?}, control $GNOME_KEYRING_CONTROL; probe: store + lookup ok"
   $TRAYCAL_TEST_RUNNER
   echo "  doc tests: $TRAYCAL_TEST_DOC"
   $TRAYCAL_TEST_DOC
