@@ -25,7 +25,7 @@ import json
 import os
 import platform
 import shutil
-import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -236,6 +236,51 @@ def fingerprint_changes(before, after):
     return changed
 
 
+def db_digest(d):
+    """Rows and a content hash of every table of every SQLite file in the data dir,
+    read-only, so a write can be named: "sync_log: +1 rows", "sync_state: changed"."""
+    out = {}
+    for name in sorted(os.listdir(d)):
+        if not name.endswith((".sqlite3", ".sqlite", ".db")):
+            continue
+        try:
+            path = os.path.join(d, name)
+            # immutable: no -wal/-shm files created by this reader; only safe when there
+            # is no WAL to read (the CLI checkpoints and removes it on close)
+            flags = "mode=ro" if os.path.exists(path + "-wal") else "mode=ro&immutable=1"
+            con = sqlite3.connect(f"file:{path}?{flags}", uri=True)
+            try:
+                tables = [t for (t,) in con.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+                for t in tables:
+                    h = hashlib.sha256()
+                    n = 0
+                    for row in con.execute(f'SELECT * FROM "{t}"'):
+                        h.update(repr(row).encode())
+                        n += 1
+                    out[f"{name}:{t}"] = (n, h.hexdigest())
+            finally:
+                con.close()
+        except sqlite3.Error as e:
+            out[name] = (None, f"unreadable: {e}")
+    return out
+
+
+def digest_changes(before, after):
+    changed = []
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        if b == a:
+            continue
+        if b is None or a is None:
+            changed.append(f"{key}: {'created' if b is None else 'dropped'}")
+        elif b[0] != a[0]:
+            changed.append(f"{key}: {a[0] - b[0]:+d} rows")
+        else:
+            changed.append(f"{key}: rows changed")
+    return changed
+
+
 def content_changes(changes):
     """Changes that are real writes. SQLite's -shm index is shared memory that readers
     touch too, so it does not count as a database write."""
@@ -441,11 +486,12 @@ def step_sync_and_agenda(binary, feed_path, runs, work, keep):
         return list(results.values())
     has_status = has_subcommand(binary, "status")
 
-    env = dict(os.environ, TRAYCAL_NOW=NOW)
+    # never touch the real keyring from a bench: secrets (none here) in the data dir
+    env = dict(os.environ, TRAYCAL_NOW=NOW, TRAYCAL_SECRET_STORE="file")
     env.pop("TRAYCAL_DATA_DIR", None)
     with open(feed_path, "rb") as f:
         body = f.read()
-    acc = {k: {"walls": [], "rss": [], "server": [], "writes": [], "status": []}
+    acc = {k: {"walls": [], "rss": [], "server": [], "writes": [], "tables": [], "status": []}
            for k in names}
     query_ms = []
     agenda_items = None
@@ -467,6 +513,7 @@ def step_sync_and_agenda(binary, feed_path, runs, work, keep):
                     # status first, fingerprint last: only the sync runs in between
                     before_status = (quick(base + ["status", "--json"], env=env).stdout
                                      if check_writes and has_status else None)
+                    before_db = db_digest(data) if check_writes else None
                     before_fp = dir_fingerprint(data) if check_writes else None
                     before_srv = srv.snapshot()
                     rr = measure(argv, env=env)
@@ -480,6 +527,7 @@ def step_sync_and_agenda(binary, feed_path, runs, work, keep):
                     if check_writes:
                         a["writes"].append(fingerprint_changes(before_fp,
                                                                dir_fingerprint(data)))
+                        a["tables"].append(digest_changes(before_db, db_digest(data)))
                         if has_status:
                             after_status = quick(base + ["status", "--json"], env=env).stdout
                             a["status"].append({"before": parse_json_output(before_status),
@@ -506,7 +554,7 @@ def step_sync_and_agenda(binary, feed_path, runs, work, keep):
                         if isinstance(parsed, list):
                             agenda_items = len(parsed)
                         elif isinstance(parsed, dict):
-                            for k in ("occurrences", "items", "events", "agenda"):
+                            for k in ("entries", "occurrences", "items", "events"):
                                 if isinstance(parsed.get(k), list):
                                     agenda_items = len(parsed[k])
                                     break
@@ -528,6 +576,7 @@ def step_sync_and_agenda(binary, feed_path, runs, work, keep):
         if a["writes"]:
             r["file_changes"] = a["writes"]
             r["db_writes"] = any(content_changes(w) for w in a["writes"])
+            r["table_changes"] = a["tables"]
         if a["status"]:
             r["status_json"] = a["status"][-1]
     ag = results["agenda"]
@@ -620,7 +669,9 @@ def report(steps, info, args, expected):
                       f"full sync; server answered {s['server'][-1]}; DB writes: "
                       f"{'yes' if s.get('db_writes') else 'none'}"
                       + (f" ({'; '.join(s['file_changes'][-1])})"
-                         if s.get("file_changes") and s["file_changes"][-1] else ""))
+                         if s.get("file_changes") and s["file_changes"][-1] else "")
+                      + (f"; tables: {', '.join(s['table_changes'][-1])}"
+                         if s.get("table_changes") and s["table_changes"][-1] else ""))
     for s in steps:
         if s.get("status") in ("n/a", "error") and s.get("note"):
             print(f"{s['title']}: {s['status']}: {s['note'].splitlines()[-1][:300]}")
