@@ -72,22 +72,72 @@ class Run:
         return text[-n:]
 
 
-def measure(argv, env=None, cwd=None):
-    """Run argv to completion; wall seconds and peak RSS (KiB) of that child alone."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+# Linux keeps a process' peak RSS across fork and exec: a child forked by this driver
+# (which holds the whole feed for its HTTP server) would report the driver's peak as its
+# own. So measured commands are spawned by a small launcher started before the driver
+# grows; its ~10 MB is the floor of every RSS figure.
+LAUNCHER_SRC = r"""
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    req = json.loads(line)
+    with open(req["out"], "wb") as out, open(req["err"], "wb") as err:
         t0 = time.perf_counter()
         try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                    env=env, cwd=cwd)
+            p = subprocess.Popen(req["argv"], stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=err, env=req["env"])
         except OSError as e:
-            return Run(argv, 127, 0.0, 0, "", str(e))
-        _, status, ru = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Run(argv, proc.returncode, wall, ru.ru_maxrss,
-                   out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+            err.write(str(e).encode())
+            res = {"rc": 127, "wall": 0.0, "maxrss": 0}
+        else:
+            _, status, ru = os.wait4(p.pid, 0)
+            res = {"rc": os.waitstatus_to_exitcode(status),
+                   "wall": time.perf_counter() - t0, "maxrss": ru.ru_maxrss}
+    sys.stdout.write(json.dumps(res) + "\n")
+    sys.stdout.flush()
+"""
+
+
+class Launcher:
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", LAUNCHER_SRC],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        self.lock = threading.Lock()
+
+    def run(self, argv, env):
+        fd_out, out = tempfile.mkstemp(prefix="bench-out-")
+        fd_err, err = tempfile.mkstemp(prefix="bench-err-")
+        os.close(fd_out)
+        os.close(fd_err)
+        try:
+            with self.lock:
+                self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "out": out,
+                                                  "err": err}) + "\n")
+                self.proc.stdin.flush()
+                res = json.loads(self.proc.stdout.readline())
+            with open(out, "rb") as f:
+                stdout = f.read().decode("utf-8", "replace")
+            with open(err, "rb") as f:
+                stderr = f.read().decode("utf-8", "replace")
+        finally:
+            os.remove(out)
+            os.remove(err)
+        return Run(argv, res["rc"], res["wall"], res["maxrss"], stdout, stderr)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+LAUNCHER = None
+
+
+def measure(argv, env=None):
+    """Run argv to completion; wall seconds and peak RSS (KiB) of that child alone."""
+    global LAUNCHER
+    if LAUNCHER is None:
+        LAUNCHER = Launcher()
+    return LAUNCHER.run([str(a) for a in argv], dict(env if env is not None else os.environ))
 
 
 def quick(argv, env=None):
@@ -690,6 +740,8 @@ def main():
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
+    global LAUNCHER
+    LAUNCHER = Launcher()  # first, while this process is small
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
     feed, exp = ensure_feed(work, args.events, args.seed)
@@ -719,6 +771,7 @@ def main():
                    "runs": args.runs, "feed_bytes": os.path.getsize(feed),
                    "expected_occurrences": expected, "binary": binary, "now": NOW,
                    "steps": steps}, f, indent=1, default=str)
+    LAUNCHER.close()
     print(f"\nresults: {out}")
     judged = [s for s in steps if "pass" in s]
     failed = [s["title"] for s in judged if not s["pass"]]
