@@ -52,6 +52,39 @@ pub struct EngineConfig {
     pub feed: FeedClientConfig,
 }
 
+/// Record a sync that found nothing new (304, or the same body): one sync-state update
+/// and one log line, no event touched.
+fn record_quiet(
+    m: &mut Mirror,
+    src: &traycal_store::SourceRow,
+    outcome: SyncOutcome,
+    validators: Option<Validators<'_>>,
+    now: i64,
+    next_due_at: i64,
+    started: Instant,
+) -> Result<SyncReport> {
+    let rec = AttemptRecord {
+        outcome,
+        attempted_at: now,
+        next_due_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        diagnostics: 0,
+        error: None,
+        error_code: None,
+        validators,
+    };
+    m.record_attempt(src.id, &rec)?;
+    Ok(SyncReport {
+        source_id: src.id.0,
+        source_name: src.name.clone(),
+        outcome: outcome.as_str().to_string(),
+        events: m.event_count(src.id)?,
+        duration_ms: started.elapsed().as_millis() as u64,
+        next_due_at,
+        ..Default::default()
+    })
+}
+
 /// Opens the secret store.
 pub type SecretsOpener =
     Box<dyn Fn() -> std::result::Result<Arc<dyn SecretStore>, String> + Send + Sync>;
@@ -218,26 +251,15 @@ impl Engine {
             Ok(FetchOutcome::NotModified) => {
                 let src = source.clone();
                 self.with_mirror(move |m| {
-                    let rec = AttemptRecord {
-                        outcome: SyncOutcome::NotModified,
-                        attempted_at: now,
-                        next_due_at: ok_next,
-                        duration_ms: started.elapsed().as_millis() as u64,
-                        diagnostics: 0,
-                        error: None,
-                        error_code: None,
-                        validators: None,
-                    };
-                    m.record_attempt(src.id, &rec)?;
-                    Ok(SyncReport {
-                        source_id: src.id.0,
-                        source_name: src.name.clone(),
-                        outcome: "not_modified".into(),
-                        events: m.event_count(src.id)?,
-                        duration_ms: started.elapsed().as_millis() as u64,
-                        next_due_at: ok_next,
-                        ..Default::default()
-                    })
+                    record_quiet(
+                        m,
+                        &src,
+                        SyncOutcome::NotModified,
+                        None,
+                        now,
+                        ok_next,
+                        started,
+                    )
                 })
                 .await
             }
@@ -248,29 +270,19 @@ impl Engine {
                     sync::check_body(&src, &body)?;
                     if !window_moves && st.content_hash == Some(body.content_hash as i64) {
                         // Same bytes as last time: nothing to parse or write.
-                        let rec = AttemptRecord {
-                            outcome: SyncOutcome::Unchanged,
-                            attempted_at: now,
-                            next_due_at: ok_next,
-                            duration_ms: started.elapsed().as_millis() as u64,
-                            diagnostics: 0,
-                            error: None,
-                            error_code: None,
-                            validators: Some(Validators {
-                                etag: body.etag.as_deref(),
-                                last_modified: body.last_modified.as_deref(),
-                            }),
+                        let validators = Validators {
+                            etag: body.etag.as_deref(),
+                            last_modified: body.last_modified.as_deref(),
                         };
-                        m.record_attempt(src.id, &rec)?;
-                        return Ok(SyncReport {
-                            source_id: src.id.0,
-                            source_name: src.name.clone(),
-                            outcome: "unchanged".into(),
-                            events: m.event_count(src.id)?,
-                            duration_ms: started.elapsed().as_millis() as u64,
-                            next_due_at: ok_next,
-                            ..Default::default()
-                        });
+                        return record_quiet(
+                            m,
+                            &src,
+                            SyncOutcome::Unchanged,
+                            Some(validators),
+                            now,
+                            ok_next,
+                            started,
+                        );
                     }
                     let cx = sync::ApplyContext {
                         source: &src,
