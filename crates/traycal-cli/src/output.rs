@@ -17,6 +17,15 @@ macro_rules! say {
     };
 }
 
+/// Calendar text comes from strangers (any invite can land in a calendar): before it
+/// reaches a terminal, every control character — newlines, but also ESC, which starts
+/// ANSI/OSC sequences that can retitle or rewrite the terminal — becomes a space.
+fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn print_json<T: Serialize + ?Sized>(v: &T) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -107,7 +116,7 @@ pub fn sync_reports(list: &[SyncReport], json: bool) -> Result<()> {
                     "{} (source {}): sync failed: {} — keeping the last good data ({} events)",
                     r.source_name,
                     r.source_id,
-                    r.error.as_deref().unwrap_or("unknown error"),
+                    plain(r.error.as_deref().unwrap_or("unknown error")),
                     r.events
                 );
             }
@@ -134,7 +143,7 @@ pub fn sync_reports(list: &[SyncReport], json: bool) -> Result<()> {
                 r.diagnostics.len()
             );
             for d in r.diagnostics.iter().take(10) {
-                say!("    {d}");
+                say!("    {}", plain(d));
             }
             if r.diagnostics.len() > 10 {
                 say!("    … and {} more", r.diagnostics.len() - 10);
@@ -166,8 +175,9 @@ pub fn status(list: &[SourceStatus], json: bool) -> Result<()> {
         );
         if let Some(e) = &s.last_error {
             say!(
-                "     last error ({} failure(s) in a row): {e}",
-                s.consecutive_failures
+                "     last error ({} failure(s) in a row): {}",
+                s.consecutive_failures,
+                plain(e)
             );
         }
     }
@@ -206,12 +216,12 @@ pub fn agenda(a: &Agenda, json: bool) -> Result<()> {
             "  {}  {}{}{}  [{}]",
             time_of(e),
             if cancelled { "(cancelled) " } else { "" },
-            e.summary.replace(['\n', '\r'], " "),
+            plain(&e.summary),
             e.location
                 .as_deref()
-                .map(|l| format!(" @ {}", l.replace(['\n', '\r'], " ")))
+                .map(|l| format!(" @ {}", plain(l)))
                 .unwrap_or_default(),
-            e.calendar
+            plain(&e.calendar)
         );
     }
     Ok(())
@@ -227,12 +237,12 @@ pub fn next(e: Option<&AgendaEntry>, json: bool) -> Result<()> {
             "{} {}  {}{}  [{}]",
             e.start.get(..10).unwrap_or(""),
             time_of(e),
-            e.summary.replace(['\n', '\r'], " "),
+            plain(&e.summary),
             e.location
                 .as_deref()
-                .map(|l| format!(" @ {}", l.replace(['\n', '\r'], " ")))
+                .map(|l| format!(" @ {}", plain(l)))
                 .unwrap_or_default(),
-            e.calendar
+            plain(&e.calendar)
         ),
     }
     Ok(())
@@ -247,7 +257,7 @@ pub fn log(list: &[LogLine], json: bool) -> Result<()> {
     }
     for l in list {
         let what = match l.outcome.as_str() {
-            "failed" => format!("FAILED: {}", l.error.as_deref().unwrap_or("")),
+            "failed" => format!("FAILED: {}", plain(l.error.as_deref().unwrap_or(""))),
             "updated" => format!(
                 "+{} ~{} -{} history {}",
                 l.added, l.updated, l.removed, l.kept_as_history
@@ -263,4 +273,18 @@ pub fn log(list: &[LogLine], json: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain;
+
+    #[test]
+    fn terminal_escapes_from_feeds_are_neutralised() {
+        let hostile = "Standup\u{1b}]0;pwned\u{7}\u{1b}[2J\r\nnext\u{9b}31m";
+        let shown = plain(hostile);
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(shown.starts_with("Standup"));
+        assert!(shown.contains("next"));
+    }
 }

@@ -1,5 +1,6 @@
 //! Reading the mirror: the agenda, the next event, per-source status and the sync
-//! log. Queries never touch the network.
+//! log. Queries read the mirror only; an agenda past the materialised window first
+//! widens it ([`Engine::ensure_window`], which re-syncs).
 //!
 //! Floating and all-day occurrences are stored as wall time; they are placed in the
 //! user's zone here (an all-day event is on its date in every zone), so the agenda
@@ -146,8 +147,8 @@ fn overlaps(from: i64, to: i64, s: i64, e: i64) -> bool {
 }
 
 impl Engine {
-    /// Occurrences overlapping `[from, to)`, ordered by start. Looks further than the
-    /// materialised window extend it first.
+    /// Occurrences overlapping `[from, to)`, ordered by start. A range past the
+    /// materialised window widens it first.
     pub async fn agenda(&self, from: i64, to: i64) -> Result<Agenda> {
         if from >= to {
             return Err(EngineError::InvalidInput(

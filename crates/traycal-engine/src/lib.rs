@@ -7,7 +7,9 @@
 //! HTTP and the keyring (traycal-providers), and anything about windows or trays.
 //!
 //! Invariants:
-//! - the mirror is the single source of truth; queries never touch the network;
+//! - the mirror is the single source of truth; queries read only the mirror, except
+//!   an agenda that looks past the materialised window, which first re-syncs the
+//!   sources with the wider window (see [`Engine::ensure_window`]);
 //! - a sync is applied in one transaction; a failed sync changes no event;
 //! - a secret URL is never written to the mirror, a log line or an error message:
 //!   only its masked form is;
@@ -399,7 +401,11 @@ impl Engine {
     }
 
     /// Make sure occurrences are materialised up to `to` (agenda looking further
-    /// than the window): widens the window and re-syncs the sources.
+    /// than the window): widens the window and re-syncs the sources, which re-fetches
+    /// them unconditionally (the window moved). The widening lives in this process
+    /// only. Expanding from the stored raw components instead would avoid the fetch,
+    /// but the mirror does not keep a feed's VTIMEZONEs yet, so zones only a feed
+    /// defines would be lost.
     pub async fn ensure_window(&self, to: i64) -> Result<()> {
         let now = self.now();
         let need_days = (to - now) / 86_400 + 1;

@@ -177,7 +177,13 @@ pub fn apply_body(
             format!("line {}{uid}: {}", d.line, d.message)
         })
         .collect();
-    let spec: FilterSpec = serde_json::from_str(&source.filters_json).unwrap_or_default();
+    // A filter that cannot be read must not turn into "keep everything".
+    let spec: FilterSpec = serde_json::from_str(&source.filters_json).map_err(|e| {
+        bad(
+            "bad_filters",
+            format!("the stored filters cannot be read ({e}); edit or re-add the source"),
+        )
+    })?;
     let filters = Filters::new(&spec).map_err(|e| EngineError::InvalidInput(e.to_string()))?;
     let kept = filters.keep_series(&cal.items);
     let traycal_core::calendar::LoadedCalendar {
