@@ -17,6 +17,7 @@ pub mod event;
 pub mod expand;
 pub mod filter;
 pub mod ics;
+pub mod join;
 pub mod recur;
 pub mod tz;
 pub mod value;
