@@ -279,6 +279,8 @@ async fn removed_future_events_vanish_and_past_ones_stay_as_history() {
     assert_eq!(future, ["Wednesday"], "future event removed");
     let log = h.engine.log(Some(id), 1).await.unwrap();
     assert_eq!((log[0].removed, log[0].kept_as_history), (1, 1));
+    // occurrences carry no foreign key: every delete path removes them itself
+    assert_eq!(h.mirror().orphan_occurrences().unwrap(), 0);
 }
 
 #[tokio::test]
@@ -315,6 +317,94 @@ async fn uid_regenerating_feed_does_not_duplicate() {
         h.summaries(T0, T0 + WEEK).await,
         ["Rota early", "Rota late"]
     );
+    assert_eq!(h.mirror().orphan_occurrences().unwrap(), 0);
+}
+
+/// A first sync writes its rows while recurrences are being expanded, with a guessed
+/// series end; the stored series ends must be the expansion's.
+#[tokio::test]
+async fn first_sync_stores_the_series_end_the_expansion_found() {
+    let h = harness().await;
+    let feed = cal(&[
+        ev(
+            "three@t",
+            "20260302T090000Z",
+            "20260302T093000Z",
+            "Three days",
+            "RRULE:FREQ=DAILY;COUNT=3\r\n",
+        ),
+        ev(
+            "open@t",
+            "20260302T120000Z",
+            "20260302T123000Z",
+            "Every week",
+            "RRULE:FREQ=WEEKLY\r\n",
+        ),
+        ev("once@t", "20260303T100000Z", "20260303T110000Z", "Once", ""),
+    ]);
+    h.server.set_route("/s.ics", Route::ics(feed));
+    let id = h.add("/s.ics").await;
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!(r.added, 3, "{r:?}");
+    let m = h.mirror();
+    let cal_id = m.calendar_of(SourceId(id)).unwrap();
+    let end = |uid: &str| {
+        m.event_by_key(cal_id, uid, "")
+            .unwrap()
+            .unwrap()
+            .series_end_utc
+    };
+    assert_eq!(
+        end("three@t"),
+        Some(T0 + 2 * 86_400 + 5_400),
+        "third instance's end"
+    );
+    assert_eq!(end("open@t"), None, "open-ended");
+    assert_eq!(end("once@t"), Some(T0 + 86_400 + 3 * 3_600));
+    assert_eq!(
+        h.summaries(T0, T0 + 3 * 86_400).await,
+        [
+            "Three days",
+            "Every week",
+            "Three days",
+            "Once",
+            "Three days"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn removing_a_source_removes_its_events_and_occurrences() {
+    let h = harness().await;
+    h.server.set_route("/team.ics", Route::ics(team_feed()));
+    h.server.set_route("/other.ics", Route::ics(team_feed()));
+    let a = h.add("/team.ics").await;
+    let b = h.add("/other.ics").await;
+    h.engine.sync_source(a).await.unwrap();
+    h.engine.sync_source(b).await.unwrap();
+    let both = h.summaries(T0, T0 + WEEK).await.len();
+    h.engine.remove_source(a).await.unwrap();
+    let left = h.summaries(T0, T0 + WEEK).await.len();
+    assert!(left > 0 && left * 2 == both, "{left} of {both}");
+    let m = h.mirror();
+    assert_eq!(m.orphan_occurrences().unwrap(), 0);
+    let total: i64 = rusqlite_count(&h, "SELECT count(*) FROM occurrences");
+    let kept: i64 = rusqlite_count(
+        &h,
+        &format!(
+            "SELECT count(*) FROM occurrences WHERE calendar_id = {}",
+            m.calendar_of(SourceId(b)).unwrap().0
+        ),
+    );
+    assert_eq!(
+        total, kept,
+        "only the remaining source's occurrences are left"
+    );
+}
+
+fn rusqlite_count(h: &Harness, sql: &str) -> i64 {
+    let c = rusqlite::Connection::open(h.dir.path().join("mirror.sqlite3")).unwrap();
+    c.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 #[tokio::test]

@@ -27,10 +27,12 @@ fn plain(text: &str) -> String {
 }
 
 fn print_json<T: Serialize + ?Sized>(v: &T) -> Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Buffered: the serializer writes every token separately, and an agenda of a busy
+    // week is thousands of entries (one syscall each unbuffered).
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, v)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

@@ -13,7 +13,8 @@ use crate::error::{EngineError, Result};
 use crate::sources::SourceInfo;
 use crate::Engine;
 
-/// Widening of the stored-time query so floating times in any zone are found.
+/// Widening of the query for all-day and floating rows (stored as wall time), so they
+/// are found in any zone; they are then placed in the user's zone and filtered exactly.
 const ZONE_MARGIN: i64 = 15 * 3600;
 
 /// One occurrence as shown to users.
@@ -127,14 +128,22 @@ fn entry(r: AgendaRow) -> AgendaEntry {
         end_utc: e,
         all_day: r.all_day,
         floating: r.floating,
-        summary: r.summary.unwrap_or_else(|| "(no title)".into()),
-        location: r.location,
-        status: r.status,
-        uid: r.uid,
+        summary: r
+            .event
+            .summary
+            .clone()
+            .unwrap_or_else(|| "(no title)".into()),
+        location: r.event.location.clone(),
+        status: r.event.status.clone(),
+        uid: r.event.uid.clone(),
         recurrence_id: r.recurrence_id,
-        calendar: r.source_name,
-        color: r.source_color.or(r.calendar_color),
-        source_id: r.source_id.0,
+        calendar: r.calendar.source_name.clone(),
+        color: r
+            .calendar
+            .source_color
+            .clone()
+            .or_else(|| r.calendar.color.clone()),
+        source_id: r.calendar.source_id.0,
     }
 }
 
@@ -162,7 +171,7 @@ impl Engine {
         let (rows, query_ms) = self
             .with_mirror(move |m| {
                 let t = std::time::Instant::now();
-                let rows = m.occurrences_between(from - ZONE_MARGIN, to + ZONE_MARGIN, None)?;
+                let rows = m.agenda_rows(from, to, ZONE_MARGIN, None)?;
                 Ok((rows, t.elapsed().as_secs_f64() * 1000.0))
             })
             .await?;

@@ -11,7 +11,7 @@
 //! - a stored item missing from the feed is deleted when it is in the future (or
 //!   open-ended), and kept as history (retired) when it ended before `now`.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// What the feed holds for one item.
 #[derive(Debug, Clone, PartialEq, Eq)]

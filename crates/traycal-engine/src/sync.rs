@@ -8,7 +8,7 @@
 //!   event row is written (only the small sync-state/log record);
 //! - only series that changed are expanded and rewritten.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::time::Instant;
 
 use traycal_core::calendar::load_calendar;
@@ -282,47 +282,6 @@ pub fn apply_body(
         .filter(|&i| changed.contains(items[i].uid.as_ref()))
         .collect();
     let mut tc = TimeContext::new(&mut resolver, calendar_zone);
-    let exp = expand_subset(&items, &work_idx, &mut tc, &ExpandOptions::new(cx.window));
-    diagnostics.extend(exp.diagnostics.iter().cloned());
-    phases.mark("expand");
-    // Per item (global index): series end, own span and reported TZID.
-    let mut series_end: Vec<Option<i64>> = vec![None; items.len()];
-    for s in &exp.series {
-        for &i in &s.items {
-            series_end[i] = s.end.map(|e| e.secs);
-        }
-    }
-
-    // Occurrences grouped by UID.
-    let instance_ids: Vec<String> = exp
-        .occurrences
-        .iter()
-        .map(|o| o.instance.map(|s| s.format()).unwrap_or_default())
-        .collect();
-    let mut per_uid: HashMap<&str, Vec<OccurrenceWrite<'_>>> = HashMap::new();
-    for (o, iid) in exp.occurrences.iter().zip(&instance_ids) {
-        let it = &items[o.item];
-        per_uid
-            .entry(it.uid.as_ref())
-            .or_default()
-            .push(OccurrenceWrite {
-                recurrence_id: rkeys[o.item].as_str(),
-                instance_id: iid,
-                start_utc: o.start.secs,
-                end_utc: o.end.secs,
-                all_day: o.start.kind == TimeKind::Date,
-                floating: o.start.kind == TimeKind::Floating,
-            });
-    }
-    let occurrences_written = exp.occurrences.len() as u64;
-    let mut replace: Vec<SeriesOccurrences<'_>> = changed
-        .iter()
-        .map(|u| SeriesOccurrences {
-            uid: u,
-            occurrences: per_uid.remove(u).unwrap_or_default(),
-        })
-        .collect();
-    replace.sort_by(|a, b| a.uid.cmp(b.uid));
 
     // Event rows to write: (feed position, item, own span, reported TZID).
     let mut to_write: Vec<(usize, usize, Stamp, Stamp, Option<String>)> = Vec::new();
@@ -354,32 +313,121 @@ pub fn apply_body(
             String::from_utf8_lossy(prepared.get(items[*i].span.clone()).unwrap_or_default())
         })
         .collect();
+    phases.mark("build rows");
+
+    // One transaction from here on. On a calendar's first sync the raw texts (the bulk
+    // of the bytes) are written while another thread expands the recurrences: the two
+    // halves of the work overlap on two cores instead of running one after the other.
+    // One row per component to write; `series_end` is filled in after expansion.
+    let (to_write, raws, hashes, rkeys, items_all) = (&to_write, &raws, &hashes, &rkeys, &items);
+    let row = move |k: usize, series_end: Option<i64>| {
+        let (n, i, s, e, tzid) = &to_write[k];
+        let raw = &raws[k];
+        let it = &items_all[*i];
+        EventWrite {
+            uid: it.uid.as_ref(),
+            recurrence_id: rkeys[*i].as_str(),
+            summary: it.summary.as_deref(),
+            location: it.location.as_deref(),
+            start_utc: s.secs,
+            end_utc: e.secs,
+            all_day: s.kind == TimeKind::Date,
+            floating: s.kind == TimeKind::Floating,
+            tzid: tzid.as_deref(),
+            status: it.status.as_deref(),
+            transp: it.transp.as_deref(),
+            sequence: it.sequence,
+            rrule: it.rrules.first().map(|r| r.as_ref()),
+            raw: raw.as_ref(),
+            content_hash: hashes[*n].0,
+            fingerprint: hashes[*n].1,
+            series_end_utc: series_end,
+        }
+    };
+    let mut writer = mirror.begin_calendar_sync(calendar, cx.now)?;
+    let items_ref = &items;
+    let window = cx.window;
+    let (expanded, prewrite) = std::thread::scope(|scope| {
+        let expansion = scope.spawn(move || {
+            let mut exp = expand_subset(items_ref, &work_idx, &mut tc, &ExpandOptions::new(window));
+            // Instance ids formatted into one buffer (a first sync has ~400k of them:
+            // one allocation, not one each).
+            let occurrences = std::mem::take(&mut exp.occurrences);
+            let mut instance_text = String::with_capacity(occurrences.len() * 20);
+            let mut instance_ends: Vec<usize> = Vec::with_capacity(occurrences.len());
+            for o in &occurrences {
+                if let Some(s) = o.instance {
+                    s.push_formatted(&mut instance_text);
+                }
+                instance_ends.push(instance_text.len());
+            }
+            (exp, occurrences, instance_text, instance_ends)
+        });
+        // On a first sync the rows go in now, with the series end a single event
+        // would have (its own end); the expansion's verdict corrects the rest.
+        let prewrite = if writer.is_first_sync() {
+            let rows: Vec<EventWrite<'_>> = to_write
+                .iter()
+                .enumerate()
+                .map(|(k, w)| {
+                    let single = !items_ref[w.1].has_recurrence_props && rkeys[w.1].is_empty();
+                    row(k, single.then_some(w.3.secs))
+                })
+                .collect();
+            writer.prewrite_rows(&rows).map(|_| ())
+        } else {
+            Ok(())
+        };
+        (expansion.join(), prewrite)
+    });
+    prewrite?;
+    let (exp, occurrences, instance_text, instance_ends) = expanded
+        .map_err(|_| EngineError::Internal("the recurrence expansion thread panicked".into()))?;
+    diagnostics.extend(exp.diagnostics.iter().cloned());
+    phases.mark("expand (rows written alongside)");
+    // Per item (global index): series end.
+    let mut series_end: Vec<Option<i64>> = vec![None; items.len()];
+    for s in &exp.series {
+        for &i in &s.items {
+            series_end[i] = s.end.map(|e| e.secs);
+        }
+    }
+
+    // Occurrences grouped by UID; the expansion's own list is dropped as soon as it
+    // is copied, to keep the peak memory down.
+    let mut per_uid: HashMap<&str, Vec<OccurrenceWrite<'_>>> = HashMap::new();
+    let mut begin = 0;
+    for (o, &end) in occurrences.iter().zip(&instance_ends) {
+        let it = &items[o.item];
+        per_uid
+            .entry(it.uid.as_ref())
+            .or_default()
+            .push(OccurrenceWrite {
+                recurrence_id: rkeys[o.item].as_str(),
+                instance_id: instance_text.get(begin..end).unwrap_or_default(),
+                start_utc: o.start.secs,
+                end_utc: o.end.secs,
+                all_day: o.start.kind == TimeKind::Date,
+                floating: o.start.kind == TimeKind::Floating,
+            });
+        begin = end;
+    }
+    let occurrences_written = occurrences.len() as u64;
+    drop(occurrences);
+    drop(instance_ends);
+    let mut replace: Vec<SeriesOccurrences<'_>> = changed
+        .iter()
+        .map(|u| SeriesOccurrences {
+            uid: u,
+            occurrences: per_uid.remove(u).unwrap_or_default(),
+        })
+        .collect();
+    replace.sort_by(|a, b| a.uid.cmp(b.uid));
+
     let upserts: Vec<EventWrite<'_>> = to_write
         .iter()
-        .zip(&raws)
-        .map(|((n, i, s, e, tzid), raw)| {
-            let it = &items[*i];
-            EventWrite {
-                uid: it.uid.as_ref(),
-                recurrence_id: rkeys[*i].as_str(),
-                summary: it.summary.as_deref(),
-                location: it.location.as_deref(),
-                description: it.description.as_deref(),
-                start_utc: s.secs,
-                end_utc: e.secs,
-                all_day: s.kind == TimeKind::Date,
-                floating: s.kind == TimeKind::Floating,
-                tzid: tzid.as_deref(),
-                status: it.status.as_deref(),
-                transp: it.transp.as_deref(),
-                sequence: it.sequence,
-                rrule: it.rrules.first().map(|r| r.as_ref()),
-                raw: raw.as_ref(),
-                content_hash: hashes[*n].0,
-                fingerprint: hashes[*n].1,
-                series_end_utc: series_end[*i],
-            }
-        })
+        .enumerate()
+        .map(|(k, w)| row(k, series_end[w.1]))
         .collect();
     let deletes: Vec<traycal_store::EventId> = plan
         .vanished
@@ -432,8 +480,8 @@ pub fn apply_body(
     };
     let outcome = batch.log.outcome;
     phases.mark("build batch");
-    let counts = mirror.apply_calendar_sync(calendar, &batch)?;
-    phases.mark("apply (one transaction)");
+    let counts = writer.apply(&batch)?;
+    phases.mark("apply (rest of the transaction)");
     Ok(SyncReport {
         source_id: source.id.0,
         source_name: source.name.clone(),

@@ -132,7 +132,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 recurrence_id: "",
                 summary: Some(&g.summaries[i]),
                 location: Some("Room 4"),
-                description: Some(&g.descriptions[i]),
+
                 start_utc: s,
                 end_utc: e,
                 all_day,

@@ -35,9 +35,10 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{Result, StoreError, StoreErrorKind};
 pub use events::{
-    ApplyCounts, EventRow, EventWrite, IndexedEvent, OccurrenceWrite, SeriesOccurrences, SyncBatch,
+    ApplyCounts, CalendarSync, EventRow, EventWrite, IndexedEvent, OccurrenceWrite,
+    SeriesOccurrences, SyncBatch,
 };
-pub use occurrences::{AgendaRow, OccurrenceRow};
+pub use occurrences::{AgendaRow, CalendarLine, EventLine, OccurrenceRow};
 pub use schema::SCHEMA_VERSION;
 pub use sources::{CalendarRow, NewSource, SourceKind, SourcePatch, SourceRow};
 pub use sync_log::{
@@ -72,10 +73,6 @@ id_type!(
     /// Row id of one stored component (`events.id`): a master or an override.
     EventId
 );
-id_type!(
-    /// Row id of one materialised occurrence (`occurrences.id`).
-    OccurrenceId
-);
 
 /// How long a statement waits for another connection's lock before failing with
 /// [`StoreErrorKind::Busy`].
@@ -83,7 +80,14 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Page cache per connection, in KiB. Large enough for the occurrence indexes of a
 /// big first sync, so index inserts do not spill and re-read pages mid-transaction.
-const CACHE_SIZE_KIB: i64 = 64 * 1024;
+const CACHE_SIZE_KIB: i64 = 16 * 1024;
+
+/// Bytes of the database file read through a memory map instead of `pread` copies.
+/// An agenda query touches a few thousand scattered event rows; mapped, that costs page
+/// faults on already-cached file pages instead of one 32 KiB copy per row (measured: a
+/// 7-day agenda on 400k occurrences went from ~20 ms to ~4 ms). Only the database file
+/// is mapped (never the WAL), and mapped pages are shared, reclaimable page cache.
+const MMAP_BYTES: i64 = 1 << 30;
 
 /// WAL size above which a write first checkpoints (safety net for callers that never
 /// call [`Mirror::checkpoint`]).
@@ -138,9 +142,11 @@ impl Mirror {
             });
         }
         if on_disk {
-            // Only effective on a new, empty file; must precede the WAL switch. 8 KiB
-            // pages fit three ~2 KB event rows instead of one per 4 KiB page.
-            conn.execute_batch("PRAGMA page_size = 8192")?;
+            // Only effective on a new, empty file; must precede the WAL switch. Raw
+            // components are ~2 KB each: 32 KiB pages hold fifteen with little slack
+            // and halve the B-tree work of a large first sync compared with 8 KiB
+            // (measured: 0.65 s against 0.77 s of SQLite time for 50k events).
+            conn.execute_batch("PRAGMA page_size = 32768")?;
             let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(StoreError::InvalidInput(format!(
@@ -153,9 +159,12 @@ impl Mirror {
              PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -{CACHE_SIZE_KIB};
-             PRAGMA wal_autocheckpoint = 0;"
+             PRAGMA wal_autocheckpoint = 0;
+             PRAGMA mmap_size = {MMAP_BYTES};"
         ))?;
         conn.set_prepared_statement_cache_capacity(64);
+        // `rarray(?)`: a list of ids as one bound parameter (the agenda's event lookup).
+        rusqlite::vtab::array::load_module(&conn)?;
         schema::migrate(&mut conn)?;
         Ok(Mirror { conn })
     }

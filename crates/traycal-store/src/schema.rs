@@ -10,21 +10,33 @@
 //! ([`StoreError::SchemaTooNew`]): an old build must not write rows a newer schema
 //! gives another meaning.
 //!
-//! Design notes for step 1 (two-way sync ready, guide §4):
+//! Design notes for step 1 (two-way sync ready, guide §4). Step 1 was reshaped before
+//! any release (no build with the earlier layout was ever distributed):
 //! - `events` has one row per component, keyed `UNIQUE(calendar_id, uid, recurrence_id)`
 //!   with `recurrence_id = ''` for the master, so a full listing reconciles by
-//!   UID + RECURRENCE-ID and can never duplicate. `href`/`etag`/`base_raw`/`local_raw`/
-//!   `local_state` carry the three-way-merge state for CalDAV/Google/Graph.
-//! - `events_reconcile` covers everything `event_index` reads and `events_agenda`
-//!   everything an agenda line shows, so neither reconciliation nor the agenda touches
-//!   the table pages holding ~2 KB of raw text per row.
-//! - `occurrences.span_class` buckets occurrences by duration (see
-//!   [`crate::occurrences::SPAN_CLASS_BOUNDS`]) so the overlap query is a handful of
-//!   bounded index range scans, correct for multi-day events and immune to one
+//!   UID + RECURRENCE-ID and can never duplicate. `href`/`etag`/`local_state` and, in
+//!   `event_texts`, `base_raw`/`local_raw` carry the three-way-merge state for
+//!   CalDAV/Google/Graph.
+//! - **Big text lives apart.** The raw component (~2 KB per event in real feeds) and the
+//!   merge versions are in `event_texts`, one row per event, so `events` stays a slim
+//!   ~250-byte row that the agenda and reconciliation read without paging through raw
+//!   text. The description is not stored twice: it is read from the raw component.
+//! - `events_reconcile` covers everything `event_index` reads, so reconciliation is one
+//!   sequential index scan.
+//! - `occurrences` is a clustered (`WITHOUT ROWID`) table keyed by
+//!   `(span_class, start_utc, event_id)`: the agenda's range scans read it directly, and
+//!   a first sync appends to it in key order. `span_class` buckets occurrences by
+//!   duration (see [`crate::occurrences::SPAN_CLASS_BOUNDS`]) so the overlap query is a
+//!   handful of bounded range scans, correct for multi-day events and immune to one
 //!   year-long outlier widening every query.
-//! - `occurrences.calendar_id` is denormalised from its event (always equal; there is no
-//!   FK on it because the event FK already cascades, and a second FK without its own
-//!   index would make deleting a calendar scan the table).
+//! - `occurrences` deliberately has **no foreign key and no index on `event_id`**: an
+//!   index keyed by event would take ~400k random insertions on a large first sync (it
+//!   doubled the write time), and a foreign key without one would make every event
+//!   delete scan the table. Instead every path that deletes or replaces events removes
+//!   their occurrences explicitly, in one scan per transaction (tens of milliseconds
+//!   for 400k rows); tests check that no occurrence outlives its event.
+//! - `occurrences.calendar_id` is denormalised from its event (always equal), so
+//!   removing a calendar is one delete.
 //! - `sync_log.source_id` is `ON DELETE SET NULL` and the log keeps `source_name`, so the
 //!   history of a removed source stays readable.
 
@@ -89,12 +101,15 @@ CREATE TABLE events (
     rrule          TEXT,
     href           TEXT,
     etag           TEXT,
-    -- big text last: rows are read by id for the agenda, never scanned for reconciliation
-    description    TEXT,
-    raw            TEXT    NOT NULL,
-    base_raw       TEXT,                         -- version last agreed with the server
-    local_raw      TEXT,                         -- pending local edit
     UNIQUE (calendar_id, uid, recurrence_id)
+);
+
+-- the big text of each event, apart from the slim rows the agenda reads
+CREATE TABLE event_texts (
+    event_id  INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    raw       TEXT NOT NULL,                   -- the component as last received
+    base_raw  TEXT,                            -- version last agreed with the server
+    local_raw TEXT                             -- pending local edit
 );
 
 -- covering index for event_index() and live counts: no table (raw text) page is read
@@ -103,30 +118,18 @@ CREATE INDEX events_reconcile ON events (
     start_utc, series_end_utc, removed_at
 );
 
--- what an agenda line shows of its event, keyed by id: agenda lookups stay in this
--- small B-tree instead of the table pages that hold ~2 KB of raw text per row
-CREATE INDEX events_agenda ON events (id, uid, summary, location, tzid, status);
-
 CREATE TABLE occurrences (
-    id            INTEGER PRIMARY KEY,
-    calendar_id   INTEGER NOT NULL,              -- = events.calendar_id of event_id
-    event_id      INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
-    start_utc     INTEGER NOT NULL,
-    end_utc       INTEGER NOT NULL,
     span_class    INTEGER NOT NULL,              -- duration bucket, see occurrences.rs
+    start_utc     INTEGER NOT NULL,
+    event_id      INTEGER NOT NULL,              -- events.id; no FK, see the module docs
+    end_utc       INTEGER NOT NULL,
+    calendar_id   INTEGER NOT NULL,              -- = events.calendar_id of event_id
     all_day       INTEGER NOT NULL DEFAULT 0,
     floating      INTEGER NOT NULL DEFAULT 0,
     recurrence_id TEXT    NOT NULL DEFAULT '',   -- instance id, '' for non-recurring
-    CHECK (end_utc >= start_utc)
-);
-
--- (a) agenda: one bounded range scan per span class; covering, so the agenda never
---     reads occurrence table pages
-CREATE INDEX occurrences_agenda ON occurrences (
-    span_class, start_utc, end_utc, event_id, calendar_id, all_day, floating, recurrence_id
-);
--- (b) replacing a UID series / retiring / cascading from events
-CREATE INDEX occurrences_event ON occurrences (event_id, start_utc);
+    CHECK (end_utc >= start_utc),
+    PRIMARY KEY (span_class, start_utc, event_id)
+) WITHOUT ROWID;
 
 CREATE TABLE sync_state (
     source_id            INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,

@@ -335,12 +335,19 @@ impl Mirror {
         Ok(())
     }
 
-    /// Removes a source and (by cascade) its calendars, events, occurrences and sync
-    /// state. Its log rows survive. Returns whether it existed.
+    /// Removes a source with its calendars, events, occurrences and sync state (one
+    /// transaction). Its log rows survive. Returns whether it existed.
     pub fn remove_source(&mut self, id: SourceId) -> Result<bool> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Occurrences hang off no foreign key (see the schema docs): one scan removes
+        // those of the source's calendars, then the cascade takes the rest.
+        tx.execute(
+            "DELETE FROM occurrences WHERE calendar_id IN \
+             (SELECT id FROM calendars WHERE source_id = ?1)",
+            [id.0],
+        )?;
         let n = tx.execute("DELETE FROM sources WHERE id = ?1", [id.0])?;
         tx.commit()?;
         Ok(n > 0)

@@ -44,7 +44,6 @@ fn child(path: &str) -> Result<(), traycal_store::StoreError> {
                     recurrence_id: "",
                     summary: Some("crash"),
                     location: None,
-                    description: None,
                     start_utc: T0 + round,
                     end_utc: T0 + round + 60,
                     all_day: false,

@@ -37,7 +37,6 @@ fn ev<'a>(uid: &'a str, rid: &'a str, start: i64, end: i64, summary: &'a str) ->
         recurrence_id: rid,
         summary: Some(summary),
         location: None,
-        description: None,
         start_utc: start,
         end_utc: end,
         all_day: false,
@@ -101,7 +100,7 @@ fn uids_between(m: &Mirror, from: i64, to: i64) -> Vec<String> {
     m.occurrences_between(from, to, None)
         .unwrap()
         .into_iter()
-        .map(|r| r.uid)
+        .map(|r| r.event.uid.clone())
         .collect()
 }
 
@@ -136,6 +135,7 @@ fn migrates_an_empty_file_and_configures_it() {
         tables,
         [
             "calendars",
+            "event_texts",
             "events",
             "occurrences",
             "sources",
@@ -579,7 +579,7 @@ fn overlap_query_edge_cases_and_order() {
     m.apply_calendar_sync(c, &b).unwrap();
 
     let rows = m.occurrences_between(from, to, None).unwrap();
-    let got: Vec<&str> = rows.iter().map(|r| r.uid.as_str()).collect();
+    let got: Vec<&str> = rows.iter().map(|r| r.event.uid.as_str()).collect();
     assert_eq!(
         got,
         [
@@ -594,11 +594,11 @@ fn overlap_query_edge_cases_and_order() {
         ]
     );
     let r = &rows[0];
-    assert_eq!((r.source_id, r.calendar_id), (s, c));
-    assert_eq!(r.source_name, "Work");
-    assert_eq!(r.calendar_name, "Work");
-    assert_eq!(r.source_color.as_deref(), Some("#336699"));
-    assert_eq!(r.tzid.as_deref(), Some("Europe/Paris"));
+    assert_eq!((r.calendar.source_id, r.calendar_id), (s, c));
+    assert_eq!(r.calendar.source_name, "Work");
+    assert_eq!(r.calendar.name, "Work");
+    assert_eq!(r.calendar.source_color.as_deref(), Some("#336699"));
+    assert_eq!(r.event.tzid.as_deref(), Some("Europe/Paris"));
 
     // starting in [from, to): zero-at-from, same-start-a/b, inside-late
     assert_eq!(m.upcoming_count(from, to, Some(s)).unwrap(), 4);
@@ -646,7 +646,6 @@ fn hostile_values_are_stored_verbatim() {
     let big: String = "€𝄞x".repeat(1 << 18); // ~2 MB of multi-byte text
     let mut w = ev(sql, nul, T0, T0 + H, sql);
     w.location = Some(nul);
-    w.description = Some(&big);
     w.raw = &big;
     w.tzid = Some(sql);
     let mut b = batch(T0);
@@ -674,11 +673,10 @@ fn hostile_values_are_stored_verbatim() {
     assert_eq!(row.summary.as_deref(), Some(sql));
     assert_eq!(row.location.as_deref(), Some(nul));
     assert_eq!(row.raw, big);
-    assert_eq!(row.description.as_deref(), Some(big.as_str()));
     let agenda = m.occurrences_between(T0, T0 + D, None).unwrap();
     assert_eq!(agenda.len(), 1);
     assert_eq!(agenda[0].recurrence_id, sql);
-    assert_eq!(agenda[0].source_name, sql);
+    assert_eq!(agenda[0].calendar.source_name, sql);
     assert_eq!(
         m.sync_log(Some(s), 1).unwrap()[0].error.as_deref(),
         Some(sql)
@@ -799,4 +797,55 @@ fn in_memory_mirror_works() {
     m.apply_calendar_sync(c, &b).unwrap();
     assert_eq!(uids_between(&m, T0, T0 + H), ["a"]);
     m.checkpoint().unwrap();
+}
+
+/// Rows written ahead on a first sync: ids are reserved, series ends are corrected to
+/// the batch's, occurrences attach to the reserved ids.
+#[test]
+fn rows_written_ahead_are_completed_by_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut m, _s, c) = setup(dir.path());
+    let mut b = batch(T0);
+    single(&mut b, "b", T0 + H, T0 + 2 * H, "B");
+    single(&mut b, "a", T0, T0 + H, "A");
+    // the rows go in with a guessed series end for "a"; the batch has the real one
+    let mut ahead = b.upserts.clone();
+    ahead[1].series_end_utc = None;
+    b.upserts[1].series_end_utc = Some(T0 + 9 * D);
+    let mut w = m.begin_calendar_sync(c, T0).unwrap();
+    assert!(w.is_first_sync());
+    assert_eq!(w.prewrite_rows(&ahead).unwrap(), 2);
+    let counts = w.apply(&b).unwrap();
+    assert_eq!(counts.upserted, 2);
+    assert_eq!(counts.occurrences_inserted, 2);
+    let a = m.event_by_key(c, "a", "").unwrap().unwrap();
+    assert_eq!(a.series_end_utc, Some(T0 + 9 * D), "corrected by the batch");
+    assert_eq!(a.raw, "BEGIN:VEVENT\r\nEND:VEVENT\r\n");
+    assert_eq!(uids_between(&m, T0, T0 + D), ["a", "b"]);
+    assert_eq!(m.orphan_occurrences().unwrap(), 0);
+
+    // Not a first sync any more: writing ahead is refused.
+    let mut w = m.begin_calendar_sync(c, T0 + D).unwrap();
+    assert!(!w.is_first_sync());
+    let err = w.prewrite_rows(&ahead).unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::InvalidInput);
+}
+
+#[test]
+fn a_batch_that_differs_from_the_rows_written_ahead_rolls_everything_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut m, _s, c) = setup(dir.path());
+    let mut b = batch(T0);
+    single(&mut b, "a", T0, T0 + H, "A");
+    single(&mut b, "b", T0 + H, T0 + 2 * H, "B");
+    let ahead = vec![b.upserts[0]];
+    let mut w = m.begin_calendar_sync(c, T0).unwrap();
+    w.prewrite_rows(&ahead).unwrap();
+    let err = w.apply(&b).unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::InvalidInput);
+    assert!(m.event_by_key(c, "a", "").unwrap().is_none(), "rolled back");
+    assert!(uids_between(&m, T0, T0 + D).is_empty());
+    // and a plain sync still works afterwards
+    m.apply_calendar_sync(c, &b).unwrap();
+    assert_eq!(uids_between(&m, T0, T0 + D), ["a", "b"]);
 }

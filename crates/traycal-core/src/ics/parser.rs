@@ -115,6 +115,12 @@ pub struct Parser<'a> {
     done: bool,
     /// The input ended inside a top-level component (a cut-off download).
     truncated: bool,
+    /// This parser reads one part of a larger input (see [`Parser::first_part`]): its
+    /// end is not the document's end, so it reports nothing about what is left open.
+    partial: bool,
+    /// Set at the end of a partial parse when it stopped at calendar level: inside one
+    /// `VCALENDAR`, no component open (the state [`Parser::resume_in_calendar`] starts in).
+    ended_at_calendar_level: bool,
 }
 
 /// One logical (unfolded) line.
@@ -142,7 +148,42 @@ impl<'a> Parser<'a> {
             pending: std::collections::VecDeque::new(),
             done: false,
             truncated: false,
+            partial: false,
+            ended_at_calendar_level: false,
         }
+    }
+
+    /// A parser over the first part of an input that another parser continues (see
+    /// [`Parser::resume_in_calendar`]); `first` must be a prefix of the whole input so
+    /// byte spans stay absolute. At its end it reports nothing about open components;
+    /// check [`Parser::ended_at_calendar_level`] to know whether the split was clean.
+    pub fn first_part(first: &'a [u8]) -> Self {
+        let mut p = Parser::new(first);
+        p.partial = true;
+        p
+    }
+
+    /// A parser that starts at byte `from` of `input` as if a `VCALENDAR` were open
+    /// and nothing else (a clean split point, e.g. the start of a `BEGIN:VEVENT` line
+    /// directly inside the calendar). Line numbers count from the split (1); callers
+    /// add the first part's line count. Spans are absolute.
+    pub fn resume_in_calendar(input: &'a [u8], from: usize) -> Self {
+        let mut p = Parser::new(input);
+        p.pos = from.min(input.len());
+        p.open.push(Cow::Borrowed("VCALENDAR"));
+        p.in_calendar = true;
+        p
+    }
+
+    /// For a [`Parser::first_part`] that has been run to its end: whether it stopped
+    /// inside one `VCALENDAR` with no component open.
+    pub fn ended_at_calendar_level(&self) -> bool {
+        self.ended_at_calendar_level
+    }
+
+    /// Number of physical lines read so far.
+    pub fn lines_read(&self) -> u32 {
+        self.line_no.saturating_sub(1)
     }
 
     /// True when the input ended inside a component: the data was cut off.
@@ -594,6 +635,15 @@ impl<'a> Iterator for Parser<'a> {
 impl<'a> Parser<'a> {
     /// End of input: report what was left open.
     fn finish(&mut self) {
+        if self.partial {
+            self.ended_at_calendar_level = self.in_calendar
+                && self.open.len() == 1
+                && self.building.is_empty()
+                && self.pending.is_empty();
+            self.open.clear();
+            self.building.clear();
+            return;
+        }
         if !self.building.is_empty() {
             self.truncated = true;
             let top = &self.building[0];
