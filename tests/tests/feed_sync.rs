@@ -77,6 +77,17 @@ impl Harness {
         Mirror::open(&self.dir.path().join("mirror.sqlite3")).unwrap()
     }
 
+    /// The mirror's database and WAL bytes (a changed byte is a write).
+    fn mirror_files(&self) -> Vec<(String, Vec<u8>)> {
+        ["mirror.sqlite3", "mirror.sqlite3-wal"]
+            .iter()
+            .map(|f| {
+                let bytes = std::fs::read(self.dir.path().join(f)).unwrap_or_default();
+                (f.to_string(), bytes)
+            })
+            .collect()
+    }
+
     async fn summaries(&self, from: i64, to: i64) -> Vec<String> {
         let a = self.engine.agenda(from, to).await.unwrap();
         a.entries.into_iter().map(|e| e.summary).collect()
@@ -156,8 +167,13 @@ async fn not_modified_path_parses_nothing() {
         .unwrap()
         .unwrap();
     h.clock.0.fetch_add(600, Ordering::SeqCst);
+    let files = h.mirror_files();
     let r = h.engine.sync_source(id).await.unwrap();
     assert_eq!(r.outcome, "not_modified");
+    assert!(
+        h.mirror_files() == files,
+        "a 304 writes nothing to the mirror"
+    );
     let reqs = h.server.requests_for("/team.ics");
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[1].header("if-none-match"), Some("\"v1\""));
@@ -178,8 +194,16 @@ async fn not_modified_path_parses_nothing() {
         before.updated_at, after.updated_at,
         "no event row was rewritten"
     );
+    // The log records changes and failures; the quiet check shows in the status.
     let log = h.engine.log(Some(id), 10).await.unwrap();
-    assert_eq!(log[0].outcome, "not_modified");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].outcome, "updated");
+    let st = &h.engine.status(Some(id)).await.unwrap()[0];
+    let checked = traycal_engine::agenda::local_time(T0 + 600);
+    assert_eq!(st.last_sync.as_deref(), Some(checked.as_str()));
+    assert!(st.next_sync.as_deref() > Some(checked.as_str()));
+    // the scheduler counts the quiet check: not due again before the interval
+    assert!(h.engine.sync_due().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -189,9 +213,11 @@ async fn unchanged_body_without_validators_is_not_reparsed() {
     let id = h.add("/team.ics").await;
     h.engine.sync_source(id).await.unwrap();
     h.clock.0.fetch_add(600, Ordering::SeqCst);
+    let files = h.mirror_files();
     let r = h.engine.sync_source(id).await.unwrap();
     assert_eq!(r.outcome, "unchanged", "{r:?}");
     assert_eq!(r.events, 5);
+    assert!(h.mirror_files() == files, "the same body writes nothing");
 }
 
 #[tokio::test]
@@ -454,6 +480,19 @@ async fn failures_and_garbage_keep_the_last_good_data() {
     }
     let log = h.engine.log(Some(id), 10).await.unwrap();
     assert!(log.iter().take(6).all(|l| l.outcome == "failed"));
+    // The feed recovers with the same body as before the failures: nothing to parse,
+    // but the recovery is written (the error must not stay on show).
+    h.server.set_route("/team.ics", Route::ics(team_feed()));
+    h.clock.0.fetch_add(60, Ordering::SeqCst);
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!(r.outcome, "unchanged", "{r:?}");
+    let st = &h.engine.status(Some(id)).await.unwrap()[0];
+    assert_eq!(
+        (st.last_error.as_deref(), st.consecutive_failures),
+        (None, 0)
+    );
+    let log = h.engine.log(Some(id), 1).await.unwrap();
+    assert_eq!(log[0].outcome, "unchanged");
 }
 
 #[tokio::test]

@@ -216,6 +216,7 @@ impl Engine {
     pub async fn status(&self, id: Option<i64>) -> Result<Vec<SourceStatus>> {
         let now = self.now();
         let store = self.secret_store_name();
+        let quiet = std::sync::Arc::clone(&self.quiet);
         self.with_mirror(move |m| {
             let rows = match id {
                 Some(i) => vec![m.source(SourceId(i))?.ok_or(EngineError::NoSuchSource(i))?],
@@ -226,10 +227,12 @@ impl Engine {
                 let st = m.sync_state(r.id)?;
                 out.push(SourceStatus {
                     source: SourceInfo::from_row(&r, store.as_deref()),
-                    last_sync: st.last_attempt_at.map(local_time),
+                    last_sync: crate::effective_last_check(&quiet, r.id.0, st.last_attempt_at)
+                        .map(local_time),
                     last_success: st.last_success_at.map(local_time),
                     next_sync: if r.enabled {
-                        Some(local_time(st.next_due_at.unwrap_or(now).max(now)))
+                        let next = crate::effective_next_due(&quiet, r.id.0, st.next_due_at);
+                        Some(local_time(next.unwrap_or(now).max(now)))
                     } else {
                         None
                     },

@@ -56,26 +56,68 @@ pub struct EngineConfig {
 
 /// Record a sync that found nothing new (304, or the same body): one sync-state update
 /// and one log line, no event touched.
+/// A check that found the feed unchanged (304, or the same body), kept in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QuietCheck {
+    pub(crate) at: i64,
+    pub(crate) next_due_at: i64,
+}
+
+/// Quiet checks by source id (see [`record_quiet`]).
+pub(crate) type QuietChecks = Arc<Mutex<std::collections::HashMap<i64, QuietCheck>>>;
+
+/// Records a sync that found nothing new.
+///
+/// An unchanged feed writes nothing to the mirror (a feed checked every five minutes
+/// would otherwise rewrite its state row and grow the log 288 times a day for no
+/// news): the check lives in memory, where status and scheduling read it. The mirror
+/// is written only when the state it holds would become wrong: after failures (the
+/// error must be cleared), on the first success, or when the server's validators
+/// changed. The sync log therefore records changes and failures, not quiet checks.
+#[allow(clippy::too_many_arguments)]
 fn record_quiet(
     m: &mut Mirror,
+    quiet: &QuietChecks,
     src: &traycal_store::SourceRow,
+    stored: &traycal_store::SyncStateRow,
     outcome: SyncOutcome,
     validators: Option<Validators<'_>>,
     now: i64,
     next_due_at: i64,
     started: Instant,
 ) -> Result<SyncReport> {
-    let rec = AttemptRecord {
-        outcome,
-        attempted_at: now,
-        next_due_at,
-        duration_ms: started.elapsed().as_millis() as u64,
-        diagnostics: 0,
-        error: None,
-        error_code: None,
-        validators,
-    };
-    m.record_attempt(src.id, &rec)?;
+    // New validators must be stored (the next request sends them); validators that
+    // the server stopped sending are harmless to keep (it ignores them).
+    let validators_changed = validators.is_some_and(|v| {
+        (v.etag.is_some() && v.etag != stored.etag.as_deref())
+            || (v.last_modified.is_some() && v.last_modified != stored.last_modified.as_deref())
+    });
+    let must_write = stored.consecutive_failures > 0
+        || stored.last_error.is_some()
+        || stored.last_success_at.is_none()
+        || validators_changed;
+    if must_write {
+        let rec = AttemptRecord {
+            outcome,
+            attempted_at: now,
+            next_due_at,
+            duration_ms: started.elapsed().as_millis() as u64,
+            diagnostics: 0,
+            error: None,
+            error_code: None,
+            validators,
+        };
+        m.record_attempt(src.id, &rec)?;
+        forget_quiet(quiet, src.id.0);
+    } else if let Ok(mut map) = quiet.lock() {
+        map.insert(
+            src.id.0,
+            QuietCheck {
+                at: now,
+                next_due_at,
+            },
+        );
+    }
     Ok(SyncReport {
         source_id: src.id.0,
         source_name: src.name.clone(),
@@ -85,6 +127,38 @@ fn record_quiet(
         next_due_at,
         ..Default::default()
     })
+}
+
+/// A source's next due time: the stored one, or a later quiet check's.
+pub(crate) fn effective_next_due(quiet: &QuietChecks, id: i64, stored: Option<i64>) -> Option<i64> {
+    let remembered = quiet
+        .lock()
+        .ok()
+        .and_then(|map| map.get(&id).map(|q| q.next_due_at));
+    match (stored, remembered) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The last check of a source: the stored attempt, or a later quiet check.
+pub(crate) fn effective_last_check(
+    quiet: &QuietChecks,
+    id: i64,
+    stored: Option<i64>,
+) -> Option<i64> {
+    let remembered = quiet.lock().ok().and_then(|map| map.get(&id).map(|q| q.at));
+    match (stored, remembered) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Drops a source's in-memory quiet check (the mirror now holds newer state).
+fn forget_quiet(quiet: &QuietChecks, id: i64) {
+    if let Ok(mut map) = quiet.lock() {
+        map.remove(&id);
+    }
 }
 
 /// Opens the secret store.
@@ -102,6 +176,8 @@ pub struct Engine {
     data_dir: PathBuf,
     /// Extra days of window requested by queries that looked further ahead.
     window_future_days: std::sync::atomic::AtomicI64,
+    /// Unchanged-feed checks not written to the mirror (see [`record_quiet`]).
+    quiet: QuietChecks,
 }
 
 impl Engine {
@@ -122,6 +198,7 @@ impl Engine {
             clock: config.clock,
             data_dir: config.data_dir,
             window_future_days: std::sync::atomic::AtomicI64::new(WINDOW_FUTURE_DAYS),
+            quiet: QuietChecks::default(),
         })
     }
 
@@ -252,10 +329,14 @@ impl Engine {
         let result: Result<SyncReport> = match fetched {
             Ok(FetchOutcome::NotModified) => {
                 let src = source.clone();
+                let st = state.clone();
+                let quiet = Arc::clone(&self.quiet);
                 self.with_mirror(move |m| {
                     record_quiet(
                         m,
+                        &quiet,
                         &src,
+                        &st,
                         SyncOutcome::NotModified,
                         None,
                         now,
@@ -268,6 +349,7 @@ impl Engine {
             Ok(FetchOutcome::Body(body)) => {
                 let src = source.clone();
                 let st = state.clone();
+                let quiet = Arc::clone(&self.quiet);
                 self.with_mirror(move |m| {
                     sync::check_body(&src, &body)?;
                     if !window_moves && st.content_hash == Some(body.content_hash as i64) {
@@ -278,7 +360,9 @@ impl Engine {
                         };
                         return record_quiet(
                             m,
+                            &quiet,
                             &src,
+                            &st,
                             SyncOutcome::Unchanged,
                             Some(validators),
                             now,
@@ -294,7 +378,9 @@ impl Engine {
                         next_due_at: ok_next,
                         started,
                     };
-                    sync::apply_body(m, &cx, &body)
+                    let report = sync::apply_body(m, &cx, &body);
+                    forget_quiet(&quiet, src.id.0);
+                    report
                 })
                 .await
             }
@@ -303,6 +389,7 @@ impl Engine {
         match result {
             Ok(r) => Ok(r),
             Err(e) => {
+                forget_quiet(&self.quiet, source.id.0);
                 // Record the failure; the stored events stay as they were.
                 let retry_after = match &e {
                     EngineError::Feed(f) => f.retry_after(),
@@ -366,12 +453,14 @@ impl Engine {
     /// Sync the sources that are due now; returns their reports.
     pub async fn sync_due(&self) -> Result<Vec<SyncReport>> {
         let now = self.now();
+        let quiet = Arc::clone(&self.quiet);
         let due: Vec<i64> = self
             .with_mirror(move |m| {
                 let mut v = Vec::new();
                 for s in m.sources()? {
                     let st = m.sync_state(s.id)?;
-                    if schedule::is_due(s.enabled, st.next_due_at, now) {
+                    let next = effective_next_due(&quiet, s.id.0, st.next_due_at);
+                    if schedule::is_due(s.enabled, next, now) {
                         v.push(s.id.0);
                     }
                 }
@@ -388,11 +477,12 @@ impl Engine {
     /// Seconds until the next source is due (None when there is none).
     pub async fn next_due_in(&self) -> Result<Option<i64>> {
         let now = self.now();
+        let quiet = Arc::clone(&self.quiet);
         self.with_mirror(move |m| {
             let mut next: Option<i64> = None;
             for s in m.sources()?.into_iter().filter(|s| s.enabled) {
                 let st = m.sync_state(s.id)?;
-                let at = st.next_due_at.unwrap_or(now);
+                let at = effective_next_due(&quiet, s.id.0, st.next_due_at).unwrap_or(now);
                 next = Some(next.map_or(at, |n: i64| n.min(at)));
             }
             Ok(next.map(|n| (n - now).max(0)))
