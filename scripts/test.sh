@@ -96,6 +96,9 @@ done
 step_ok
 
 # 5. Tests, in a private D-Bus session with a throw-away unlocked keyring -------------
+# The system tests run the `traycal` binary: build it first, so no test builds it while
+# its own clock runs (a parallel test would otherwise wait minutes on the build lock).
+cargo build -p traycal-cli
 if cargo nextest --version >/dev/null 2>&1; then
   runner="cargo nextest run --workspace --all-targets --no-fail-fast"
   doc_tests="cargo test --workspace --doc"

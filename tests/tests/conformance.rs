@@ -232,8 +232,10 @@ fn vm_hwm_kb(pid: u32) -> Option<u64> {
 }
 
 fn run_occurrences(file: &Path, timeout: Duration) -> Run {
+    // Resolve (maybe build) the binary before the clock starts: a build is not the run.
+    let bin = traycal_bin();
     let start = Instant::now();
-    let mut child = Command::new(traycal_bin())
+    let mut child = Command::new(bin)
         .arg("occurrences")
         .arg(file)
         .stdin(Stdio::null())

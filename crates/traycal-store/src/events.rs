@@ -5,7 +5,11 @@
 //!
 //! [`Mirror::apply_calendar_sync`] applies a [`SyncBatch`] in ONE IMMEDIATE transaction,
 //! in this order: renames → deletes → retirements → upserts → occurrence replacement →
-//! `sync_state` → `sync_log`. Any error (unknown id, unknown producing component,
+//! `sync_state` → `sync_log`. The occurrences of deleted rows, of retired rows (from
+//! the cut) and of replaced series are collected in a temp table and removed in one
+//! scan before the new ones are inserted (occurrences carry no foreign key). A first
+//! sync may insert its rows earlier, through [`CalendarSync::prewrite_rows`], in the
+//! same transaction. Any error (unknown id, unknown producing component,
 //! duplicate key, constraint, I/O) rolls the whole batch back: readers see the previous
 //! sync or the new one, never a mix. The write path borrows every string from the
 //! batch, keeps statements prepared and cached, and maps `(uid, recurrence_id)` to row

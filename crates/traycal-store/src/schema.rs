@@ -112,7 +112,7 @@ CREATE TABLE event_texts (
     local_raw TEXT                             -- pending local edit
 );
 
--- covering index for event_index() and live counts: no table (raw text) page is read
+-- covering index for event_index() and live counts: one sequential index scan
 CREATE INDEX events_reconcile ON events (
     calendar_id, uid, recurrence_id, content_hash, fingerprint,
     start_utc, series_end_utc, removed_at

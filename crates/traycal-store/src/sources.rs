@@ -6,7 +6,8 @@
 //! - `url` holds a URL only when it carries no secret; otherwise `url` is NULL and
 //!   `secret_ref` names the keyring entry (a CHECK forbids both at once). `url_display`
 //!   is always the masked form and is the only form that reaches the UI or logs;
-//! - removing a source cascades to its calendars, events, occurrences and sync state;
+//! - removing a source removes its occurrences (explicitly: they carry no foreign key)
+//!   and cascades to its calendars, events and sync state;
 //!   its `sync_log` rows stay (with `source_id` NULL and the name kept).
 
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
