@@ -624,3 +624,45 @@ async fn secret_urls_live_only_in_the_secret_store() {
     h.engine.remove_source(info.id).await.unwrap();
     assert_eq!(key_count(&h.secrets), 0);
 }
+
+#[tokio::test]
+async fn the_next_meeting_carries_its_join_link() {
+    let h = harness().await;
+    let feed = cal(&[
+        ev(
+            "plain@t",
+            "20260302T083000Z",
+            "20260302T084500Z",
+            "Coffee",
+            "LOCATION:https://maps.google.com/?q=cafe\r\n",
+        ),
+        ev(
+            "zoom@t",
+            "20260302T090000Z",
+            "20260302T093000Z",
+            "Planning",
+            "DESCRIPTION:Join: https://us02web.zoom.us/j/81234567890?pwd=abc123.\\nMeeting ID: 812 3456 7890\r\n",
+        ),
+    ]);
+    h.server.set_route("/m.ics", Route::ics(feed));
+    let id = h.add("/m.ics").await;
+    h.engine.sync_source(id).await.unwrap();
+    // 08:00: the next meeting is the coffee, whose map link is not a meeting link
+    let next = h.engine.next_meeting().await.unwrap().unwrap();
+    assert_eq!(next.entry.summary, "Coffee");
+    assert!(next.join.is_none(), "{:?}", next.join);
+    // 08:50: the Zoom meeting is next, with its link and meeting ID
+    h.clock.0.fetch_add(50 * 60, Ordering::SeqCst);
+    let next = h.engine.next_meeting().await.unwrap().unwrap();
+    assert_eq!(next.entry.summary, "Planning");
+    let join = next.join.expect("a Zoom link");
+    assert_eq!(join.service_id, "zoom");
+    assert_eq!(join.url, "https://us02web.zoom.us/j/81234567890?pwd=abc123");
+    assert_eq!(
+        join.meeting_id
+            .as_deref()
+            .map(|m| m.replace(' ', ""))
+            .as_deref(),
+        Some("81234567890")
+    );
+}

@@ -6,6 +6,7 @@
 //! `TRAYCAL_DATA_DIR`, else `$XDG_DATA_HOME/traycal`.
 
 mod occurrences;
+mod opener;
 mod output;
 
 use std::path::PathBuf;
@@ -78,8 +79,15 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         days: u32,
     },
-    /// The running or next event.
+    /// The running or next event, with its join link.
     Next,
+    /// Open the join link of the running or next meeting (in the browser or the
+    /// service's app; `TRAYCAL_OPENER` overrides `xdg-open`).
+    Join {
+        /// Print the link instead of opening it.
+        #[arg(long)]
+        print: bool,
+    },
     /// The sync log, newest first.
     Log {
         id: Option<i64>,
@@ -198,7 +206,28 @@ async fn run(cli: Cli) -> Result<i32> {
             let agenda = engine.agenda(at(start)?, at(end)?).await?;
             output::agenda(&agenda, json)?;
         }
-        Command::Next => output::next(engine.next_event().await?.as_ref(), json)?,
+        Command::Next => output::next(engine.next_meeting().await?.as_ref(), json)?,
+        Command::Join { print } => {
+            let meeting = engine
+                .next_meeting()
+                .await?
+                .ok_or_else(|| anyhow!("nothing coming up: no meeting to join"))?;
+            let link = meeting.join.as_ref().ok_or_else(|| {
+                anyhow!(
+                    "the next meeting, \"{}\" ({}), has no join link",
+                    output::plain(&meeting.entry.summary),
+                    meeting.entry.start
+                )
+            })?;
+            let catalogue = engine.catalogue()?;
+            opener::check_scheme(&link.url, &catalogue)?;
+            if *print || json {
+                output::join_link(&meeting, json)?;
+            } else {
+                opener::open(&link.url)?;
+                output::join_link(&meeting, false)?;
+            }
+        }
         Command::Log { id, limit } => output::log(&engine.log(*id, *limit).await?, json)?,
         Command::Run => loop {
             let reports = engine.sync_due().await?;

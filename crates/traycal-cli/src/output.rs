@@ -5,7 +5,8 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde::Serialize;
-use traycal_engine::agenda::{Agenda, AgendaEntry, LogLine, SourceStatus};
+use traycal_core::join::JoinLink;
+use traycal_engine::agenda::{Agenda, AgendaEntry, LogLine, NextMeeting, SourceStatus};
 use traycal_engine::sources::SourceInfo;
 use traycal_engine::SyncReport;
 
@@ -20,7 +21,7 @@ macro_rules! say {
 /// Calendar text comes from strangers (any invite can land in a calendar): before it
 /// reaches a terminal, every control character — newlines, but also ESC, which starts
 /// ANSI/OSC sequences that can retitle or rewrite the terminal — becomes a space.
-fn plain(text: &str) -> String {
+pub fn plain(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
@@ -229,23 +230,54 @@ pub fn agenda(a: &Agenda, json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn next(e: Option<&AgendaEntry>, json: bool) -> Result<()> {
+pub fn next(m: Option<&NextMeeting>, json: bool) -> Result<()> {
     if json {
-        return print_json(&e);
+        return print_json(&m);
     }
-    match e {
+    match m {
         None => say!("Nothing coming up."),
-        Some(e) => say!(
-            "{} {}  {}{}  [{}]",
-            e.start.get(..10).unwrap_or(""),
-            time_of(e),
-            plain(&e.summary),
-            e.location
-                .as_deref()
-                .map(|l| format!(" @ {}", plain(l)))
-                .unwrap_or_default(),
-            plain(&e.calendar)
-        ),
+        Some(m) => {
+            let e = &m.entry;
+            say!(
+                "{} {}  {}{}  [{}]",
+                e.start.get(..10).unwrap_or(""),
+                time_of(e),
+                plain(&e.summary),
+                e.location
+                    .as_deref()
+                    .map(|l| format!(" @ {}", plain(l)))
+                    .unwrap_or_default(),
+                plain(&e.calendar)
+            );
+            if let Some(j) = &m.join {
+                join_details(j)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn join_details(j: &JoinLink) -> Result<()> {
+    say!("  Join ({}): {}", plain(&j.service_name), plain(&j.url));
+    if let Some(id) = &j.meeting_id {
+        say!("  Meeting ID: {}", plain(id));
+    }
+    if let Some(p) = &j.passcode {
+        say!("  Passcode: {}", plain(p));
+    }
+    if let Some(d) = &j.dial_in {
+        say!("  Dial-in: {}", plain(d));
+    }
+    Ok(())
+}
+
+/// What `traycal join` opened (or would open, with `--print`).
+pub fn join_link(m: &NextMeeting, json: bool) -> Result<()> {
+    if json {
+        return print_json(&m.join);
+    }
+    if let Some(j) = &m.join {
+        say!("{}", plain(&j.url));
     }
     Ok(())
 }

@@ -34,6 +34,16 @@ pub struct AgendaEntry {
     pub calendar: String,
     pub color: Option<String>,
     pub source_id: i64,
+    /// The stored component this occurrence shows (for its details and join link).
+    pub event_id: i64,
+}
+
+/// The running or next meeting, with its join link when it has one.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NextMeeting {
+    #[serde(flatten)]
+    pub entry: AgendaEntry,
+    pub join: Option<traycal_core::join::JoinLink>,
 }
 
 /// An agenda answer, with the pure query time (for the benchmark).
@@ -144,6 +154,7 @@ fn entry(r: AgendaRow) -> AgendaEntry {
             .clone()
             .or_else(|| r.calendar.color.clone()),
         source_id: r.calendar.source_id.0,
+        event_id: r.event_id.0,
     }
 }
 
@@ -210,6 +221,31 @@ impl Engine {
             horizon *= 8;
         }
         Ok(None)
+    }
+
+    /// The running or next meeting with its join link (detected in the stored
+    /// component: conference properties, URL, LOCATION, DESCRIPTION).
+    pub async fn next_meeting(&self) -> Result<Option<NextMeeting>> {
+        let Some(entry) = self.next_event().await? else {
+            return Ok(None);
+        };
+        let join = self.join_link(entry.event_id).await?;
+        Ok(Some(NextMeeting { entry, join }))
+    }
+
+    /// The join link of a stored component, if it has one.
+    pub async fn join_link(&self, event_id: i64) -> Result<Option<traycal_core::join::JoinLink>> {
+        let catalogue = self.catalogue()?;
+        let row = self
+            .with_mirror(move |m| Ok(m.event(traycal_store::EventId(event_id))?))
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (components, _, _) = traycal_core::ics::parse_all(row.raw.as_bytes());
+        Ok(components
+            .first()
+            .and_then(|c| traycal_core::join::detect_in_component(c, &catalogue)))
     }
 
     /// Status of one source or all.

@@ -178,6 +178,8 @@ pub struct Engine {
     window_future_days: std::sync::atomic::AtomicI64,
     /// Unchanged-feed checks not written to the mirror (see [`record_quiet`]).
     quiet: QuietChecks,
+    /// The meeting-service catalogue, compiled on first use.
+    catalogue: std::sync::OnceLock<Arc<traycal_core::join::Catalogue>>,
 }
 
 impl Engine {
@@ -199,6 +201,7 @@ impl Engine {
             data_dir: config.data_dir,
             window_future_days: std::sync::atomic::AtomicI64::new(WINDOW_FUTURE_DAYS),
             quiet: QuietChecks::default(),
+            catalogue: std::sync::OnceLock::new(),
         })
     }
 
@@ -243,6 +246,16 @@ impl Engine {
         })
         .await
         .map_err(|e| EngineError::Internal(format!("mirror task failed: {e}")))?
+    }
+
+    /// The built-in meeting-service catalogue (compiled once).
+    pub fn catalogue(&self) -> Result<Arc<traycal_core::join::Catalogue>> {
+        if let Some(c) = self.catalogue.get() {
+            return Ok(Arc::clone(c));
+        }
+        let built = traycal_core::join::Catalogue::builtin()
+            .map_err(|e| EngineError::Internal(format!("meeting-service catalogue: {e}")))?;
+        Ok(Arc::clone(self.catalogue.get_or_init(|| Arc::new(built))))
     }
 
     fn secrets(&self) -> &std::result::Result<Arc<dyn SecretStore>, String> {
