@@ -1,5 +1,7 @@
 //! Shared support for the system tests (loopback servers, temp data dirs).
 
+pub mod corpus;
 pub mod feed_server;
 
+pub use corpus::{corpus_root, workspace_root};
 pub use feed_server::{FeedServer, RecordedRequest, Route};

@@ -28,6 +28,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
+use traycal_system_tests::{corpus_root, workspace_root};
 
 use chrono::{NaiveDate, Offset, TimeZone};
 use serde_json::Value;
@@ -119,31 +120,6 @@ static SERIAL: Mutex<()> = Mutex::new(());
 // ---------------------------------------------------------------------------------
 // Locating the corpus and the binary
 // ---------------------------------------------------------------------------------
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
-
-/// The corpus root, or `None` (after printing SKIPPED) when it is absent outside CI.
-fn corpus_root() -> Option<PathBuf> {
-    let root = std::env::var_os("TRAYCAL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared/corpus"));
-    if root.join("README.md").is_file() {
-        return Some(root);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "corpus not found at {} (set TRAYCAL_CORPUS); required when CI is set",
-            root.display()
-        );
-    }
-    println!("SKIPPED: corpus not found at {}", root.display());
-    None
-}
 
 fn traycal_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();

@@ -22,6 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use traycal_system_tests::corpus_root;
 
 use traycal_core::ics::{prepare_input, Item, Parser};
 use traycal_core::join::{detect, detect_in_component, Catalogue, JoinInput, JoinLink, Source};
@@ -707,32 +708,6 @@ const CORPUS_EXPECTED: &[(&str, &[&str])] = &[
     ("other/node-ical__vfreebusy-zimbra.ics", &[]),
     ("other/ical__calendar_labs_same_day_dtend.ics", &[]),
 ];
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
-
-/// The corpus root, or `None` (after printing SKIPPED) when it is absent outside CI
-/// (same rule as `conformance.rs`).
-fn corpus_root() -> Option<PathBuf> {
-    let root = std::env::var_os("TRAYCAL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared/corpus"));
-    if root.join("README.md").is_file() {
-        return Some(root);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "corpus not found at {} (set TRAYCAL_CORPUS); required when CI is set",
-            root.display()
-        );
-    }
-    println!("SKIPPED: corpus not found at {}", root.display());
-    None
-}
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -131,14 +131,7 @@ fn record_quiet(
 
 /// A source's next due time: the stored one, or a later quiet check's.
 pub(crate) fn effective_next_due(quiet: &QuietChecks, id: i64, stored: Option<i64>) -> Option<i64> {
-    let remembered = quiet
-        .lock()
-        .ok()
-        .and_then(|map| map.get(&id).map(|q| q.next_due_at));
-    match (stored, remembered) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
+    latest(stored, remembered(quiet, id).map(|q| q.next_due_at))
 }
 
 /// The last check of a source: the stored attempt, or a later quiet check.
@@ -147,11 +140,15 @@ pub(crate) fn effective_last_check(
     id: i64,
     stored: Option<i64>,
 ) -> Option<i64> {
-    let remembered = quiet.lock().ok().and_then(|map| map.get(&id).map(|q| q.at));
-    match (stored, remembered) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
+    latest(stored, remembered(quiet, id).map(|q| q.at))
+}
+
+fn remembered(quiet: &QuietChecks, id: i64) -> Option<QuietCheck> {
+    quiet.lock().ok().and_then(|map| map.get(&id).copied())
+}
+
+fn latest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    a.max(b)
 }
 
 /// Drops a source's in-memory quiet check (the mirror now holds newer state).
