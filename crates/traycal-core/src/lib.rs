@@ -19,5 +19,6 @@ pub mod filter;
 pub mod ics;
 pub mod join;
 pub mod recur;
+pub mod remind;
 pub mod tz;
 pub mod value;

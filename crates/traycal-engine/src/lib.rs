@@ -20,6 +20,7 @@ pub mod clock;
 pub mod data_dir;
 pub mod error;
 pub mod plan;
+pub mod reminders;
 pub mod schedule;
 pub mod sources;
 pub mod sync;

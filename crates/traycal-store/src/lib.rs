@@ -23,6 +23,7 @@
 mod error;
 pub mod events;
 pub mod occurrences;
+pub mod reminders;
 pub mod schema;
 pub mod sources;
 pub mod sync_log;

@@ -1,0 +1,1 @@
+//! Reminder planning (pure; takes `now`). Work in progress: see issue 4.

@@ -1,0 +1,1 @@
+//! Reminder state kept on this device (fired, snoozed, dismissed). Work in progress: see issue 4.
