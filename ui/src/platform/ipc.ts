@@ -1,0 +1,114 @@
+/**
+ * The typed facade over the generated bindings that the rest of the UI uses.
+ *
+ * Every command resolves to its value or throws an `IpcFailure { code, message }`;
+ * callers switch on `code`, never on the message text. Errors that do not come
+ * from our commands (a missing permission, an unknown command, a thrown Error)
+ * are folded into the same shape with the code "ipc".
+ */
+import { commands, type IpcError, type Result } from './bindings';
+import type {
+  AddFeed,
+  Agenda,
+  AppState,
+  EventDetail,
+  EventJoin,
+  FeedPreview,
+  JoinLink,
+  LogLine,
+  NextMeeting,
+  SourceEdit,
+  SourceInfo,
+  SourceStatus,
+  SyncReport,
+  WindowKind,
+} from './bindings';
+
+export type {
+  AddFeed,
+  Agenda,
+  AgendaEntry,
+  AppState,
+  Attendee,
+  EventDetail,
+  EventJoin,
+  FeedPreview,
+  FilterSpec,
+  IpcError,
+  JoinLink,
+  LogLine,
+  MirrorChanged,
+  NextMeeting,
+  PreviewEvent,
+  RuleField,
+  RuleSpec,
+  SourceEdit,
+  SourceInfo,
+  SourceStatus,
+  SyncPhase,
+  SyncProgress,
+  SyncReport,
+  WindowKind,
+} from './bindings';
+
+export class IpcFailure extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'IpcFailure';
+    this.code = code;
+  }
+}
+
+function isIpcError(value: unknown): value is IpcError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as IpcError).code === 'string' &&
+    typeof (value as IpcError).message === 'string'
+  );
+}
+
+/** Turns anything a command may reject with into an `IpcFailure`. */
+export function toFailure(error: unknown): IpcFailure {
+  if (error instanceof IpcFailure) return error;
+  if (isIpcError(error)) return new IpcFailure(error.code, error.message);
+  if (error instanceof Error) return new IpcFailure('ipc', error.message);
+  return new IpcFailure('ipc', typeof error === 'string' ? error : 'Unknown error');
+}
+
+async function unwrap<T>(call: () => Promise<Result<T, IpcError>>): Promise<T> {
+  let result: Result<T, IpcError>;
+  try {
+    result = await call();
+  } catch (error) {
+    throw toFailure(error);
+  }
+  if (result.status === 'ok') return result.data;
+  throw toFailure(result.error);
+}
+
+export const ipc = {
+  appState: (): Promise<AppState> => unwrap(() => commands.appState()),
+  /** `from` and `to` in unix seconds. */
+  agenda: (from: number, to: number): Promise<Agenda> => unwrap(() => commands.agenda(from, to)),
+  eventDetail: (eventId: number): Promise<EventDetail> => unwrap(() => commands.eventDetail(eventId)),
+  joinLinks: (eventIds: number[]): Promise<EventJoin[]> => unwrap(() => commands.joinLinks(eventIds)),
+  nextMeeting: (): Promise<NextMeeting | null> => unwrap(() => commands.nextMeeting()),
+  /** Opens the event's meeting link in the browser or meeting app. */
+  joinEvent: (eventId: number): Promise<JoinLink> => unwrap(() => commands.joinEvent(eventId)),
+  sourcesStatus: (): Promise<SourceStatus[]> => unwrap(() => commands.sourcesStatus()),
+  previewFeed: (url: string): Promise<FeedPreview> => unwrap(() => commands.previewFeed(url)),
+  addFeed: (req: AddFeed): Promise<SourceInfo> => unwrap(() => commands.addFeed(req)),
+  updateSource: (id: number, edit: SourceEdit): Promise<SourceInfo> =>
+    unwrap(() => commands.updateSource(id, edit)),
+  removeSource: (id: number): Promise<SourceInfo> => unwrap(() => commands.removeSource(id)),
+  /** `id` null syncs every source. */
+  syncNow: (id: number | null): Promise<SyncReport[]> => unwrap(() => commands.syncNow(id)),
+  syncLog: (id: number | null, limit: number): Promise<LogLine[]> => unwrap(() => commands.syncLog(id, limit)),
+  loadSample: (): Promise<SourceInfo> => unwrap(() => commands.loadSample()),
+  openWindow: (window: WindowKind): Promise<null> => unwrap(() => commands.openWindow(window)),
+};
+
+export type Ipc = typeof ipc;

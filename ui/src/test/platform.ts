@@ -1,0 +1,79 @@
+/**
+ * Test doubles for src/platform/: an `ipc` object of vi.fn commands with harmless
+ * defaults, and event subscriptions the test can fire. Test files swap them in with
+ *
+ *   vi.mock('../../platform/ipc', async (orig) => ({ ...(await orig()), ipc: (await import('../../test/platform')).ipc }));
+ *   vi.mock('../../platform/events', () => import('../../test/platform').then((m) => m.events));
+ */
+import { vi } from 'vitest';
+import type {
+  Agenda,
+  FeedPreview,
+  Ipc,
+  MirrorChanged,
+  SourceInfo,
+  SyncProgress,
+} from '../platform/ipc';
+import { sourceInfo } from './fixtures';
+
+const emptyAgenda: Agenda = { from: '', to: '', entries: [], query_ms: 0 };
+const preview: FeedPreview = { url: '', suggested_name: 'Feed', events: 0, upcoming: 0, first: [], diagnostics: [] };
+const source: SourceInfo = sourceInfo();
+
+export const ipc = {
+  appState: vi.fn<Ipc['appState']>(async () => ({ version: '0', data_dir: '/tmp', sources: 0, tray: 'idle', last_error: null })),
+  agenda: vi.fn<Ipc['agenda']>(async () => emptyAgenda),
+  eventDetail: vi.fn<Ipc['eventDetail']>(async () => {
+    throw { code: 'not_found', message: 'no such event' };
+  }),
+  joinLinks: vi.fn<Ipc['joinLinks']>(async () => []),
+  nextMeeting: vi.fn<Ipc['nextMeeting']>(async () => null),
+  joinEvent: vi.fn<Ipc['joinEvent']>(async () => {
+    throw { code: 'no_link', message: 'no link' };
+  }),
+  sourcesStatus: vi.fn<Ipc['sourcesStatus']>(async () => []),
+  previewFeed: vi.fn<Ipc['previewFeed']>(async () => preview),
+  addFeed: vi.fn<Ipc['addFeed']>(async () => source),
+  updateSource: vi.fn<Ipc['updateSource']>(async () => source),
+  removeSource: vi.fn<Ipc['removeSource']>(async () => source),
+  syncNow: vi.fn<Ipc['syncNow']>(async () => []),
+  syncLog: vi.fn<Ipc['syncLog']>(async () => []),
+  loadSample: vi.fn<Ipc['loadSample']>(async () => source),
+  openWindow: vi.fn<Ipc['openWindow']>(async () => null),
+} satisfies Ipc;
+
+const mirrorHandlers = new Set<(p: MirrorChanged) => void>();
+const progressHandlers = new Set<(p: SyncProgress) => void>();
+
+export const events = {
+  onMirrorChanged: vi.fn((h: (p: MirrorChanged) => void) => {
+    mirrorHandlers.add(h);
+    return () => mirrorHandlers.delete(h);
+  }),
+  onSyncProgress: vi.fn((h: (p: SyncProgress) => void) => {
+    progressHandlers.add(h);
+    return () => progressHandlers.delete(h);
+  }),
+};
+
+export function emitMirrorChanged(reason = 'sync'): void {
+  for (const h of mirrorHandlers) h({ reason });
+}
+
+export function emitSyncProgress(p: SyncProgress): void {
+  for (const h of progressHandlers) h(p);
+}
+
+export function listenerCounts() {
+  return { mirror: mirrorHandlers.size, progress: progressHandlers.size };
+}
+
+export function resetEventHandlers(): void {
+  mirrorHandlers.clear();
+  progressHandlers.clear();
+}
+
+export const windowApi = {
+  currentWindow: vi.fn(() => 'agenda' as const),
+  closeCurrentWindow: vi.fn(async () => undefined),
+};

@@ -1,0 +1,6 @@
+import { afterEach } from 'vitest';
+import { resetEventHandlers } from './platform';
+
+afterEach(() => {
+  resetEventHandlers();
+});
