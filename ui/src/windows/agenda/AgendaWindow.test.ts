@@ -1,0 +1,322 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { emitMirrorChanged, ipc } from '../../test/platform';
+import { detailOf, entry, joinLink } from '../../test/fixtures';
+import AgendaWindow from './AgendaWindow.svelte';
+
+vi.mock('../../platform/ipc', async (orig) => ({
+  ...(await orig<typeof import('../../platform/ipc')>()),
+  ipc: (await import('../../test/platform')).ipc,
+}));
+vi.mock('../../platform/events', async () => (await import('../../test/platform')).events);
+
+// Monday 23 November 2026, 10:30 in Berlin (the tests' zone).
+const NOW = new Date('2026-11-23T10:30:00+01:00');
+const sec = (iso: string) => Date.parse(iso) / 1000;
+
+const standup = entry('2026-11-23T09:00:00+01:00', '2026-11-23T09:15:00+01:00', { summary: 'Standup', event_id: 1 });
+const review = entry('2026-11-23T10:00:00+01:00', '2026-11-23T11:00:00+01:00', {
+  summary: 'Design review',
+  event_id: 2,
+  location: 'Room 4.2',
+  calendar: 'Team',
+  color: '#10b981',
+});
+const holiday = entry('2026-11-24', '2026-11-25', { summary: 'Public holiday', event_id: 3, calendar: 'Holidays' });
+const late = entry('2026-11-24T23:00:00+01:00', '2026-11-25T01:00:00+01:00', { summary: 'Night deploy', event_id: 4 });
+const thursday = entry('2026-11-26T14:00:00+01:00', '2026-11-26T15:00:00+01:00', { summary: 'Thursday sync', event_id: 5 });
+const ALL = [standup, review, holiday, late, thursday];
+
+function withEntries(entries = ALL) {
+  ipc.agenda.mockImplementation(async () => ({ from: '', to: '', entries, query_ms: 1 }));
+}
+
+const entries = () => screen.queryAllByTestId('agenda-entry');
+const titles = () => entries().map((e) => e.querySelector('.title')?.textContent);
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW, shouldAdvanceTime: true });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('day list', () => {
+  it('asks for today + 6 days from local midnight and groups by day', async () => {
+    withEntries();
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6)); // the night deploy shows on two days
+    expect(ipc.agenda).toHaveBeenCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00'));
+
+    const headings = screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent?.trim());
+    expect(headings).toEqual(['Today', 'Tomorrow', 'Wednesday, November 25', 'Thursday, November 26']);
+    expect(titles()).toEqual(['Standup', 'Design review', 'Public holiday', 'Night deploy', 'Night deploy', 'Thursday sync']);
+
+    const tomorrow = screen.getByRole('region', { name: 'Tomorrow' });
+    expect(within(tomorrow).getByText('All day')).toBeTruthy();
+    expect(within(tomorrow).getByText('11:00 PM →')).toBeTruthy();
+    const wednesday = screen.getByRole('region', { name: 'Wednesday, November 25' });
+    expect(within(wednesday).getByText('until 1:00 AM')).toBeTruthy();
+  });
+
+  it('marks the running event, shows colour, badge and the now marker', async () => {
+    withEntries();
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+    const reviewEl = entries().find((e) => e.dataset.eventId === '2')!;
+    expect(reviewEl.classList.contains('running')).toBe(true);
+    expect(within(reviewEl).getByText('Now')).toBeTruthy();
+    expect(reviewEl.style.getPropertyValue('--cal-color')).toBe('#10b981');
+    expect(within(reviewEl).getByText('Team')).toBeTruthy();
+    expect(entries().find((e) => e.dataset.eventId === '1')!.classList.contains('running')).toBe(false);
+
+    // The now marker sits after both started events of today, before tomorrow.
+    const today = screen.getByRole('region', { name: 'Today' });
+    const items = [...today.querySelectorAll('li')];
+    expect(items.map((li) => (li.dataset.testid === 'now-line' ? 'NOW' : li.textContent?.includes('Standup') ? 'S' : 'R'))).toEqual(['S', 'R', 'NOW']);
+  });
+
+  it('shows the empty state with a way to Settings', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries([]);
+    render(AgendaWindow);
+    expect(await screen.findByText('No events in the coming days')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Open Settings' }));
+    expect(ipc.openWindow).toHaveBeenCalledWith('settings');
+  });
+
+  it('shows a failing agenda query inline', async () => {
+    ipc.agenda.mockRejectedValue({ code: 'store_busy', message: 'The mirror is busy' });
+    render(AgendaWindow);
+    const error = await screen.findByTestId('error');
+    expect(error.textContent).toContain('The mirror is busy');
+    expect(error.textContent).toContain('store_busy');
+  });
+});
+
+describe('week grid', () => {
+  it('places entries by time in day columns with an all-day strip and a now line', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries();
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+    await user.click(screen.getByTestId('view-week'));
+    expect(screen.getByTestId('view-week').getAttribute('aria-pressed')).toBe('true');
+    // The all-day strip comes first, then the timed columns Monday to Sunday.
+    await waitFor(() => expect(titles()).toEqual(['Public holiday', 'Standup', 'Design review', 'Night deploy', 'Night deploy', 'Thursday sync']));
+
+    const block = (id: number, nth = 0) => entries().filter((e) => e.dataset.eventId === String(id))[nth].closest('li')!;
+    expect(block(1).style.getPropertyValue('--start')).toBe('540');
+    expect(block(1).style.getPropertyValue('--end')).toBe('555');
+    expect(block(4, 0).style.getPropertyValue('--start')).toBe('1380');
+    expect(block(4, 0).style.getPropertyValue('--end')).toBe('1440');
+    expect(block(4, 1).style.getPropertyValue('--start')).toBe('0');
+    expect(block(4, 1).style.getPropertyValue('--end')).toBe('60');
+    // The all-day entry is in Tuesday's strip cell, not in a timed column.
+    expect(block(3).closest('ul')!.getAttribute('aria-label')).toBe('All-day, Tue 24');
+
+    const nowLine = screen.getByTestId('now-line');
+    expect(Number(nowLine.style.getPropertyValue('--now'))).toBeCloseTo((10.5 / 24) * 100, 1);
+    expect(nowLine.closest('.col')!.classList.contains('today')).toBe(true);
+  });
+
+  it('navigates weeks with the buttons and back to today', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries([]);
+    render(AgendaWindow);
+    await user.click(screen.getByTestId('view-week'));
+    await user.click(screen.getByRole('button', { name: 'Next week (→)' }));
+    await waitFor(() =>
+      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00')),
+    );
+    expect(screen.queryByTestId('now-line')).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Today' }));
+    await waitFor(() =>
+      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')),
+    );
+    expect(screen.getByTestId('now-line')).toBeTruthy();
+  });
+});
+
+describe('keyboard', () => {
+  it('moves with j/k and arrows, opens with Enter, closes with Escape', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries();
+    ipc.eventDetail.mockImplementation(async (id: number) => detailOf(ALL.find((e) => e.event_id === id)!));
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+
+    await user.keyboard('j');
+    expect(document.activeElement).toBe(entries()[0]);
+    await user.keyboard('{ArrowDown}');
+    expect(document.activeElement).toBe(entries()[1]);
+    await user.keyboard('jk');
+    expect(document.activeElement).toBe(entries()[1]);
+    await user.keyboard('{ArrowUp}{ArrowUp}');
+    expect(document.activeElement).toBe(entries()[0]);
+
+    await user.keyboard('{Enter}');
+    const pane = await screen.findByTestId('event-detail');
+    expect(within(pane).getByTestId('event-title').textContent?.trim()).toBe('Standup');
+    expect(ipc.eventDetail).toHaveBeenCalledWith(1);
+
+    // Moving while the pane is open follows the selection.
+    await user.keyboard('j');
+    await waitFor(() => expect(screen.getByTestId('event-title').textContent?.trim()).toBe('Design review'));
+
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('event-detail')).toBeNull();
+    expect(document.activeElement).toBe(entries()[1]);
+  });
+
+  it('switches views with w/d and weeks with the arrow keys, t for today', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries([]);
+    render(AgendaWindow);
+    await screen.findByText('No events in the coming days');
+
+    await user.keyboard('w');
+    expect(screen.getByTestId('view-week').getAttribute('aria-pressed')).toBe('true');
+    await user.keyboard('{ArrowRight}');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00')));
+    await user.keyboard('{ArrowLeft}{ArrowLeft}');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-16T00:00:00+01:00'), sec('2026-11-23T00:00:00+01:00')));
+    await user.keyboard('d');
+    expect(screen.getByTestId('view-day').getAttribute('aria-pressed')).toBe('true');
+    expect(screen.getByText('No events in these days')).toBeTruthy();
+    await user.keyboard('t');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')));
+  });
+
+  it('ignores shortcuts while typing in a field', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries([]);
+    const { container } = render(AgendaWindow);
+    const input = document.createElement('input');
+    container.append(input);
+    input.focus();
+    await user.keyboard('w');
+    expect(screen.getByTestId('view-day').getAttribute('aria-pressed')).toBe('true');
+  });
+});
+
+describe('refresh', () => {
+  it('reloads when the mirror changes and when the minute turns', async () => {
+    withEntries([]);
+    render(AgendaWindow);
+    await waitFor(() => expect(ipc.agenda).toHaveBeenCalledTimes(1));
+    emitMirrorChanged('sync');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenCalledTimes(2));
+    await vi.advanceTimersByTimeAsync(60_000);
+    await waitFor(() => expect(ipc.agenda).toHaveBeenCalledTimes(3));
+  });
+
+  it('moves to the new day at midnight when following today', async () => {
+    vi.setSystemTime(new Date('2026-11-23T23:59:30+01:00'));
+    withEntries([]);
+    render(AgendaWindow);
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')));
+    await vi.advanceTimersByTimeAsync(31_000);
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-24T00:00:00+01:00'), sec('2026-12-01T00:00:00+01:00')));
+  });
+});
+
+describe('detail pane', () => {
+  async function openDetail(detail: ReturnType<typeof detailOf>) {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries([review]);
+    ipc.eventDetail.mockResolvedValue(detail);
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(1));
+    await user.click(entries()[0]);
+    await screen.findByTestId('event-detail');
+    return user;
+  }
+
+  it('renders a hostile description as literal text', async () => {
+    const hostile = 'Agenda:\n<img src=x onerror=alert(1)>\n<script>alert(1)</script>\n<b>bold</b>';
+    await openDetail(detailOf(review, { description: hostile, summary: '<img src=y onerror=alert(2)>' }));
+    const description = await screen.findByTestId('event-description');
+    expect(description.textContent).toBe(hostile);
+    expect(screen.getByTestId('event-title').textContent?.trim()).toBe('<img src=y onerror=alert(2)>');
+    const pane = screen.getByTestId('event-detail');
+    expect(pane.querySelectorAll('img, script, b')).toHaveLength(0);
+    expect(document.querySelectorAll('img, script')).toHaveLength(0);
+    expect(getComputedStyle(description).whiteSpace).toBe('pre-wrap');
+  });
+
+  it('shows time, location, organiser and attendees with their replies', async () => {
+    await openDetail(
+      detailOf(review, {
+        organizer: { name: 'Ada Lovelace', email: 'mailto:ada@example.com', partstat: null, role: null },
+        attendees: [
+          { name: 'Bob', email: 'bob@example.com', partstat: 'ACCEPTED', role: null },
+          { name: null, email: 'mailto:carol@example.com', partstat: 'DECLINED', role: null },
+          { name: 'Dan', email: null, partstat: 'TENTATIVE', role: null },
+          { name: 'Eve', email: null, partstat: 'NEEDS-ACTION', role: null },
+        ],
+      }),
+    );
+    const pane = screen.getByTestId('event-detail');
+    await within(pane).findByText('Ada Lovelace');
+    expect(pane.textContent).toContain('Monday, November 23 · 10:00 AM – 11:00 AM');
+    expect(pane.textContent).toContain('Happening now');
+    expect(within(pane).getByText('Room 4.2')).toBeTruthy();
+    const rows = within(pane)
+      .getAllByRole('listitem')
+      .map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
+    expect(rows).toEqual(['✓ Bob Accepted', '✕ carol@example.com Declined', '? Dan Tentative', '… Eve No reply yet']);
+  });
+
+  it('adds the time in the event zone when it differs', async () => {
+    await openDetail(
+      detailOf(review, {
+        tzid: 'America/New_York',
+        start_in_event_zone: '2026-11-23T04:00:00-05:00',
+        end_in_event_zone: '2026-11-23T05:00:00-05:00',
+      }),
+    );
+    const zone = await screen.findByTestId('event-zone-time');
+    expect(zone.textContent?.replace(/\s+/g, ' ').trim()).toBe('4:00 AM – 5:00 AM America/New_York');
+  });
+
+  it('leaves out the event zone when it says the same as the user zone', async () => {
+    await openDetail(detailOf(review, { tzid: 'Europe/Berlin', start_in_event_zone: review.start, end_in_event_zone: review.end }));
+    await screen.findByTestId('event-title');
+    expect(screen.queryByTestId('event-zone-time')).toBeNull();
+  });
+
+  it('joins the meeting and copies ID, passcode and dial-in', async () => {
+    const user = await openDetail(detailOf(review, { join: joinLink() }));
+    const join = await screen.findByTestId('event-join');
+    expect(join.textContent?.trim()).toBe('Join Zoom');
+    ipc.joinEvent.mockResolvedValue(joinLink());
+    await user.click(join);
+    expect(ipc.joinEvent).toHaveBeenCalledWith(2);
+
+    await user.click(screen.getByRole('button', { name: 'Copy meeting ID' }));
+    expect(await navigator.clipboard.readText()).toBe('123 456 789');
+    expect(screen.getByRole('button', { name: 'Copy meeting ID' }).textContent?.trim()).toBe('Copied');
+    await user.click(screen.getByRole('button', { name: 'Copy passcode' }));
+    expect(await navigator.clipboard.readText()).toBe('abc123');
+    await user.click(screen.getByRole('button', { name: 'Copy dial-in' }));
+    expect(await navigator.clipboard.readText()).toBe('+1 555 0100');
+  });
+
+  it('shows a failed join inline', async () => {
+    const user = await openDetail(detailOf(review, { join: joinLink() }));
+    ipc.joinEvent.mockRejectedValue({ code: 'scheme_not_allowed', message: 'This link cannot be opened' });
+    await user.click(await screen.findByTestId('event-join'));
+    const error = await screen.findByTestId('error');
+    expect(error.textContent).toContain('This link cannot be opened');
+    expect(error.textContent).toContain('scheme_not_allowed');
+  });
+
+  it('closes with its button and hands focus back to the entry', async () => {
+    const user = await openDetail(detailOf(review));
+    await user.click(screen.getByRole('button', { name: 'Close details (Esc)' }));
+    expect(screen.queryByTestId('event-detail')).toBeNull();
+    expect(document.activeElement).toBe(entries()[0]);
+  });
+});
