@@ -1,0 +1,340 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { emitMirrorChanged, emitSyncProgress, ipc } from '../../test/platform';
+import { sourceInfo, sourceStatus } from '../../test/fixtures';
+import SettingsWindow from './SettingsWindow.svelte';
+
+vi.mock('../../platform/ipc', async (orig) => ({
+  ...(await orig<typeof import('../../platform/ipc')>()),
+  ipc: (await import('../../test/platform')).ipc,
+}));
+vi.mock('../../platform/events', async () => (await import('../../test/platform')).events);
+
+const FEED = 'https://example.com/team.ics';
+const PREVIEW = {
+  url: FEED,
+  suggested_name: 'Team calendar',
+  events: 128,
+  upcoming: 12,
+  first: [
+    { summary: 'Kick-off', start: '2026-11-24T09:00:00+01:00', all_day: false },
+    { summary: 'Offsite', start: '2026-11-27', all_day: true },
+  ],
+  diagnostics: ['line 42: VEVENT without UID dropped'],
+};
+
+// Monday 23 November 2026, 10:30 in Berlin (the tests' zone).
+const NOW = new Date('2026-11-23T10:30:00+01:00');
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW, shouldAdvanceTime: true });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function rows() {
+  return screen.queryAllByTestId('source-row');
+}
+
+async function renderWith(sources = [sourceStatus({ id: 7, name: 'Work' })]) {
+  ipc.sourcesStatus.mockResolvedValue(sources);
+  const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+  render(SettingsWindow);
+  await waitFor(() => expect(rows()).toHaveLength(sources.length));
+  return user;
+}
+
+describe('sources list', () => {
+  it('shows each source with its status and its error', async () => {
+    await renderWith([
+      sourceStatus({ id: 7, name: 'Work', events: 42 }),
+      sourceStatus({
+        id: 8,
+        name: 'Rota',
+        kind: 'ics',
+        events: 3,
+        last_error: 'The server answered 404 Not Found',
+        last_error_code: 'http_status',
+        consecutive_failures: 3,
+      }),
+    ]);
+    const [work, rota] = rows();
+    expect(work.dataset.sourceId).toBe('7');
+    expect(within(work).getByText('Work')).toBeTruthy();
+    expect(within(work).getByText('ics')).toBeTruthy();
+    expect(work.textContent).toContain('42 events');
+    expect(work.textContent).toContain('last sync 10 min ago');
+    expect(work.textContent).toContain('next in 5 min');
+    expect(work.style.getPropertyValue('--cal-color')).toBe('#3b82f6');
+    expect(within(work).queryByTestId('source-error')).toBeNull();
+    const error = within(rota).getByTestId('source-error');
+    expect(error.textContent).toContain('The server answered 404 Not Found');
+    expect(error.textContent).toContain('http_status');
+    expect(rota.textContent).toContain('3 failures in a row');
+  });
+
+  it('enables and disables a source', async () => {
+    const user = await renderWith();
+    await user.click(screen.getByRole('switch'));
+    expect(ipc.updateSource).toHaveBeenCalledWith(7, {
+      name: null,
+      color: null,
+      interval_minutes: null,
+      enabled: false,
+      include: null,
+      exclude: null,
+    });
+  });
+
+  it('edits name, colour, interval and filters', async () => {
+    const user = await renderWith([
+      sourceStatus({
+        id: 7,
+        name: 'Work',
+        interval_secs: 1800,
+        filters: { include: [], exclude: [{ field: 'summary', pattern: 'lunch', regex: false }] },
+      }),
+    ]);
+    await user.click(screen.getByRole('button', { name: 'Edit' }));
+    const name = screen.getByLabelText('Name');
+    expect((name as HTMLInputElement).value).toBe('Work');
+    expect((screen.getByLabelText('Sync') as HTMLSelectElement).value).toBe('30');
+    expect((screen.getByLabelText('Leave out events matching') as HTMLTextAreaElement).value).toBe('summary:lunch');
+    await user.clear(name);
+    await user.type(name, 'Office');
+    await user.click(screen.getByRole('button', { name: 'Green' }));
+    await user.selectOptions(screen.getByLabelText('Sync'), '360');
+    await user.type(screen.getByLabelText('Only events matching'), 'location:/room\\s*4/');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(ipc.updateSource).toHaveBeenCalledWith(7, {
+      name: 'Office',
+      color: '#10b981',
+      interval_minutes: 360,
+      enabled: null,
+      include: ['location:/room\\s*4/'],
+      exclude: ['summary:lunch'],
+    });
+  });
+
+  it('removes a source only after confirmation', async () => {
+    const user = await renderWith();
+    await user.click(screen.getByTestId('source-remove'));
+    expect(ipc.removeSource).not.toHaveBeenCalled();
+    const confirm = screen.getByTestId('confirm-remove');
+    expect(screen.getByRole('alertdialog').textContent).toContain('Remove “Work”');
+
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByTestId('confirm-remove')).toBeNull();
+    expect(ipc.removeSource).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId('source-remove'));
+    ipc.sourcesStatus.mockResolvedValue([]);
+    await user.click(screen.getByTestId('confirm-remove'));
+    expect(ipc.removeSource).toHaveBeenCalledWith(7);
+    await waitFor(() => expect(rows()).toHaveLength(0));
+    expect(confirm.isConnected).toBe(false);
+  });
+
+  it('syncs one source and all sources', async () => {
+    const user = await renderWith();
+    await user.click(screen.getByTestId('source-sync'));
+    expect(ipc.syncNow).toHaveBeenCalledWith(7);
+    await user.click(screen.getByTestId('sync-now'));
+    expect(ipc.syncNow).toHaveBeenCalledWith(null);
+  });
+
+  it('shows a failing sync command inline with its code', async () => {
+    const user = await renderWith();
+    ipc.syncNow.mockRejectedValue({ code: 'offline', message: 'No network connection' });
+    await user.click(screen.getByTestId('sync-now'));
+    const error = await screen.findByTestId('error');
+    expect(error.textContent).toContain('No network connection');
+    expect(error.querySelector('small')?.textContent).toBe('offline');
+  });
+
+  it('shows the progress of a long sync, then clears it', async () => {
+    await renderWith();
+    emitSyncProgress({ source_id: 7, source_name: 'Work', phase: 'fetching', done: 0, total: null });
+    const progress = await screen.findByTestId('sync-progress');
+    expect(progress.textContent).toContain('Work: Downloading');
+    expect(progress.querySelector('progress')?.hasAttribute('value')).toBe(false); // indeterminate
+
+    emitSyncProgress({ source_id: 7, source_name: 'Work', phase: 'writing', done: 2500, total: 10000 });
+    await waitFor(() => expect(screen.getByTestId('sync-progress').textContent).toContain('Saving 2500 / 10000'));
+    const bar = screen.getByTestId('sync-progress').querySelector('progress')!;
+    expect(bar.max).toBe(10000);
+    expect(bar.value).toBe(2500);
+    expect(within(rows()[0]).getByTestId('source-sync').hasAttribute('disabled')).toBe(true);
+
+    emitSyncProgress({ source_id: 7, source_name: 'Work', phase: 'done', done: 10000, total: 10000 });
+    await waitFor(() => expect(screen.getByTestId('sync-progress').textContent?.trim()).toBe('Work: Done'));
+    expect(ipc.sourcesStatus.mock.calls.length).toBeGreaterThan(1);
+    await vi.advanceTimersByTimeAsync(2500);
+    await waitFor(() => expect(screen.queryByTestId('sync-progress')).toBeNull());
+  });
+
+  it('reloads sources and log when the mirror changes', async () => {
+    await renderWith();
+    const before = ipc.sourcesStatus.mock.calls.length;
+    emitMirrorChanged('sync');
+    await waitFor(() => expect(ipc.sourcesStatus.mock.calls.length).toBe(before + 1));
+    expect(ipc.syncLog).toHaveBeenLastCalledWith(null, 100);
+  });
+});
+
+describe('add subscription', () => {
+  it('tests, previews, then saves with the chosen settings', async () => {
+    const user = await renderWith([]);
+    ipc.previewFeed.mockResolvedValue(PREVIEW);
+    expect(screen.queryByTestId('add-save')).toBeNull();
+
+    await user.type(screen.getByTestId('add-url'), `  ${FEED} `);
+    await user.click(screen.getByTestId('add-test'));
+    expect(ipc.previewFeed).toHaveBeenCalledWith(FEED);
+
+    const preview = await screen.findByTestId('preview');
+    expect(screen.getByTestId('preview-count').textContent).toContain('128');
+    expect(preview.textContent).toContain('12 upcoming');
+    expect(preview.textContent).toContain('Kick-off');
+    expect(preview.textContent).toContain('Offsite');
+    expect(preview.textContent).toContain('line 42: VEVENT without UID dropped');
+
+    const name = screen.getByTestId('add-name') as HTMLInputElement;
+    expect(name.value).toBe('Team calendar');
+    await user.clear(name);
+    await user.type(name, 'Team');
+    await user.click(screen.getByRole('button', { name: 'Violet' }));
+    await user.selectOptions(screen.getByLabelText('Sync'), '60');
+    await user.type(screen.getByLabelText('Only events matching'), 'summary:standup\n\n  /review/  ');
+    await user.type(screen.getByLabelText('Leave out events matching'), 'lunch');
+
+    await user.click(screen.getByTestId('add-save'));
+    expect(ipc.addFeed).toHaveBeenCalledWith({
+      url: FEED,
+      name: 'Team',
+      color: '#8b5cf6',
+      interval_minutes: 60,
+      include: ['summary:standup', '/review/'],
+      exclude: ['lunch'],
+    });
+    // The form is back to empty.
+    await waitFor(() => expect(screen.queryByTestId('preview')).toBeNull());
+    expect((screen.getByTestId('add-url') as HTMLInputElement).value).toBe('');
+  });
+
+  it('refuses an empty or non-feed URL before asking the shell', async () => {
+    const user = await renderWith([]);
+    await user.click(screen.getByTestId('add-test'));
+    expect((await screen.findByTestId('error')).textContent).toContain('Enter the address of an ICS feed.');
+    await user.type(screen.getByTestId('add-url'), 'file:///etc/passwd');
+    await user.click(screen.getByTestId('add-test'));
+    expect((await screen.findByTestId('error')).textContent).toContain('must start with https://');
+    expect(ipc.previewFeed).not.toHaveBeenCalled();
+  });
+
+  it('shows a failed test inline with its code', async () => {
+    const user = await renderWith([]);
+    ipc.previewFeed.mockRejectedValue({ code: 'not_a_calendar', message: 'The address returned an HTML page, not a calendar' });
+    await user.type(screen.getByTestId('add-url'), FEED);
+    await user.click(screen.getByTestId('add-test'));
+    const error = await screen.findByTestId('error');
+    expect(error.textContent).toContain('The address returned an HTML page, not a calendar');
+    expect(error.textContent).toContain('not_a_calendar');
+    expect(screen.queryByTestId('add-save')).toBeNull();
+  });
+
+  it('flags a rule without a pattern and shows the shell refusing a save', async () => {
+    const user = await renderWith([]);
+    ipc.previewFeed.mockResolvedValue(PREVIEW);
+    await user.type(screen.getByTestId('add-url'), FEED);
+    await user.click(screen.getByTestId('add-test'));
+    await screen.findByTestId('preview');
+
+    await user.type(screen.getByLabelText('Leave out events matching'), 'summary:');
+    await user.click(screen.getByTestId('add-save'));
+    expect((await screen.findByTestId('error')).textContent).toContain('has no pattern');
+    expect(ipc.addFeed).not.toHaveBeenCalled();
+
+    await user.clear(screen.getByLabelText('Leave out events matching'));
+    await user.type(screen.getByLabelText('Leave out events matching'), 'summary:/[[/');
+    ipc.addFeed.mockRejectedValue({ code: 'invalid_filter', message: 'regex parse error: unclosed character class' });
+    await user.click(screen.getByTestId('add-save'));
+    await waitFor(() => expect(screen.getByTestId('error').textContent).toContain('unclosed character class'));
+    expect(screen.getByTestId('error').textContent).toContain('invalid_filter');
+    // The preview stays so the user can fix the rule and save again.
+    expect(screen.getByTestId('preview')).toBeTruthy();
+  });
+
+  it('asks for a new test when the URL changes', async () => {
+    const user = await renderWith([]);
+    ipc.previewFeed.mockResolvedValue(PREVIEW);
+    await user.type(screen.getByTestId('add-url'), FEED);
+    await user.click(screen.getByTestId('add-test'));
+    await screen.findByTestId('preview');
+    await user.type(screen.getByTestId('add-url'), 'x');
+    expect(screen.queryByTestId('preview')).toBeNull();
+    expect(screen.queryByTestId('add-save')).toBeNull();
+  });
+
+  it('reloads the list after saving', async () => {
+    const user = await renderWith([]);
+    ipc.previewFeed.mockResolvedValue(PREVIEW);
+    ipc.addFeed.mockResolvedValue(sourceInfo({ id: 9, name: 'Team calendar' }));
+    await user.type(screen.getByTestId('add-url'), FEED);
+    await user.click(screen.getByTestId('add-test'));
+    await screen.findByTestId('preview');
+    ipc.sourcesStatus.mockResolvedValue([sourceStatus({ id: 9, name: 'Team calendar' })]);
+    await user.click(screen.getByTestId('add-save'));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0].dataset.sourceId).toBe('9');
+  });
+});
+
+describe('sync log', () => {
+  it('lists time, source, outcome, counts and error detail', async () => {
+    ipc.syncLog.mockResolvedValue([
+      {
+        at: '2026-11-23T09:20:00Z',
+        source_id: 7,
+        source: 'Work',
+        outcome: 'updated',
+        added: 3,
+        updated: 2,
+        removed: 1,
+        kept_as_history: 0,
+        diagnostics: 0,
+        duration_ms: 120,
+        error: null,
+        error_code: null,
+      },
+      {
+        at: '2026-11-23T09:00:00Z',
+        source_id: 8,
+        source: 'Rota',
+        outcome: 'failed',
+        added: 0,
+        updated: 0,
+        removed: 0,
+        kept_as_history: 0,
+        diagnostics: 0,
+        duration_ms: 30,
+        error: 'connection refused',
+        error_code: 'network',
+      },
+    ]);
+    await renderWith();
+    await waitFor(() => expect(screen.getAllByTestId('log-row')).toHaveLength(2));
+    expect(ipc.syncLog).toHaveBeenCalledWith(null, 100);
+    const [ok, failed] = screen.getAllByTestId('log-row');
+    expect(ok.textContent).toContain('Work');
+    expect(ok.textContent).toContain('+3');
+    expect(ok.textContent).toContain('~2');
+    expect(ok.textContent).toContain('−1');
+    expect(ok.textContent).toMatch(/Nov 23/);
+    expect(failed.classList.contains('failed')).toBe(true);
+    expect(failed.textContent).toContain('connection refused');
+    expect(failed.textContent).toContain('network');
+  });
+});
