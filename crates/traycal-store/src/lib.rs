@@ -40,6 +40,7 @@ pub use events::{
     SeriesOccurrences, SyncBatch,
 };
 pub use occurrences::{AgendaRow, CalendarLine, EventLine, OccurrenceRow};
+pub use reminders::{FiredReminder, ReminderSettingsRow};
 pub use schema::SCHEMA_VERSION;
 pub use sources::{CalendarRow, NewSource, SourceKind, SourcePatch, SourceRow};
 pub use sync_log::{

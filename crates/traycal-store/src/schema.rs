@@ -4,7 +4,7 @@
 //! list: step *n* (1-based) upgrades version *n − 1* to *n*. Each step runs in its own
 //! IMMEDIATE transaction together with the `user_version` bump, so a crash mid-upgrade
 //! leaves the file at the previous version, never in between. Released steps are never
-//! edited, only new steps appended (e.g. `reminders_fired` comes as step 2).
+//! edited, only new steps appended.
 //!
 //! A file whose version is newer than [`SCHEMA_VERSION`] is refused untouched
 //! ([`StoreError::SchemaTooNew`]): an old build must not write rows a newer schema
@@ -39,6 +39,12 @@
 //!   removing a calendar is one delete.
 //! - `sync_log.source_id` is `ON DELETE SET NULL` and the log keeps `source_name`, so the
 //!   history of a removed source stays readable.
+//!
+//! Step 2 adds the reminder state kept on this device ([`crate::reminders`]): settings
+//! per calendar, fired / snoozed / dismissed reminders keyed by their reminder key, and
+//! `app_settings`. Every reminder row references its calendar `ON DELETE CASCADE`
+//! (indexed, so removing a calendar does not scan), so removing a source or calendar
+//! leaves none behind; fired rows are also pruned by age.
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -166,6 +172,52 @@ CREATE TABLE sync_log (
 
 CREATE INDEX sync_log_source ON sync_log (source_id, at, id);
 CREATE INDEX sync_log_at ON sync_log (at, id);
+"#,
+    // ---- version 2: reminder state kept on this device (see reminders.rs) ----
+    r#"
+-- per-calendar reminder preferences; a calendar without a row gets the defaults
+CREATE TABLE reminder_settings (
+    calendar_id      INTEGER PRIMARY KEY REFERENCES calendars(id) ON DELETE CASCADE,
+    lead_secs        INTEGER NOT NULL DEFAULT 300 CHECK (lead_secs BETWEEN 0 AND 86400),
+    honour_valarms   INTEGER NOT NULL DEFAULT 0 CHECK (honour_valarms IN (0, 1)),
+    notify_declined  INTEGER NOT NULL DEFAULT 0 CHECK (notify_declined IN (0, 1)),
+    notify_cancelled INTEGER NOT NULL DEFAULT 0 CHECK (notify_cancelled IN (0, 1)),
+    notify_free      INTEGER NOT NULL DEFAULT 0 CHECK (notify_free IN (0, 1)),
+    notify_all_day   INTEGER NOT NULL DEFAULT 0 CHECK (notify_all_day IN (0, 1))
+);
+
+-- reminders shown on this device, so none is shown twice (across restarts, re-syncs
+-- and processes: the primary key is the claim)
+CREATE TABLE reminders_fired (
+    key         TEXT    PRIMARY KEY,
+    fired_at    INTEGER NOT NULL,
+    calendar_id INTEGER NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+    uid         TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX reminders_fired_at ON reminders_fired (fired_at);
+CREATE INDEX reminders_fired_calendar ON reminders_fired (calendar_id);
+
+-- snoozed reminders: due again at `until`; never written into the event
+CREATE TABLE reminder_snoozes (
+    key         TEXT    PRIMARY KEY,
+    until       INTEGER NOT NULL,
+    calendar_id INTEGER NOT NULL REFERENCES calendars(id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX reminder_snoozes_calendar ON reminder_snoozes (calendar_id);
+
+-- dismissed reminders: never due again
+CREATE TABLE reminder_dismissals (
+    key          TEXT    PRIMARY KEY,
+    dismissed_at INTEGER NOT NULL,
+    calendar_id  INTEGER NOT NULL REFERENCES calendars(id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX reminder_dismissals_calendar ON reminder_dismissals (calendar_id);
+
+-- small application settings (e.g. `my_addresses`), one value per key
+CREATE TABLE app_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
 "#,
 ];
 

@@ -134,10 +134,15 @@ fn migrates_an_empty_file_and_configures_it() {
     assert_eq!(
         tables,
         [
+            "app_settings",
             "calendars",
             "event_texts",
             "events",
             "occurrences",
+            "reminder_dismissals",
+            "reminder_settings",
+            "reminder_snoozes",
+            "reminders_fired",
             "sources",
             "sync_log",
             "sync_state"
