@@ -3,8 +3,8 @@
 #
 #   scripts/run.sh
 #
-# Today this builds the headless `traycal` command line; the tray app (Tauri shell in
-# src-tauri/) lands in the next milestone, and this script starts it once it exists.
+# Installs the system packages, builds the UI and starts the tray app (release build).
+# The `traycal` command line shares its data: `cargo run -p traycal-cli -- --help`.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,12 +15,13 @@ echo "==> [run.sh] system packages"
 
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 
-# ---- Tray app branch: taken only once the Tauri shell exists -----------------------
+# ---- The tray app --------------------------------------------------------------------
 if [ -f "$repo/src-tauri/Cargo.toml" ]; then
-  app_pkg=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$repo/src-tauri/Cargo.toml" | head -n 1)
-  app_pkg="${app_pkg:-traycal-app}"
-  echo "==> [run.sh] building and starting the tray app ($app_pkg, release)"
-  exec cargo run --release -p "$app_pkg" -- "$@"
+  echo "==> [run.sh] UI (npm ci + vite build)"
+  (cd "$repo/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+  echo "==> [run.sh] building and starting the tray app (release; first build takes minutes)"
+  echo "    Traycal lives in the tray; on first run the welcome window opens."
+  exec cargo run --release -p traycal-app -- "$@"
 fi
 # -------------------------------------------------------------------------------------
 

@@ -72,6 +72,17 @@ if [ ! -d "$TRAYCAL_CORPUS" ]; then
   echo "test.sh: warning: corpus not found at $TRAYCAL_CORPUS (tests that need it will say so)" >&2
 fi
 
+# 1b. The UI: dependencies, linter, unit tests, build (the app embeds ui/dist) ---------
+step "ui: npm ci, lint, unit tests, build"
+(
+  cd "$repo/ui"
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run lint
+  npm test
+  npm run build
+)
+step_ok
+
 # 2. Formatting ----------------------------------------------------------------------
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -98,7 +109,7 @@ step_ok
 # 5. Tests, in a private D-Bus session with a throw-away unlocked keyring -------------
 # The system tests run the `traycal` binary: build it first, so no test builds it while
 # its own clock runs (a parallel test would otherwise wait minutes on the build lock).
-cargo build -p traycal-cli
+cargo build -p traycal-cli -p traycal-app
 if cargo nextest --version >/dev/null 2>&1; then
   runner="cargo nextest run --workspace --all-targets --no-fail-fast"
   doc_tests="cargo test --workspace --doc"
@@ -167,6 +178,22 @@ dbus-run-session -- bash -c '
     echo "  (no conformance test target yet: tests/tests/conformance.rs)"
   fi
 '
+step_ok
+
+# 6. The real app in a real WebKit webview ---------------------------------------------
+step "app end-to-end (tauri-driver + WebKitWebDriver, Xvfb, private D-Bus)"
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "  installing tauri-driver (cargo install, ~1 min)"
+  cargo install tauri-driver --locked --version '^2'
+fi
+export E2E_OUT="${E2E_OUT:-${CARGO_TARGET_DIR:-$repo/target}/e2e}"
+"$repo/scripts/e2e/run.sh" "${CARGO_TARGET_DIR:-$repo/target}/debug/traycal-app"
+echo "  screenshots: $E2E_OUT"
+step_ok
+
+# 7. The Debian package, built by the Tauri bundler (release build) ---------------------
+step "bundle: .deb (npm @tauri-apps/cli)"
+"$repo/scripts/bundle.sh"
 step_ok
 
 current=""

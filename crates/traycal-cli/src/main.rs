@@ -6,19 +6,15 @@
 //! `TRAYCAL_DATA_DIR`, else `$XDG_DATA_HOME/traycal`.
 
 mod occurrences;
-mod opener;
 mod output;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
 use chrono::{Local, NaiveDate, TimeZone};
 use clap::{Parser, Subcommand};
 use traycal_engine::sources::AddIcs;
-use traycal_engine::{clock, data_dir, Engine, EngineConfig, EngineError, FixedClock, SystemClock};
-use traycal_providers::secrets::SECRET_STORE_ENV;
-use traycal_providers::{FeedClientConfig, SecretStoreKind};
+use traycal_engine::{clock, data_dir, Engine, EngineConfig, EngineError};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -104,28 +100,8 @@ fn engine(cli: &Cli) -> Result<Engine> {
     let dir = data_dir::resolve(cli.data_dir.clone()).ok_or_else(|| {
         anyhow!("no data directory: pass --data-dir or set TRAYCAL_DATA_DIR (HOME is not set)")
     })?;
-    let clock: Arc<dyn traycal_engine::Clock> = match std::env::var("TRAYCAL_NOW") {
-        Ok(t) if !t.is_empty() => {
-            Arc::new(FixedClock(clock::parse_instant(&t).ok_or_else(|| {
-                anyhow!("TRAYCAL_NOW={t:?} is not an RFC 3339 time or a date")
-            })?))
-        }
-        _ => Arc::new(SystemClock),
-    };
-    let secret_dir = dir.clone();
-    let secrets: traycal_engine::SecretsOpener = Box::new(move || {
-        let setting = std::env::var(SECRET_STORE_ENV).ok();
-        SecretStoreKind::from_setting(setting.as_deref())
-            .and_then(|k| k.open(&secret_dir))
-            .map_err(|e| e.to_string())
-    });
-    Engine::open(EngineConfig {
-        data_dir: dir,
-        secrets,
-        clock,
-        feed: FeedClientConfig::default(),
-    })
-    .map_err(|e| anyhow!(e))
+    let clock = clock::from_environment().map_err(|e| anyhow!(e))?;
+    Engine::open(EngineConfig::standard(dir, clock)).map_err(|e| anyhow!(e))
 }
 
 fn exit_code(e: &anyhow::Error) -> i32 {
@@ -219,12 +195,12 @@ async fn run(cli: Cli) -> Result<i32> {
                     meeting.entry.start
                 )
             })?;
-            let catalogue = engine.catalogue()?;
-            opener::check_scheme(&link.url, &catalogue)?;
             if *print || json {
+                let catalogue = engine.catalogue()?;
+                traycal_engine::opener::check_scheme(&link.url, &catalogue)?;
                 output::join_link(&meeting, json)?;
             } else {
-                opener::open(&link.url)?;
+                engine.open_link(link).await?;
                 output::join_link(&meeting, false)?;
             }
         }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::event::EventData;
 
 /// Which text a rule looks at.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Field {
@@ -26,6 +27,7 @@ pub enum Field {
 }
 
 /// A rule as written and stored.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleSpec {
     pub field: Field,
@@ -35,6 +37,7 @@ pub struct RuleSpec {
 }
 
 /// The stored form of a source's filters.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilterSpec {
     #[serde(default)]

@@ -18,6 +18,7 @@ use crate::Engine;
 const ZONE_MARGIN: i64 = 15 * 3600;
 
 /// One occurrence as shown to users.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AgendaEntry {
     pub start: String,
@@ -39,6 +40,7 @@ pub struct AgendaEntry {
 }
 
 /// The running or next meeting, with its join link when it has one.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NextMeeting {
     #[serde(flatten)]
@@ -47,6 +49,7 @@ pub struct NextMeeting {
 }
 
 /// An agenda answer, with the pure query time (for the benchmark).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Agenda {
     pub from: String,
@@ -56,6 +59,7 @@ pub struct Agenda {
 }
 
 /// Per-source status.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SourceStatus {
     #[serde(flatten)]
@@ -71,6 +75,7 @@ pub struct SourceStatus {
 }
 
 /// A sync-log line.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LogLine {
     pub at: String,
@@ -112,30 +117,41 @@ fn wall_to_instant(wall: i64) -> i64 {
     }
 }
 
+/// An occurrence time as shown: text in the user's zone (a date for all-day rows)
+/// and the instant.
+pub(crate) struct Placed {
+    pub(crate) text: String,
+    pub(crate) instant: i64,
+}
+
+/// Places stored start/end (UTC seconds, or wall seconds for all-day and floating
+/// rows) in the user's zone.
+pub(crate) fn place(all_day: bool, floating: bool, start: i64, end: i64) -> (Placed, Placed) {
+    let one = |stored: i64| {
+        let instant = if all_day || floating {
+            wall_to_instant(stored)
+        } else {
+            stored
+        };
+        let text = if all_day {
+            DateTime::<Utc>::from_timestamp(stored, 0)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        } else {
+            local_time(instant)
+        };
+        Placed { text, instant }
+    };
+    (one(start), one(end))
+}
+
 fn entry(r: AgendaRow) -> AgendaEntry {
-    let (s, e) = if r.all_day || r.floating {
-        (wall_to_instant(r.start_utc), wall_to_instant(r.end_utc))
-    } else {
-        (r.start_utc, r.end_utc)
-    };
-    let fmt_date = |w: i64| {
-        DateTime::<Utc>::from_timestamp(w, 0)
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default()
-    };
+    let (s, e) = place(r.all_day, r.floating, r.start_utc, r.end_utc);
     AgendaEntry {
-        start: if r.all_day {
-            fmt_date(r.start_utc)
-        } else {
-            local_time(s)
-        },
-        end: if r.all_day {
-            fmt_date(r.end_utc)
-        } else {
-            local_time(e)
-        },
-        start_utc: s,
-        end_utc: e,
+        start: s.text,
+        end: e.text,
+        start_utc: s.instant,
+        end_utc: e.instant,
         all_day: r.all_day,
         floating: r.floating,
         summary: r

@@ -35,3 +35,17 @@ pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
         .ok()
         .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
 }
+
+/// Environment variable that pins the clock (tests, benchmarks, demos).
+pub const NOW_ENV: &str = "TRAYCAL_NOW";
+
+/// The clock the shells use: [`FixedClock`] at `TRAYCAL_NOW` when it is set, else
+/// the system clock. The error names the bad value.
+pub fn from_environment() -> Result<std::sync::Arc<dyn Clock>, String> {
+    match std::env::var(NOW_ENV) {
+        Ok(t) if !t.is_empty() => parse_instant(&t)
+            .map(|at| std::sync::Arc::new(FixedClock(at)) as std::sync::Arc<dyn Clock>)
+            .ok_or_else(|| format!("{NOW_ENV}={t:?} is not an RFC 3339 time or a date")),
+        _ => Ok(std::sync::Arc::new(SystemClock)),
+    }
+}

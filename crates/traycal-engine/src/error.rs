@@ -27,6 +27,12 @@ pub enum EngineError {
         code: &'static str,
         message: String,
     },
+    /// A link that Traycal will not open (its scheme is not allow-listed).
+    #[error("{0}")]
+    Refused(String),
+    /// The link opener (`xdg-open`) could not be run or failed.
+    #[error("{0}")]
+    Opener(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -42,6 +48,8 @@ impl EngineError {
             EngineError::NoSuchSource(_) => "no_such_source",
             EngineError::InvalidInput(_) => "invalid_input",
             EngineError::BadFeed { code, .. } => code,
+            EngineError::Refused(_) => "refused_link",
+            EngineError::Opener(_) => "opener_failed",
             EngineError::Internal(_) => "internal",
         }
     }

@@ -18,8 +18,11 @@
 pub mod agenda;
 pub mod clock;
 pub mod data_dir;
+pub mod detail;
 pub mod error;
+pub mod opener;
 pub mod plan;
+pub mod preview;
 pub mod reminders;
 pub mod schedule;
 pub mod sources;
@@ -55,8 +58,27 @@ pub struct EngineConfig {
     pub feed: FeedClientConfig,
 }
 
-/// Record a sync that found nothing new (304, or the same body): one sync-state update
-/// and one log line, no event touched.
+impl EngineConfig {
+    /// The set-up both shells (CLI and tray app) use for `data_dir`: secret URLs in
+    /// the OS keyring, or in a 0600 file when `TRAYCAL_SECRET_STORE=file`; the
+    /// default feed client.
+    pub fn standard(data_dir: PathBuf, clock: Arc<dyn Clock>) -> EngineConfig {
+        let secret_dir = data_dir.clone();
+        let secrets: SecretsOpener = Box::new(move || {
+            let setting = std::env::var(traycal_providers::secrets::SECRET_STORE_ENV).ok();
+            traycal_providers::SecretStoreKind::from_setting(setting.as_deref())
+                .and_then(|k| k.open(&secret_dir))
+                .map_err(|e| e.to_string())
+        });
+        EngineConfig {
+            data_dir,
+            secrets,
+            clock,
+            feed: FeedClientConfig::default(),
+        }
+    }
+}
+
 /// A check that found the feed unchanged (304, or the same body), kept in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct QuietCheck {
@@ -178,6 +200,10 @@ pub struct Engine {
     quiet: QuietChecks,
     /// The meeting-service catalogue, compiled on first use.
     catalogue: std::sync::OnceLock<Arc<traycal_core::join::Catalogue>>,
+    /// Syncs run one at a time: a sync plans against the mirror as it was when it
+    /// started, so two syncs of one source at once ("Sync now" during a scheduled
+    /// sync) would apply two plans made from the same state.
+    sync_gate: tokio::sync::Mutex<()>,
 }
 
 impl Engine {
@@ -199,6 +225,7 @@ impl Engine {
             data_dir: config.data_dir,
             window_future_days: std::sync::atomic::AtomicI64::new(WINDOW_FUTURE_DAYS),
             quiet: QuietChecks::default(),
+            sync_gate: tokio::sync::Mutex::new(()),
             catalogue: std::sync::OnceLock::new(),
         })
     }
@@ -299,6 +326,7 @@ impl Engine {
 
     /// Sync one source now (manual sync or a due scheduled one).
     pub async fn sync_source(&self, id: i64) -> Result<SyncReport> {
+        let _one_at_a_time = self.sync_gate.lock().await;
         let started = Instant::now();
         let now = self.now();
         let window = self.window(now);
@@ -445,15 +473,7 @@ impl Engine {
 
     /// Sync every enabled source (manual "sync all"), one after another.
     pub async fn sync_all(&self) -> Result<Vec<SyncReport>> {
-        let ids: Vec<i64> = self
-            .with_mirror(|m| {
-                Ok(m.sources()?
-                    .into_iter()
-                    .filter(|s| s.enabled)
-                    .map(|s| s.id.0)
-                    .collect())
-            })
-            .await?;
+        let ids = self.enabled_sources().await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             out.push(self.sync_source(id).await?);
@@ -463,26 +483,43 @@ impl Engine {
 
     /// Sync the sources that are due now; returns their reports.
     pub async fn sync_due(&self) -> Result<Vec<SyncReport>> {
-        let now = self.now();
-        let quiet = Arc::clone(&self.quiet);
-        let due: Vec<i64> = self
-            .with_mirror(move |m| {
-                let mut v = Vec::new();
-                for s in m.sources()? {
-                    let st = m.sync_state(s.id)?;
-                    let next = effective_next_due(&quiet, s.id.0, st.next_due_at);
-                    if schedule::is_due(s.enabled, next, now) {
-                        v.push(s.id.0);
-                    }
-                }
-                Ok(v)
-            })
-            .await?;
+        let due = self.due_sources().await?;
         let mut out = Vec::new();
         for id in due {
             out.push(self.sync_source(id).await?);
         }
         Ok(out)
+    }
+
+    /// The enabled sources' ids.
+    pub async fn enabled_sources(&self) -> Result<Vec<i64>> {
+        self.with_mirror(|m| {
+            Ok(m.sources()?
+                .into_iter()
+                .filter(|s| s.enabled)
+                .map(|s| s.id.0)
+                .collect())
+        })
+        .await
+    }
+
+    /// The ids of the sources due for a sync now (a shell that reports progress
+    /// syncs them one by one with [`Engine::sync_source`]).
+    pub async fn due_sources(&self) -> Result<Vec<i64>> {
+        let now = self.now();
+        let quiet = Arc::clone(&self.quiet);
+        self.with_mirror(move |m| {
+            let mut v = Vec::new();
+            for s in m.sources()? {
+                let st = m.sync_state(s.id)?;
+                let next = effective_next_due(&quiet, s.id.0, st.next_due_at);
+                if schedule::is_due(s.enabled, next, now) {
+                    v.push(s.id.0);
+                }
+            }
+            Ok(v)
+        })
+        .await
     }
 
     /// Seconds until the next source is due (None when there is none).

@@ -29,6 +29,7 @@ pub struct AddIcs {
 }
 
 /// A source as shown to users (never with a secret).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SourceInfo {
     pub id: i64,
@@ -70,7 +71,7 @@ fn parse_rules(list: &[String]) -> Result<Vec<RuleSpec>> {
 }
 
 /// A default name from the URL: its last path segment without `.ics`, else the host.
-fn default_name(url: &FeedUrl) -> String {
+pub(crate) fn default_name(url: &FeedUrl) -> String {
     let u = url.as_url();
     let seg = u
         .path_segments()
@@ -94,6 +95,9 @@ impl Engine {
             return Err(EngineError::InvalidInput(
                 "the fetch interval cannot be below 1 minute".into(),
             ));
+        }
+        if let Some(c) = &req.color {
+            check_color(c)?;
         }
         let max_bytes = req.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
         if max_bytes == 0 {
@@ -202,4 +206,90 @@ impl Engine {
         })
         .await
     }
+}
+
+/// A change to a source as the settings window sends it: each `None` leaves the
+/// setting as it is. Rules are written as on the CLI (`[field:]pattern`).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct SourceEdit {
+    pub name: Option<String>,
+    /// `""` clears the colour.
+    pub color: Option<String>,
+    pub interval_minutes: Option<u32>,
+    pub enabled: Option<bool>,
+    pub include: Option<Vec<String>>,
+    pub exclude: Option<Vec<String>>,
+}
+
+/// Accepts `#rgb` and `#rrggbb` colours only (they end up in the UI's styles).
+pub(crate) fn check_color(color: &str) -> Result<()> {
+    let hex = color.strip_prefix('#').unwrap_or("");
+    if (hex.len() == 3 || hex.len() == 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidInput(format!(
+            "colour {color:?} is not of the form #rrggbb"
+        )))
+    }
+}
+
+impl Engine {
+    /// Applies a [`SourceEdit`], validating every field before changing anything.
+    pub async fn edit_source(&self, id: i64, edit: SourceEdit) -> Result<SourceInfo> {
+        let name = match edit.name {
+            Some(n) if n.trim().is_empty() => {
+                return Err(EngineError::InvalidInput("a source needs a name".into()))
+            }
+            Some(n) => Some(n.trim().to_string()),
+            None => None,
+        };
+        let color = match edit.color {
+            Some(c) if c.is_empty() => Some(None),
+            Some(c) => {
+                check_color(&c)?;
+                Some(Some(c))
+            }
+            None => None,
+        };
+        let filters_json = if edit.include.is_some() || edit.exclude.is_some() {
+            let current = self
+                .sources()
+                .await?
+                .into_iter()
+                .find(|s| s.id == id)
+                .ok_or(EngineError::NoSuchSource(id))?
+                .filters;
+            let spec = FilterSpec {
+                include: match &edit.include {
+                    Some(list) => parse_rules(&non_blank(list))?,
+                    None => current.include,
+                },
+                exclude: match &edit.exclude {
+                    Some(list) => parse_rules(&non_blank(list))?,
+                    None => current.exclude,
+                },
+            };
+            Some(serde_json::to_string(&spec).map_err(|e| EngineError::Internal(e.to_string()))?)
+        } else {
+            None
+        };
+        let patch = SourcePatch {
+            name,
+            interval_secs: edit.interval_minutes.map(|m| i64::from(m) * 60),
+            max_bytes: None,
+            filters_json,
+            enabled: edit.enabled,
+            color,
+        };
+        self.update_source(id, patch).await
+    }
+}
+
+/// Rule lines without the blank ones (a text area leaves them).
+fn non_blank(list: &[String]) -> Vec<String> {
+    list.iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }

@@ -29,6 +29,7 @@ use crate::error::{EngineError, Result};
 use crate::plan::{plan_feed, Incoming, ItemAction, Stored, Vanished};
 
 /// What one sync did.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SyncReport {
     pub source_id: i64,
@@ -103,6 +104,16 @@ impl Phases {
     }
 }
 
+/// A parser diagnostic as one line naming the line and UID.
+pub(crate) fn diagnostic_line(d: &traycal_core::ics::parser::Diagnostic) -> String {
+    let uid = d
+        .uid
+        .as_deref()
+        .map(|u| format!(" UID {u:?}"))
+        .unwrap_or_default();
+    format!("line {}{uid}: {}", d.line, d.message)
+}
+
 /// Reject bodies that must not replace the stored calendar.
 pub fn check_body(source: &SourceRow, body: &FeedBody) -> Result<()> {
     let bad = |code: &'static str, message: String| EngineError::BadFeed {
@@ -165,18 +176,7 @@ pub fn apply_body(
                 .into(),
         ));
     }
-    let mut diagnostics: Vec<String> = cal
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let uid = d
-                .uid
-                .as_deref()
-                .map(|u| format!(" UID {u:?}"))
-                .unwrap_or_default();
-            format!("line {}{uid}: {}", d.line, d.message)
-        })
-        .collect();
+    let mut diagnostics: Vec<String> = cal.diagnostics.iter().map(diagnostic_line).collect();
     // A filter that cannot be read must not turn into "keep everything".
     let spec: FilterSpec = serde_json::from_str(&source.filters_json).map_err(|e| {
         bad(

@@ -283,6 +283,9 @@ impl FeedClient {
         url: &FeedUrl,
         opts: &FetchOptions,
     ) -> Result<FetchOutcome, FeedError> {
+        if url.as_url().scheme() == "file" {
+            return fetch_file(url, opts).await;
+        }
         let masked = url.masked();
         let mut request = self
             .http
@@ -408,6 +411,53 @@ fn has_source<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
     false
 }
 
+/// Reads a `file:` feed: the size cap applies as for HTTP, and the file's
+/// modification time stands in for `Last-Modified` (an unchanged file is "304").
+async fn fetch_file(url: &FeedUrl, opts: &FetchOptions) -> Result<FetchOutcome, FeedError> {
+    let masked = url.masked();
+    let path = url
+        .as_url()
+        .to_file_path()
+        .map_err(|()| FeedError::InvalidUrl {
+            scheme: Some("file".into()),
+            reason: "not a local absolute file path".into(),
+        })?;
+    let io_error = |e: std::io::Error| FeedError::Network {
+        url: masked.clone(),
+        detail: format!("cannot read the file: {e}"),
+    };
+    let meta = tokio::fs::metadata(&path).await.map_err(io_error)?;
+    if meta.len() > opts.max_bytes {
+        return Err(FeedError::TooLarge {
+            url: masked,
+            limit: opts.max_bytes,
+        });
+    }
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| format!("file-mtime:{}.{:09}", d.as_secs(), d.subsec_nanos()));
+    if modified.is_some() && modified == opts.last_modified {
+        return Ok(FetchOutcome::NotModified);
+    }
+    let bytes = tokio::fs::read(&path).await.map_err(io_error)?;
+    if bytes.len() as u64 > opts.max_bytes {
+        return Err(FeedError::TooLarge {
+            url: masked,
+            limit: opts.max_bytes,
+        });
+    }
+    Ok(FetchOutcome::Body(FeedBody {
+        content_hash: xxhash_rust::xxh3::xxh3_64(&bytes),
+        bytes,
+        etag: None,
+        last_modified: modified,
+        content_type: Some("text/calendar".into()),
+        final_url: url.as_url().clone(),
+    }))
+}
+
 /// "outer: inner: root" from an error whose URL was already removed. Lower
 /// layers (hyper, rustls, io) name hosts and addresses at most, never paths
 /// or queries, so the chain is safe to keep.
@@ -427,6 +477,48 @@ fn error_chain(err: &(dyn StdError + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn file_feeds_are_read_with_their_mtime_as_validator() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cal.ics");
+        std::fs::write(&path, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
+        let url = FeedUrl::parse(&format!("file://{}", path.display())).unwrap();
+        let client = FeedClient::new(FeedClientConfig::default()).unwrap();
+        let FetchOutcome::Body(body) = client.fetch(&url, &FetchOptions::default()).await.unwrap()
+        else {
+            panic!("expected a body");
+        };
+        assert_eq!(body.kind(), BodyKind::Calendar);
+        let validator = body.last_modified.clone();
+        assert!(validator
+            .as_deref()
+            .is_some_and(|v| v.starts_with("file-mtime:")));
+        // Unchanged file: "not modified".
+        let again = FetchOptions {
+            last_modified: validator,
+            ..FetchOptions::default()
+        };
+        assert_eq!(
+            client.fetch(&url, &again).await.unwrap(),
+            FetchOutcome::NotModified
+        );
+        // The size cap applies; a missing file names the problem.
+        let small = FetchOptions {
+            max_bytes: 4,
+            ..FetchOptions::default()
+        };
+        assert_eq!(
+            client.fetch(&url, &small).await.unwrap_err().code(),
+            "too_large"
+        );
+        std::fs::remove_file(&path).unwrap();
+        let err = client
+            .fetch(&url, &FetchOptions::default())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot read the file"), "{err}");
+    }
 
     #[test]
     fn codes_are_stable() {

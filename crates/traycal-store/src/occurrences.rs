@@ -185,6 +185,30 @@ impl Mirror {
         self.agenda_rows(from_utc, to_utc, 0, calendars)
     }
 
+    /// Every calendar with its source's name, colour and state, by calendar id.
+    pub fn calendar_lines(&self) -> Result<HashMap<i64, Arc<CalendarLine>>> {
+        let mut info: HashMap<i64, Arc<CalendarLine>> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.source_id, c.name, c.color, s.name, s.color, s.enabled \
+             FROM calendars c JOIN sources s ON s.id = c.source_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            info.insert(
+                r.get(0)?,
+                Arc::new(CalendarLine {
+                    source_id: SourceId(r.get(1)?),
+                    name: r.get(2)?,
+                    color: r.get(3)?,
+                    source_name: r.get(4)?,
+                    source_color: r.get(5)?,
+                    enabled: r.get(6)?,
+                }),
+            );
+        }
+        Ok(info)
+    }
+
     /// Like [`Mirror::occurrences_between`], but all-day and floating occurrences
     /// (stored as wall time) are matched against the range widened by `wall_margin`
     /// seconds on both sides: the caller places them in the user's zone and filters
@@ -200,27 +224,7 @@ impl Mirror {
         if to_utc < from_utc {
             return Ok(Vec::new());
         }
-        let mut info: HashMap<i64, Arc<CalendarLine>> = HashMap::new();
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT c.id, c.source_id, c.name, c.color, s.name, s.color, s.enabled \
-                 FROM calendars c JOIN sources s ON s.id = c.source_id",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                info.insert(
-                    r.get(0)?,
-                    Arc::new(CalendarLine {
-                        source_id: SourceId(r.get(1)?),
-                        name: r.get(2)?,
-                        color: r.get(3)?,
-                        source_name: r.get(4)?,
-                        source_color: r.get(5)?,
-                        enabled: r.get(6)?,
-                    }),
-                );
-            }
-        }
+        let info = self.calendar_lines()?;
         let mut wanted: Vec<i64> = match calendars {
             Some(list) => list
                 .iter()

@@ -6,7 +6,10 @@
  * from our commands (a missing permission, an unknown command, a thrown Error)
  * are folded into the same shape with the code "ipc".
  */
-import { commands, type IpcError, type Result } from './bindings';
+import { commands, type IpcError } from './bindings';
+
+/** The shape of every generated command's answer. */
+type Result<T, E> = { status: 'ok'; data: T } | { status: 'error'; error: E };
 import type {
   AddFeed,
   Agenda,
@@ -40,7 +43,7 @@ export type {
   MirrorChanged,
   NextMeeting,
   PreviewEvent,
-  RuleField,
+  Field as RuleField,
   RuleSpec,
   SourceEdit,
   SourceInfo,
@@ -93,7 +96,8 @@ export const ipc = {
   appState: (): Promise<AppState> => unwrap(() => commands.appState()),
   /** `from` and `to` in unix seconds. */
   agenda: (from: number, to: number): Promise<Agenda> => unwrap(() => commands.agenda(from, to)),
-  eventDetail: (eventId: number): Promise<EventDetail> => unwrap(() => commands.eventDetail(eventId)),
+  eventDetail: (eventId: number, occurrenceStart: number | null = null): Promise<EventDetail> =>
+    unwrap(() => commands.eventDetail(eventId, occurrenceStart)),
   joinLinks: (eventIds: number[]): Promise<EventJoin[]> => unwrap(() => commands.joinLinks(eventIds)),
   nextMeeting: (): Promise<NextMeeting | null> => unwrap(() => commands.nextMeeting()),
   /** Opens the event's meeting link in the browser or meeting app. */

@@ -21,7 +21,7 @@ const preview: FeedPreview = { url: '', suggested_name: 'Feed', events: 0, upcom
 const source: SourceInfo = sourceInfo();
 
 export const ipc = {
-  appState: vi.fn<Ipc['appState']>(async () => ({ version: '0', data_dir: '/tmp', sources: 0, tray: 'idle', last_error: null })),
+  appState: vi.fn<Ipc['appState']>(async () => ({ version: '0', data_dir: '/tmp', sources: 0, tray: 'idle', last_error: null, autostart: false })),
   agenda: vi.fn<Ipc['agenda']>(async () => emptyAgenda),
   eventDetail: vi.fn<Ipc['eventDetail']>(async () => {
     throw { code: 'not_found', message: 'no such event' };

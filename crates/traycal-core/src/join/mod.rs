@@ -62,6 +62,7 @@ const CONFERENCE_PROPERTIES: &[(&str, bool)] = &[
 ];
 
 /// Where the join link was found; earlier variants rank higher.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
@@ -99,6 +100,7 @@ pub struct JoinInput<'a> {
 }
 
 /// A detected join link.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JoinLink {
     /// The link to open: unwrapped, trimmed, with an allow-listed scheme.

@@ -79,6 +79,17 @@ impl FeedUrl {
         let has_host = parsed.host_str().is_some_and(|h| !h.is_empty());
         let url = match scheme.as_str() {
             "http" | "https" => parsed,
+            // A local file (an export, the built-in sample calendar): read from disk,
+            // with its modification time as the validator.
+            "file" => {
+                if parsed.to_file_path().is_err() {
+                    return Err(FeedError::InvalidUrl {
+                        scheme: Some(scheme),
+                        reason: "not a local absolute file path".to_string(),
+                    });
+                }
+                return Ok(FeedUrl { url: parsed });
+            }
             "webcal" | "webcals" => {
                 if !has_host {
                     return Err(FeedError::InvalidUrl {
@@ -101,7 +112,8 @@ impl FeedUrl {
             }
             _ => {
                 return Err(FeedError::InvalidUrl {
-                    reason: "only http, https, webcal and webcals feeds are supported".to_string(),
+                    reason: "only http, https, webcal, webcals and file feeds are supported"
+                        .to_string(),
                     scheme: Some(scheme),
                 })
             }
@@ -431,7 +443,7 @@ mod tests {
     #[test]
     fn schemes_are_validated_and_named() {
         for (input, scheme) in [
-            ("file:///etc/passwd", "file"),
+            ("file://fileserver/share/cal.ics", "file"),
             ("ftp://example.com/cal.ics", "ftp"),
             ("javascript:alert(1)", "javascript"),
             ("data:text/calendar,BEGIN:VCALENDAR", "data"),
@@ -455,6 +467,10 @@ mod tests {
             FeedUrl::parse("webcal:nohost"),
             Err(FeedError::InvalidUrl { .. })
         ));
+        // Local files are feeds too (exports, the sample calendar).
+        let local = FeedUrl::parse("file:///home/me/cal.ics").unwrap();
+        assert_eq!(local.as_url().scheme(), "file");
+        assert!(!local.carries_secret());
     }
 
     #[test]

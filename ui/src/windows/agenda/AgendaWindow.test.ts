@@ -159,7 +159,9 @@ describe('keyboard', () => {
     await user.keyboard('{Enter}');
     const pane = await screen.findByTestId('event-detail');
     expect(within(pane).getByTestId('event-title').textContent?.trim()).toBe('Standup');
-    expect(ipc.eventDetail).toHaveBeenCalledWith(1);
+    // The occurrence's own start goes along (a recurring event's details follow it).
+    const first = ALL.find((e) => e.event_id === 1)!;
+    expect(ipc.eventDetail).toHaveBeenCalledWith(1, first.start_utc);
 
     // Moving while the pane is open follows the selection.
     await user.keyboard('j');

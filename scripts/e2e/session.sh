@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Inside the private D-Bus session: start the session services, then the tests.
+# Called by run.sh (which sets E2E_WORK, E2E_APP, DISPLAY and the XDG dirs).
+set -euo pipefail
+HERE=$(dirname "$(realpath "$0")")
+W="$E2E_WORK"
+PIDS=()
+stop() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap stop EXIT
+
+eval "$(printf 'e2e-password' | gnome-keyring-daemon --unlock --components=secrets)"
+export GNOME_KEYRING_CONTROL
+
+/usr/bin/python3 "$HERE/notification_server.py" "$W/notify.jsonl" "$W/notify.fifo" >"$W/notify.out" 2>&1 &
+PIDS+=($!)
+/usr/bin/python3 "$HERE/sni_watcher.py" "$W/sni.log" >"$W/sni.out" 2>&1 &
+PIDS+=($!)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+FEED_PORT=$(free_port)
+python3 -m http.server "$FEED_PORT" --bind 127.0.0.1 --directory "$W/feeds" >"$W/feeds.log" 2>&1 &
+PIDS+=($!)
+DRIVER_PORT=$(free_port)
+NATIVE_PORT=$(free_port)
+"$TAURI_DRIVER" --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" >"$W/driver.log" 2>&1 &
+PIDS+=($!)
+export E2E_FEED_URL="http://127.0.0.1:$FEED_PORT" E2E_DRIVER_URL="http://127.0.0.1:$DRIVER_PORT"
+
+wait_port() { for _ in $(seq 100); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0; sleep 0.1; done; echo "e2e: nothing listens on $1 ($2)" >&2; return 1; }
+wait_port "$FEED_PORT" "feed server"
+wait_port "$DRIVER_PORT" "tauri-driver"
+for f in notify.out sni.out; do
+  for _ in $(seq 50); do grep -q ready "$W/$f" 2>/dev/null && break; sleep 0.1; done
+  grep -q ready "$W/$f" || { echo "e2e: $f: service did not start" >&2; cat "$W/$f" >&2; exit 1; }
+done
+
+status=0
+python3 "$HERE/test_app.py" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- tauri-driver log ---" >&2; tail -40 "$W/driver.log" >&2 || true
+fi
+exit "$status"

@@ -1,0 +1,197 @@
+"""End-to-end tests of the Traycal app (see run.sh for the environment).
+
+The real app binary runs in a real WebKit webview driven by tauri-driver. The tests
+add an ICS subscription through the settings window, see its events in the agenda
+and in the tray menu (read over D-Bus through the StatusNotifierItem, and in the
+model dump the menu is built from), check that a hostile description renders as
+text and runs nothing, remove the subscription, and write screenshots.
+"""
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+from webdriver import Session
+
+W = os.environ["E2E_WORK"]
+OUT = os.environ["E2E_OUT"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+PWNED = "window.__pwned"
+
+
+def ics_time(t):
+    return t.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def write_feed():
+    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    standup = now + dt.timedelta(minutes=30)
+    review = now + dt.timedelta(minutes=90)
+    events = [
+        ("standup@e2e", standup, 15, "E2E Standup", "https://meet.google.com/abc-defg-hij", "Daily sync."),
+        ("review@e2e", review, 45, "E2E Hostile review", "Room 4.2",
+         '<img src=x onerror="window.__pwned=1"> and <script>window.__pwned=2</script> end.'),
+    ]
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//traycal e2e//EN", "X-WR-CALNAME:E2E Team"]
+    for uid, start, minutes, summary, location, description in events:
+        lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{ics_time(now)}",
+                  f"DTSTART:{ics_time(start)}", f"DTEND:{ics_time(start + dt.timedelta(minutes=minutes))}",
+                  f"SUMMARY:{summary}", f"LOCATION:{location}",
+                  "DESCRIPTION:" + description.replace(",", "\\,").replace(";", "\\;"), "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    with open(os.path.join(W, "feeds", "team.ics"), "w", encoding="utf-8") as f:
+        f.write("\r\n".join(lines) + "\r\n")
+    return os.environ["E2E_FEED_URL"] + "/team.ics"
+
+
+def shot(s, name):
+    time.sleep(1.0)  # the next frame, not the previous one
+    s.screenshot(os.path.join(OUT, name))
+
+
+def tray_item():
+    path = os.path.join(W, "sni.log")
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if os.path.exists(path):
+            lines = [l.strip() for l in open(path, encoding="utf-8") if l.strip()]
+            if lines:
+                return lines[-1]
+        time.sleep(0.2)
+    raise AssertionError("the tray icon never registered with the StatusNotifierWatcher")
+
+
+def tray_menu(item):
+    out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "tray_menu.py"), item],
+                         check=True, capture_output=True, text=True, timeout=10).stdout
+    return json.loads(out)
+
+
+def wait_tray(item, predicate, what, timeout=20):
+    deadline = time.time() + timeout
+    labels = []
+    while time.time() < deadline:
+        labels = [m["label"] for m in tray_menu(item)]
+        if predicate(labels):
+            return labels
+        time.sleep(0.3)
+    raise AssertionError(f"tray menu: {what}; menu is {labels}")
+
+
+def tray_dump():
+    with open(os.path.join(W, "tray.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def click_tray(item, label):
+    for m in tray_menu(item):
+        if m["label"] == label:
+            subprocess.run(["/usr/bin/python3", os.path.join(HERE, "tray_menu.py"), item, "--click", str(m["id"])],
+                           check=True, timeout=10)
+            return
+    raise AssertionError(f"no tray menu item {label!r}")
+
+
+def test_subscribe_see_and_remove(s):
+    # First run: the welcome window.
+    s.switch_to_title("Welcome")
+    s.wait_for('[data-testid="welcome-view"]')
+    shot(s, "welcome.png")
+    item = tray_item()
+    labels = wait_tray(item, lambda l: "Open agenda" in l, "has Open agenda")
+    assert "No calendars yet" in labels, labels
+
+    s.wait_for('[data-testid="welcome-add"]')[0].click()
+    s.switch_to_title("Settings")
+    s.wait_for('[data-testid="settings-view"]')
+    url = write_feed()
+    s.wait_for('[data-testid="add-url"]')[0].type(url)
+    s.wait_for('[data-testid="add-test"]')[0].click()
+    count = s.wait_for('[data-testid="preview-count"]', text="2")[0].text()
+    assert "2" in count, count
+    preview = s.wait_for('[data-testid="preview"]')[0].text()
+    assert "E2E Standup" in preview, preview
+    shot(s, "settings-preview.png")
+    s.wait_for('[data-testid="add-save"]')[0].click()
+    row = s.wait_for('[data-testid="source-row"]', text="E2E Team", timeout=30)[0]
+    source_id = row.attr("data-source-id")
+    assert source_id, "source row without data-source-id"
+
+    # The tray lists the events, with a Join entry for the one with a Meet link.
+    labels = wait_tray(item, lambda l: any("E2E Standup" in x for x in l), "lists E2E Standup", timeout=30)
+    assert any("E2E Hostile review" in x for x in labels), labels
+    assert any(x.strip() == "Join (Google Meet)" for x in labels), labels
+    assert any(x.startswith("Join next meeting: E2E Standup") for x in labels), labels
+    model = tray_dump()
+    assert any(i.get("text", "").find("E2E Standup") >= 0 for i in model["items"]), model
+    assert model["tooltip"].startswith("E2E Standup in "), model["tooltip"]
+    shot(s, "settings-sources.png")
+
+    # Open the agenda from the tray menu.
+    click_tray(item, "Open agenda")
+    s.switch_to_title("Agenda")
+    s.wait_for('[data-testid="agenda-view"]')
+    entries = s.wait_for('[data-testid="agenda-entry"]', text="E2E Hostile review", timeout=20)
+    shot(s, "agenda.png")
+    entries[0].click()
+    pane = s.wait_for('[data-testid="event-detail"]')[0]
+    desc = s.wait_for('[data-testid="event-description"]')[0].text()
+    assert '<img src=x onerror="window.__pwned=1">' in desc, desc
+    assert "<script>window.__pwned=2</script>" in desc, desc
+    assert pane.find_all("img") == [] and pane.find_all("script") == [], "markup from the feed was rendered"
+    time.sleep(1.0)
+    assert s.script(f"return {PWNED} === undefined;") is True, "script from the feed ran"
+    shot(s, "agenda-detail.png")
+
+    # Week view.
+    s.wait_for('[data-testid="view-week"]')[0].click()
+    s.wait_for('[data-testid="now-line"]')
+    shot(s, "agenda-week.png")
+    s.wait_for('[data-testid="view-day"]')[0].click()
+
+    # Join from the agenda: the opener gets the Meet link.
+    standup = s.wait_for('[data-testid="agenda-entry"]', text="E2E Standup")[0]
+    standup.click()
+    s.wait_for('[data-testid="event-join"]')[0].click()
+    opened = os.path.join(W, "opened.log")
+    deadline = time.time() + 10
+    while time.time() < deadline and not os.path.exists(opened):
+        time.sleep(0.2)
+    with open(opened, encoding="utf-8") as f:
+        assert f.read().split() == ["https://meet.google.com/abc-defg-hij"]
+
+    # Remove it in the settings window, with confirmation.
+    s.switch_to_title("Settings")
+    s.wait_for(f'[data-testid="source-row"][data-source-id="{source_id}"] [data-testid="source-remove"]')[0].click()
+    shot(s, "settings-confirm-remove.png")
+    s.wait_for('[data-testid="confirm-remove"]')[0].click()
+    s.wait_for('[data-testid="source-row"]', count=0)
+    wait_tray(item, lambda l: not any("E2E" in x for x in l), "has no E2E events after removal")
+    s.switch_to_title("Agenda")
+    s.wait_for('[data-testid="agenda-entry"]', count=0)
+
+
+def main():
+    s = Session(os.environ["E2E_DRIVER_URL"], os.environ["E2E_APP"])
+    failed = False
+    try:
+        test_subscribe_see_and_remove(s)
+        print("e2e: test_subscribe_see_and_remove ok")
+    except Exception:  # noqa: BLE001 - report, screenshot, fail
+        failed = True
+        traceback.print_exc()
+        try:
+            s.screenshot(os.path.join(OUT, "failure.png"))
+        except Exception:  # noqa: BLE001
+            pass
+    finally:
+        s.quit()
+    subprocess.run(["import", "-window", "root", os.path.join(OUT, "screen.png")], check=False)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""A small W3C WebDriver client (standard library only) for tauri-driver.
+
+Only what the end-to-end tests use: sessions, window handles, finding elements by
+CSS selector, clicking, typing, reading text and attributes, running a script and
+screenshots. Every wait has a deadline and fails with what it was waiting for.
+"""
+import base64
+import json
+import time
+import urllib.error
+import urllib.request
+
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+class WebDriverError(Exception):
+    pass
+
+
+class Session:
+    def __init__(self, url, application, timeout=60):
+        self.url = url.rstrip("/")
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
+        value = self._request("POST", "/session", caps, timeout=timeout)
+        self.id = value["sessionId"]
+
+    def _request(self, method, path, body=None, timeout=30):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                payload = json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            payload = json.loads(e.read() or b"{}")
+            value = payload.get("value", {})
+            raise WebDriverError(f"{method} {path}: {value.get('error')}: {value.get('message')}") from None
+        return payload.get("value")
+
+    def cmd(self, method, path, body=None, timeout=30):
+        return self._request(method, f"/session/{self.id}{path}", body, timeout)
+
+    def quit(self):
+        try:
+            self._request("DELETE", f"/session/{self.id}", timeout=10)
+        except Exception:  # noqa: BLE001 - the app may be gone already
+            pass
+
+    # windows
+    def handles(self):
+        return self.cmd("GET", "/window/handles")
+
+    def switch_to(self, handle):
+        self.cmd("POST", "/window", {"handle": handle})
+
+    def title(self):
+        return self.cmd("GET", "/title")
+
+    def switch_to_title(self, fragment, timeout=20):
+        """Switches to the window whose title contains `fragment` (waiting for it)."""
+        deadline = time.time() + timeout
+        seen = []
+        while time.time() < deadline:
+            seen = []
+            for h in self.handles():
+                try:
+                    self.switch_to(h)
+                    t = self.title()
+                except WebDriverError:
+                    continue
+                seen.append(t)
+                if fragment in t:
+                    return h
+            time.sleep(0.3)
+        raise AssertionError(f"no window titled *{fragment}* within {timeout}s (saw {seen})")
+
+    # elements
+    def find_all(self, css):
+        found = self.cmd("POST", "/elements", {"using": "css selector", "value": css})
+        return [Element(self, e[ELEMENT]) for e in found]
+
+    def wait_for(self, css, timeout=20, text=None, count=None):
+        """The elements matching `css` once there is one (or `count`), optionally
+        one whose text contains `text`."""
+        deadline = time.time() + timeout
+        last = []
+        while time.time() < deadline:
+            try:
+                last = self.find_all(css)
+            except WebDriverError:
+                last = []
+            if count is not None:
+                if len(last) == count:
+                    return last
+            elif text is None and last:
+                return last
+            elif text is not None:
+                hits = [e for e in last if text in e.text()]
+                if hits:
+                    return hits
+            time.sleep(0.25)
+        texts = []
+        for e in last[:5]:
+            try:
+                texts.append(e.text())
+            except WebDriverError:
+                pass
+        raise AssertionError(f"waited {timeout}s for {css!r} (text={text!r}, count={count}); found {len(last)}: {texts}")
+
+    def script(self, source, *args):
+        return self.cmd("POST", "/execute/sync", {"script": source, "args": list(args)})
+
+    def screenshot(self, path):
+        png = base64.b64decode(self.cmd("GET", "/screenshot"))
+        with open(path, "wb") as f:
+            f.write(png)
+
+
+class Element:
+    def __init__(self, session, eid):
+        self.s = session
+        self.id = eid
+
+    def click(self):
+        self.s.cmd("POST", f"/element/{self.id}/click", {})
+
+    def type(self, text):
+        self.s.cmd("POST", f"/element/{self.id}/value", {"text": text})
+
+    def clear(self):
+        self.s.cmd("POST", f"/element/{self.id}/clear", {})
+
+    def text(self):
+        return self.s.cmd("GET", f"/element/{self.id}/text")
+
+    def attr(self, name):
+        return self.s.cmd("GET", f"/element/{self.id}/attribute/{name}")
+
+    def find_all(self, css):
+        found = self.s.cmd("POST", f"/element/{self.id}/elements", {"using": "css selector", "value": css})
+        return [Element(self.s, e[ELEMENT]) for e in found]

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Idle memory and start-up time of the tray app (issue 3's figures).
+#
+#   scripts/measure-idle.sh [APP_BINARY] [CLI_BINARY]
+#       defaults: target/release/traycal-app, target/release/traycal
+#
+# In a private environment (temp HOME/XDG dirs, Xvfb, private D-Bus session, a
+# StatusNotifierWatcher so the tray icon registers, gnome-keyring): syncs the 10k-event
+# bench feed (../shared/bench/gen_ics.py 10000 42) with the CLI into the data dir the
+# app shares, starts the app with no window, and reports
+#   - start → tray icon registered (ms),
+#   - total RSS of the app and all its children with no window open (and whether any
+#     WebKit process is alive), after 15 s of idle,
+#   - the same with the agenda window open (opened by a second launch `--agenda`),
+#   - the same again after closing the agenda window.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+target="${CARGO_TARGET_DIR:-$repo/target}"
+APP=$(realpath "${1:-$target/release/traycal-app}")
+CLI=$(realpath "${2:-$target/release/traycal}")
+E2E="$repo/scripts/e2e"
+SHARED="${TRAYCAL_SHARED:-$repo/../shared}"
+
+WORK=$(mktemp -d /tmp/traycal-idle.XXXXXX)
+XVFB_PID=""
+cleanup() { [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+mkdir -p "$WORK"/{home,data,config,cache,run,feeds}
+chmod 700 "$WORK/run"
+
+if [ ! -f "$WORK/feeds/feed-10k.ics" ]; then
+  python3 "$SHARED/bench/gen_ics.py" 10000 42 "$WORK/feeds/feed-10k.ics" >/dev/null
+fi
+
+export HOME="$WORK/home" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config" \
+  XDG_CACHE_HOME="$WORK/cache" XDG_RUNTIME_DIR="$WORK/run" TRAYCAL_DATA_DIR="$WORK/traycal" \
+  WEBKIT_DISABLE_COMPOSITING_MODE=1 NO_AT_BRIDGE=1 APP CLI E2E WORK
+for n in $(seq 140 180); do [ -e "/tmp/.X11-unix/X$n" ] || { DISPLAY_N=$n; break; }; done
+Xvfb ":$DISPLAY_N" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+XVFB_PID=$!
+export DISPLAY=":$DISPLAY_N"
+for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+
+dbus-run-session -- bash -c '
+set -euo pipefail
+eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+/usr/bin/python3 "$E2E/sni_watcher.py" "$WORK/sni.log" >/dev/null 2>&1 &
+WATCHER=$!
+port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])")
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$WORK/feeds" >/dev/null 2>&1 &
+FEEDS=$!
+sleep 0.5
+"$CLI" add-ics "http://127.0.0.1:$port/feed-10k.ics" --name "Bench 10k" --max-bytes 64000000 >/dev/null
+"$CLI" sync >/dev/null
+echo "synced: $("$CLI" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0][\"events\"])") events"
+
+tree_pids() { # a pid and all its descendants
+  local p=$1; echo "$p"
+  for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree_pids "$c"; done
+}
+report() { # label
+  local total=0 names=""
+  for p in $(tree_pids "$APP_PID"); do
+    local kb; kb=$(awk "/^VmRSS/ {print \$2}" /proc/"$p"/status 2>/dev/null || echo 0)
+    total=$((total + ${kb:-0}))
+    names="$names $(cat /proc/"$p"/comm 2>/dev/null)(${kb:-0} kB)"
+  done
+  local webkit; webkit=$(pgrep -f WebKit | wc -l)
+  printf "%-28s total RSS %6.1f MiB; WebKit processes: %s;%s\n" "$1" "$(echo "$total/1024" | bc -l)" "$webkit" "$names"
+}
+
+t0=$(date +%s%N)
+"$APP" >"$WORK/app.log" 2>&1 &
+APP_PID=$!
+for _ in $(seq 300); do [ -s "$WORK/sni.log" ] && break; sleep 0.01; done
+t1=$(date +%s%N)
+[ -s "$WORK/sni.log" ] || { echo "the tray icon never registered"; cat "$WORK/app.log"; exit 1; }
+echo "start → tray icon registered: $(( (t1 - t0) / 1000000 )) ms"
+sleep 15
+report "idle, no window:"
+"$APP" --agenda >/dev/null 2>&1 || true
+xdotool search --sync --name "Traycal — Agenda" >/dev/null
+sleep 8
+report "agenda window open:"
+xdotool search --name "Traycal — Agenda" | while read -r w; do xdotool windowclose "$w" 2>/dev/null || xdotool windowkill "$w"; done
+sleep 8
+report "agenda closed again:"
+kill "$APP_PID" "$WATCHER" "$FEEDS" 2>/dev/null || true
+'

@@ -1,0 +1,31 @@
+//! Declares the app's commands so Tauri generates an `allow-<command>` permission for
+//! each: without this every window could call every command. Capabilities
+//! (`capabilities/*.json`, one per window) then grant each window only its own.
+
+/// Every command of the IPC contract (`src/ipc`).
+const COMMANDS: &[&str] = &[
+    "app_state",
+    "open_window",
+    "set_autostart",
+    "agenda",
+    "event_detail",
+    "join_links",
+    "next_meeting",
+    "join_event",
+    "sources_status",
+    "preview_feed",
+    "add_feed",
+    "update_source",
+    "remove_source",
+    "sync_now",
+    "sync_log",
+    "load_sample",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .unwrap_or_else(|e| panic!("tauri build script: {e:#}"));
+}

@@ -1,0 +1,118 @@
+//! Traycal's tray app: a thin Tauri shell over `traycal-engine`.
+//!
+//! This file only wires: plugins (single instance first, start at login), the typed
+//! IPC contract ([`ipc`]), the shared state ([`shell`]), the tray ([`tray`]) and the
+//! windows ([`windows`]). No calendar logic lives in this crate.
+//!
+//! Lifecycle: the app runs in the tray. Windows are created on demand and destroyed
+//! when closed; closing the last one does not quit (only "Quit" does). On first run
+//! (no calendar yet) the welcome window opens. A second launch focuses the first
+//! instance instead of starting another one.
+
+pub mod ipc;
+pub mod shell;
+pub mod tray;
+pub mod windows;
+
+/// Re-exported for [`ipc_contract!`].
+pub use tauri_specta;
+
+use std::sync::Arc;
+
+use tauri::{Manager, RunEvent};
+use tauri_plugin_autostart::MacosLauncher;
+use traycal_engine::{clock, data_dir, Engine, EngineConfig};
+
+use crate::shell::Shell;
+use crate::windows::WindowKind;
+
+/// Command-line flag: start in the tray only (used by start at login).
+pub const HIDDEN_FLAG: &str = "--hidden";
+/// Command-line flag: open the agenda at start.
+pub const AGENDA_FLAG: &str = "--agenda";
+
+/// Opens the engine on the data directory the CLI uses too.
+pub fn open_engine() -> Result<Engine, String> {
+    let dir = data_dir::resolve(None)
+        .ok_or("no data directory: set TRAYCAL_DATA_DIR or XDG_DATA_HOME (HOME is not set)")?;
+    let clock = clock::from_environment()?;
+    Engine::open(EngineConfig::standard(dir, clock)).map_err(|e| e.to_string())
+}
+
+/// Opens the welcome window on first run (no calendar yet), else the agenda when
+/// `agenda` is set.
+async fn open_first_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>, agenda: bool) {
+    let first_run = app
+        .state::<Shell>()
+        .engine
+        .sources()
+        .await
+        .map(|s| s.is_empty())
+        .unwrap_or(false);
+    let kind = if first_run {
+        WindowKind::Welcome
+    } else if agenda {
+        WindowKind::Agenda
+    } else {
+        return;
+    };
+    if let Err(e) = windows::show(app, kind) {
+        eprintln!("traycal: cannot open a window: {e}");
+    }
+}
+
+/// Runs the app until "Quit".
+pub fn run() {
+    let engine = match open_engine() {
+        Ok(engine) => Arc::new(engine),
+        Err(message) => {
+            eprintln!("traycal: cannot start: {message}");
+            std::process::exit(1);
+        }
+    };
+    let contract = ipc::contract();
+    let args: Vec<String> = std::env::args().collect();
+    let open_agenda = args.iter().any(|a| a == AGENDA_FLAG);
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            // A second launch: focus this instance.
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                open_first_window(&app, true).await;
+            });
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            MacosLauncher::LaunchAgent,
+            Some(vec![HIDDEN_FLAG]),
+        ))
+        .invoke_handler(contract.invoke_handler())
+        .manage(Shell::new(engine))
+        .setup(move |app| {
+            contract.mount_events(app);
+            tray::create(app.handle())?;
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                open_first_window(&handle, open_agenda).await;
+                Shell::run_scheduler(handle).await;
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("traycal: cannot start the app: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_app, event| {
+        // Closing the last window leaves Traycal in the tray; only "Quit" (an exit
+        // with a code) ends it.
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+}

@@ -1,0 +1,665 @@
+//! The tray icon and its menu.
+//!
+//! [`model`] is pure: from the remaining events of today and tomorrow, their join
+//! links, the sync state and `now`, it builds what the menu shows (tested without a
+//! display). [`refresh_soon`] reads the engine, builds the model and puts it on the
+//! icon; it runs when the mirror changes and when the minute turns. With
+//! `TRAYCAL_TRAY_DUMP=<file>` the model is also written there as JSON after each
+//! refresh (the end-to-end tests read it next to the D-Bus menu).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Local, NaiveDate, TimeZone};
+use serde::Serialize;
+use tauri::image::Image;
+use tauri::menu::{IconMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Runtime};
+use traycal_core::join::JoinLink;
+use traycal_engine::agenda::AgendaEntry;
+
+use crate::shell::{Shell, TrayState};
+use crate::windows::{self, WindowKind};
+
+/// The tray icon's id.
+pub const TRAY_ID: &str = "traycal";
+/// Most events listed in the menu; the rest are behind "Open agenda".
+const MAX_EVENTS: usize = 12;
+
+/// One menu line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TrayItem {
+    /// A day heading or a status line (not clickable).
+    Label {
+        text: String,
+    },
+    /// An event; clicking opens the agenda.
+    Event {
+        id: String,
+        text: String,
+        color: Option<String>,
+        running: bool,
+    },
+    /// Joins the event above.
+    Join {
+        id: String,
+        text: String,
+    },
+    Action {
+        id: String,
+        text: String,
+        enabled: bool,
+    },
+    Separator,
+}
+
+/// What the tray shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrayModel {
+    pub state: TrayState,
+    pub tooltip: String,
+    pub items: Vec<TrayItem>,
+}
+
+/// The sync facts the menu shows.
+#[derive(Debug, Clone, Default)]
+pub struct SyncFacts {
+    pub syncing: bool,
+    pub last_error: Option<String>,
+    pub last_sync_at: Option<i64>,
+    pub sources: usize,
+}
+
+fn local(secs: i64) -> Option<DateTime<Local>> {
+    Local.timestamp_opt(secs, 0).single()
+}
+
+/// The local date an entry starts on (all-day entries carry their date as written).
+fn start_date(e: &AgendaEntry) -> Option<NaiveDate> {
+    if e.all_day {
+        NaiveDate::parse_from_str(&e.start, "%Y-%m-%d").ok()
+    } else {
+        local(e.start_utc).map(|t| t.date_naive())
+    }
+}
+
+/// "5 min", "1 h 5 min", "2 h".
+fn span_text(secs: i64) -> String {
+    let minutes = (secs + 59) / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// The tooltip: what is running, or what comes next and when.
+fn tooltip(entries: &[AgendaEntry], now: i64) -> String {
+    let timed = entries.iter().filter(|e| !e.all_day);
+    let running = timed
+        .clone()
+        .find(|e| e.start_utc <= now && e.end_utc > now);
+    let next = timed
+        .filter(|e| e.start_utc > now)
+        .min_by_key(|e| e.start_utc);
+    match (running, next) {
+        (Some(r), Some(n)) if n.start_utc - now <= 15 * 60 => format!(
+            "{} now · {} in {}",
+            r.summary,
+            n.summary,
+            span_text(n.start_utc - now)
+        ),
+        (Some(r), _) => format!("{} now (ends in {})", r.summary, span_text(r.end_utc - now)),
+        (None, Some(n)) if n.start_utc - now < 12 * 3600 => {
+            format!("{} in {}", n.summary, span_text(n.start_utc - now))
+        }
+        (None, Some(n)) => format!(
+            "Next: {} at {}",
+            n.summary,
+            local(n.start_utc)
+                .map(|t| t.format("%a %H:%M").to_string())
+                .unwrap_or_default()
+        ),
+        (None, None) => "Traycal: nothing coming up".into(),
+    }
+}
+
+fn event_text(e: &AgendaEntry, now: i64) -> String {
+    let time = if e.all_day {
+        "All day".to_string()
+    } else {
+        let f = |s: i64| {
+            local(s)
+                .map(|t| t.format("%H:%M").to_string())
+                .unwrap_or_default()
+        };
+        format!("{}–{}", f(e.start_utc), f(e.end_utc))
+    };
+    let running = !e.all_day && e.start_utc <= now && e.end_utc > now;
+    let mark = if running { "▶ " } else { "" };
+    format!("{mark}{time}  {} — {}", e.summary, e.calendar)
+}
+
+/// Builds the menu model (pure). `entries` are the occurrences from now to the end
+/// of tomorrow, ordered by start; `joins` holds the join links by event id.
+pub fn model(
+    entries: &[AgendaEntry],
+    joins: &HashMap<i64, JoinLink>,
+    facts: &SyncFacts,
+    now: i64,
+) -> TrayModel {
+    let today = local(now).map(|t| t.date_naive());
+    let remaining: Vec<&AgendaEntry> = entries.iter().filter(|e| e.end_utc > now).collect();
+    let mut items = Vec::new();
+    let next_with_link = remaining
+        .iter()
+        .filter(|e| !e.all_day && joins.contains_key(&e.event_id))
+        .find(|e| e.end_utc > now);
+    items.push(TrayItem::Action {
+        id: "join-next".into(),
+        text: match next_with_link {
+            Some(e) => format!("Join next meeting: {}", e.summary),
+            None => "Join next meeting".into(),
+        },
+        enabled: next_with_link.is_some(),
+    });
+    items.push(TrayItem::Separator);
+    let mut shown = 0;
+    for (heading, day) in [
+        ("Today", today),
+        ("Tomorrow", today.and_then(|d| d.succ_opt())),
+    ] {
+        let on_day: Vec<&&AgendaEntry> = remaining
+            .iter()
+            .filter(|e| {
+                day.is_some() && start_date(e) == day || (heading == "Today" && start_date(e) < day)
+            })
+            .collect();
+        items.push(TrayItem::Label {
+            text: heading.into(),
+        });
+        if on_day.is_empty() {
+            items.push(TrayItem::Label {
+                text: "  No more events".into(),
+            });
+        }
+        for e in on_day {
+            if shown == MAX_EVENTS {
+                break;
+            }
+            shown += 1;
+            items.push(TrayItem::Event {
+                id: format!("event:{}", e.event_id),
+                text: event_text(e, now),
+                color: e.color.clone(),
+                running: !e.all_day && e.start_utc <= now && e.end_utc > now,
+            });
+            if let Some(link) = joins.get(&e.event_id) {
+                items.push(TrayItem::Join {
+                    id: format!("join:{}", e.event_id),
+                    text: format!("    Join ({})", link.service_name),
+                });
+            }
+        }
+    }
+    let hidden = remaining.len().saturating_sub(shown);
+    if hidden > 0 {
+        items.push(TrayItem::Label {
+            text: format!("  … {hidden} more in the agenda"),
+        });
+    }
+    items.push(TrayItem::Separator);
+    items.push(TrayItem::Action {
+        id: "sync-now".into(),
+        text: if facts.syncing {
+            "Syncing…".into()
+        } else {
+            "Sync now".into()
+        },
+        enabled: !facts.syncing && facts.sources > 0,
+    });
+    let status = match (&facts.last_error, facts.last_sync_at) {
+        (Some(err), _) => format!("Sync problem: {}", shorten(err, 80)),
+        (None, Some(at)) => format!(
+            "Last sync {}",
+            local(at)
+                .map(|t| t.format("%H:%M").to_string())
+                .unwrap_or_default()
+        ),
+        (None, None) if facts.sources == 0 => "No calendars yet".into(),
+        (None, None) => "Not synced yet".into(),
+    };
+    items.push(TrayItem::Label { text: status });
+    items.push(TrayItem::Separator);
+    for (id, text) in [
+        ("open-agenda", "Open agenda"),
+        ("open-settings", "Settings…"),
+    ] {
+        items.push(TrayItem::Action {
+            id: id.into(),
+            text: text.into(),
+            enabled: true,
+        });
+    }
+    items.push(TrayItem::Separator);
+    items.push(TrayItem::Action {
+        id: "quit".into(),
+        text: "Quit Traycal".into(),
+        enabled: true,
+    });
+    let state = if facts.syncing {
+        TrayState::Syncing
+    } else if facts.last_error.is_some() {
+        TrayState::Error
+    } else {
+        TrayState::Idle
+    };
+    TrayModel {
+        state,
+        tooltip: tooltip(&remaining.into_iter().cloned().collect::<Vec<_>>(), now),
+        items,
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max).collect();
+    s.push('…');
+    s
+}
+
+/// A 16×16 square of `#rrggbb`.
+fn swatch(color: &str) -> Option<Image<'static>> {
+    let hex = color.strip_prefix('#')?;
+    let (r, g, b) = match hex.len() {
+        6 => (
+            u8::from_str_radix(&hex[0..2], 16).ok()?,
+            u8::from_str_radix(&hex[2..4], 16).ok()?,
+            u8::from_str_radix(&hex[4..6], 16).ok()?,
+        ),
+        3 => {
+            let d = |i: usize| u8::from_str_radix(&hex[i..=i], 16).ok().map(|v| v * 17);
+            (d(0)?, d(1)?, d(2)?)
+        }
+        _ => return None,
+    };
+    let mut rgba = Vec::with_capacity(16 * 16 * 4);
+    for _ in 0..256 {
+        rgba.extend_from_slice(&[r, g, b, 255]);
+    }
+    Some(Image::new_owned(rgba, 16, 16))
+}
+
+fn icon(state: TrayState) -> tauri::Result<Image<'static>> {
+    let bytes: &[u8] = match state {
+        TrayState::Idle => include_bytes!("../icons/tray/idle.png"),
+        TrayState::Syncing => include_bytes!("../icons/tray/syncing.png"),
+        TrayState::Error => include_bytes!("../icons/tray/error.png"),
+        TrayState::Conflict => include_bytes!("../icons/tray/conflict.png"),
+    };
+    Image::from_bytes(bytes)
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>, model: &TrayModel) -> tauri::Result<Menu<R>> {
+    let menu = Menu::new(app)?;
+    let mut label_n = 0;
+    for item in &model.items {
+        match item {
+            TrayItem::Label { text } => {
+                label_n += 1;
+                menu.append(&MenuItem::with_id(
+                    app,
+                    format!("label:{label_n}"),
+                    text,
+                    false,
+                    None::<&str>,
+                )?)?;
+            }
+            TrayItem::Event {
+                id, text, color, ..
+            } => {
+                let icon = color.as_deref().and_then(swatch);
+                menu.append(&IconMenuItem::with_id(
+                    app,
+                    id,
+                    text,
+                    true,
+                    icon,
+                    None::<&str>,
+                )?)?;
+            }
+            TrayItem::Join { id, text } => {
+                menu.append(&MenuItem::with_id(app, id, text, true, None::<&str>)?)?;
+            }
+            TrayItem::Action { id, text, enabled } => {
+                menu.append(&MenuItem::with_id(app, id, text, *enabled, None::<&str>)?)?;
+            }
+            TrayItem::Separator => menu.append(&PredefinedMenuItem::separator(app)?)?,
+        }
+    }
+    Ok(menu)
+}
+
+/// Creates the tray icon (empty menu until the first refresh).
+pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let empty = TrayModel {
+        state: TrayState::Idle,
+        tooltip: "Traycal".into(),
+        items: vec![TrayItem::Action {
+            id: "quit".into(),
+            text: "Quit Traycal".into(),
+            enabled: true,
+        }],
+    };
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon(TrayState::Idle)?)
+        .tooltip(&empty.tooltip)
+        .menu(&menu(app, &empty)?)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .build(app)?;
+    Ok(())
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let app = app.clone();
+    let id = id.to_string();
+    tauri::async_runtime::spawn(async move {
+        let shell = app.state::<Shell>();
+        let result: Result<(), String> = match id.as_str() {
+            "quit" => {
+                app.exit(0);
+                Ok(())
+            }
+            "open-agenda" => windows::show(&app, WindowKind::Agenda).map_err(|e| e.to_string()),
+            "open-settings" => windows::show(&app, WindowKind::Settings).map_err(|e| e.to_string()),
+            "sync-now" => shell
+                .sync(&app, None)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.message),
+            "join-next" => join_next(&shell).await,
+            other => {
+                if let Some(event) = other.strip_prefix("join:").and_then(|n| n.parse().ok()) {
+                    shell
+                        .engine
+                        .join_event(event)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                } else if other.starts_with("event:") {
+                    windows::show(&app, WindowKind::Agenda).map_err(|e| e.to_string())
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        if let Err(e) = result {
+            eprintln!("traycal: {id}: {e}");
+        }
+    });
+}
+
+/// Joins the running or next meeting that has a link.
+async fn join_next(shell: &Shell) -> Result<(), String> {
+    let now = shell.engine.now();
+    let entries = shell
+        .engine
+        .agenda(now, now + 2 * 86_400)
+        .await
+        .map_err(|e| e.to_string())?
+        .entries;
+    let ids: Vec<i64> = entries
+        .iter()
+        .filter(|e| !e.all_day && e.end_utc > now)
+        .map(|e| e.event_id)
+        .collect();
+    let links = shell
+        .engine
+        .join_links(ids.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let first = ids
+        .iter()
+        .find_map(|id| links.iter().find(|l| l.event_id == *id))
+        .ok_or("no meeting with a join link today or tomorrow")?;
+    shell
+        .engine
+        .open_link(&first.link)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Rebuilds the tray from the engine (in the background).
+pub fn refresh_soon<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = refresh(&app).await {
+            eprintln!("traycal: tray refresh failed: {e}");
+        }
+    });
+}
+
+async fn refresh<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
+    let shell = app.state::<Shell>();
+    let now = shell.engine.now();
+    let end_of_tomorrow = local(now)
+        .and_then(|t| t.date_naive().succ_opt()?.succ_opt())
+        .and_then(|d| {
+            Local
+                .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+                .earliest()
+        })
+        .map_or(now + 2 * 86_400, |t| t.timestamp());
+    let entries = shell
+        .engine
+        .agenda(now, end_of_tomorrow)
+        .await
+        .map_err(|e| e.to_string())?
+        .entries;
+    let ids: Vec<i64> = entries.iter().map(|e| e.event_id).take(200).collect();
+    let joins: HashMap<i64, JoinLink> = shell
+        .engine
+        .join_links(ids)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|j| (j.event_id, j.link))
+        .collect();
+    let (state, last_error) = shell.tray_state();
+    let facts = SyncFacts {
+        syncing: state == TrayState::Syncing,
+        last_error,
+        last_sync_at: shell.last_round_at(),
+        sources: shell.engine.sources().await.map(|s| s.len()).unwrap_or(0),
+    };
+    let model = model(&entries, &joins, &facts, now);
+    if let Some(path) = std::env::var_os("TRAYCAL_TRAY_DUMP") {
+        let json = serde_json::to_vec_pretty(&model).map_err(|e| e.to_string())?;
+        std::fs::write(path, json).map_err(|e| e.to_string())?;
+    }
+    let tray = app.tray_by_id(TRAY_ID).ok_or("no tray icon")?;
+    let menu = menu(app, &model).map_err(|e| e.to_string())?;
+    tray.set_menu(Some(menu)).map_err(|e| e.to_string())?;
+    tray.set_tooltip(Some(&model.tooltip))
+        .map_err(|e| e.to_string())?;
+    tray.set_icon(Some(icon(model.state).map_err(|e| e.to_string())?))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: i64, summary: &str, start: i64, minutes: i64) -> AgendaEntry {
+        AgendaEntry {
+            start: String::new(),
+            end: String::new(),
+            start_utc: start,
+            end_utc: start + minutes * 60,
+            all_day: false,
+            floating: false,
+            summary: summary.into(),
+            location: None,
+            status: None,
+            uid: format!("{id}@t"),
+            recurrence_id: String::new(),
+            calendar: "Work".into(),
+            color: Some("#2b6cb0".into()),
+            source_id: 1,
+            event_id: id,
+        }
+    }
+
+    fn link(service: &str) -> JoinLink {
+        JoinLink {
+            url: "https://meet.google.com/abc-defg-hij".into(),
+            service_id: "google-meet".into(),
+            service_name: service.into(),
+            source: traycal_core::join::Source::Location,
+            meeting_id: None,
+            passcode: None,
+            dial_in: None,
+        }
+    }
+
+    /// Noon today, local time.
+    fn noon() -> i64 {
+        let today = Local::now().date_naive();
+        Local
+            .from_local_datetime(&today.and_hms_opt(12, 0, 0).unwrap())
+            .earliest()
+            .unwrap()
+            .timestamp()
+    }
+
+    fn texts(m: &TrayModel) -> Vec<String> {
+        m.items
+            .iter()
+            .map(|i| match i {
+                TrayItem::Label { text } | TrayItem::Join { text, .. } => text.clone(),
+                TrayItem::Event { text, .. } => text.clone(),
+                TrayItem::Action { text, .. } => text.clone(),
+                TrayItem::Separator => "---".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn running_and_next_events_with_join_entries() {
+        let now = noon();
+        let entries = vec![
+            entry(1, "Old", now - 7200, 30),
+            entry(2, "Standup", now - 300, 15),
+            entry(3, "Review", now + 600, 30),
+            entry(4, "Planning", now + 86_400, 60),
+        ];
+        let joins = HashMap::from([(3, link("Google Meet"))]);
+        let facts = SyncFacts {
+            sources: 1,
+            last_sync_at: Some(now - 60),
+            ..SyncFacts::default()
+        };
+        let m = model(&entries, &joins, &facts, now);
+        let t = texts(&m);
+        assert_eq!(t[0], "Join next meeting: Review");
+        assert!(
+            !t.iter().any(|l| l.contains("Old")),
+            "finished events are left out: {t:?}"
+        );
+        let standup = t.iter().position(|l| l.contains("Standup")).unwrap();
+        assert!(t[standup].starts_with("▶ "), "{t:?}");
+        let review = t
+            .iter()
+            .position(|l| l.contains("–") && l.contains("Review"))
+            .unwrap();
+        assert_eq!(t[review + 1], "    Join (Google Meet)");
+        let tomorrow = t.iter().position(|l| l == "Tomorrow").unwrap();
+        assert!(
+            tomorrow > review && t[tomorrow + 1].contains("Planning"),
+            "{t:?}"
+        );
+        assert_eq!(m.tooltip, "Standup now · Review in 10 min");
+        assert_eq!(m.state, TrayState::Idle);
+        assert!(t.iter().any(|l| l.starts_with("Last sync ")));
+        assert!(
+            matches!(m.items.iter().find(|i| matches!(i, TrayItem::Event { running: true, .. })),
+            Some(TrayItem::Event { id, .. }) if id == "event:2")
+        );
+    }
+
+    #[test]
+    fn errors_syncing_and_empty_days_show() {
+        let now = noon();
+        let facts = SyncFacts {
+            last_error: Some("Work: HTTP 500 from https://example.org/cal.ics".into()),
+            sources: 1,
+            ..SyncFacts::default()
+        };
+        let m = model(&[], &HashMap::new(), &facts, now);
+        let t = texts(&m);
+        assert_eq!(m.state, TrayState::Error);
+        assert!(t.contains(
+            &"Sync problem: Work: HTTP 500 from https://example.org/cal.ics".to_string()
+        ));
+        assert_eq!(t.iter().filter(|l| *l == "  No more events").count(), 2);
+        assert_eq!(t[0], "Join next meeting");
+        assert!(matches!(
+            &m.items[0],
+            TrayItem::Action { enabled: false, .. }
+        ));
+        assert_eq!(m.tooltip, "Traycal: nothing coming up");
+        let syncing = model(
+            &[],
+            &HashMap::new(),
+            &SyncFacts {
+                syncing: true,
+                sources: 1,
+                ..SyncFacts::default()
+            },
+            now,
+        );
+        assert_eq!(syncing.state, TrayState::Syncing);
+        assert!(texts(&syncing).contains(&"Syncing…".to_string()));
+    }
+
+    #[test]
+    fn long_days_are_cut_and_counted() {
+        let now = noon();
+        let entries: Vec<AgendaEntry> = (0..20)
+            .map(|i| entry(i, &format!("E{i}"), now + i * 600, 5))
+            .collect();
+        let m = model(&entries, &HashMap::new(), &SyncFacts::default(), now);
+        let events = m
+            .items
+            .iter()
+            .filter(|i| matches!(i, TrayItem::Event { .. }))
+            .count();
+        assert_eq!(events, MAX_EVENTS);
+        assert!(texts(&m).contains(&"  … 8 more in the agenda".to_string()));
+        assert_eq!(m.tooltip, "E0 now · E1 in 10 min");
+    }
+
+    #[test]
+    fn tooltip_phrases() {
+        let now = noon();
+        assert_eq!(
+            tooltip(&[entry(1, "A", now + 3900, 30)], now),
+            "A in 1 h 5 min"
+        );
+        assert_eq!(
+            tooltip(&[entry(1, "A", now - 60, 30)], now),
+            "A now (ends in 29 min)"
+        );
+        assert!(tooltip(&[entry(1, "A", now + 20 * 3600, 30)], now).starts_with("Next: A at "));
+        assert_eq!(
+            swatch("#ff0000").map(|i| i.rgba()[..4].to_vec()),
+            Some(vec![255, 0, 0, 255])
+        );
+        assert!(swatch("red").is_none());
+    }
+}

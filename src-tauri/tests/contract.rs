@@ -1,0 +1,272 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Shell tests on Tauri's mock runtime (no display, no bus): they pin the IPC
+//! contract — command names, argument shapes (camelCase keys), answers and the
+//! `{ code, message }` error shape — and check that the committed TypeScript
+//! bindings are what the Rust declarations generate.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindowBuilder;
+use traycal_app::ipc::{export_bindings, BINDINGS_PATH};
+use traycal_app::shell::Shell;
+use traycal_engine::{Engine, EngineConfig, FixedClock};
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn bindings_are_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("bindings.ts");
+    export_bindings(&fresh).unwrap();
+    let fresh = std::fs::read_to_string(&fresh).unwrap();
+    let committed_path = workspace_root().join(BINDINGS_PATH);
+    if std::env::var_os("TRAYCAL_WRITE_BINDINGS").is_some() {
+        std::fs::write(&committed_path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "{BINDINGS_PATH} is stale: regenerate it with \
+         `TRAYCAL_WRITE_BINDINGS=1 cargo test -p traycal-app --test contract bindings_are_current`"
+    );
+    // The contract names every command once, camelCased for TypeScript.
+    for name in [
+        "appState",
+        "openWindow",
+        "setAutostart",
+        "agenda",
+        "eventDetail",
+        "joinLinks",
+        "nextMeeting",
+        "joinEvent",
+        "sourcesStatus",
+        "previewFeed",
+        "addFeed",
+        "updateSource",
+        "removeSource",
+        "syncNow",
+        "syncLog",
+        "loadSample",
+    ] {
+        assert!(
+            fresh.contains(&format!("\t{name}: (")),
+            "{name} missing from the bindings"
+        );
+    }
+    assert!(fresh.contains("mirrorChanged") && fresh.contains("syncProgress"));
+}
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    /// Kept alive for the webview.
+    _app: tauri::App<tauri::test::MockRuntime>,
+    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let clock = Arc::new(FixedClock(
+        chrono::DateTime::parse_from_rfc3339("2026-11-23T08:00:00Z")
+            .unwrap()
+            .to_utc(),
+    ));
+    let mut config = EngineConfig::standard(data.clone(), clock);
+    config.secrets = Box::new(|| Err("no secret store in this test".into()));
+    let engine = Arc::new(Engine::open(config).unwrap());
+    let contract = traycal_app::ipc_contract!(tauri::test::MockRuntime);
+    let app = mock_builder()
+        .invoke_handler(contract.invoke_handler())
+        .manage(Shell::new(engine))
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    contract.mount_events(&app);
+    let webview = WebviewWindowBuilder::new(&app, "settings", Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _dir: dir,
+        data,
+        _app: app,
+        webview,
+    }
+}
+
+impl Harness {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.webview, request).map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn feed_file(&self, name: &str, body: &str) -> String {
+        std::fs::create_dir_all(&self.data).unwrap();
+        let path = self.data.join(name);
+        std::fs::write(&path, body).unwrap();
+        format!("file://{}", path.display())
+    }
+}
+
+const FEED: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nX-WR-CALNAME:Team\r\n\
+BEGIN:VEVENT\r\nUID:standup@test\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261123T090000Z\r\n\
+DTEND:20261123T091500Z\r\nSUMMARY:Standup\r\nLOCATION:https://meet.google.com/abc-defg-hij\r\n\
+DESCRIPTION:<img src=x onerror=alert(1)> and <script>alert(2)</script>\r\n\
+ATTENDEE;CN=Ada;PARTSTAT=DECLINED:mailto:ada@example.org\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:review@test\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261124T140000Z\r\n\
+DTEND:20261124T150000Z\r\nSUMMARY:Review\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+#[test]
+fn errors_cross_as_code_and_message() {
+    let h = harness();
+    let err = h.call("remove_source", json!({ "id": 999 })).unwrap_err();
+    assert_eq!(
+        err,
+        json!({ "code": "no_such_source", "message": "no source with id 999" })
+    );
+    let err = h
+        .call("preview_feed", json!({ "url": "javascript:alert(1)" }))
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_url");
+    assert!(
+        err["message"].as_str().unwrap().contains("javascript"),
+        "{err}"
+    );
+    let err = h
+        .call("sync_log", json!({ "id": null, "limit": 0 }))
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    // A bad colour is refused before anything is stored.
+    let url = h.feed_file("team.ics", FEED);
+    let err = h
+        .call(
+            "add_feed",
+            json!({ "req": { "url": url, "name": null, "color": "red;background:url(x)",
+                    "interval_minutes": null, "include": [], "exclude": [] } }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(h.call("sources_status", json!({})).unwrap(), json!([]));
+}
+
+#[test]
+fn arguments_are_camel_case_and_answers_keep_their_shape() {
+    let h = harness();
+    let url = h.feed_file("team.ics", FEED);
+    let preview = h.call("preview_feed", json!({ "url": url })).unwrap();
+    assert_eq!(preview["suggested_name"], "Team");
+    assert_eq!(preview["events"], 2);
+    assert_eq!(preview["upcoming"], 2);
+    assert_eq!(preview["first"][0]["summary"], "Standup");
+    assert_eq!(
+        h.call("sources_status", json!({})).unwrap(),
+        json!([]),
+        "a preview stores nothing"
+    );
+
+    let added = h
+        .call(
+            "add_feed",
+            json!({ "req": { "url": url, "name": "Team", "color": "#2b6cb0",
+                    "interval_minutes": 15, "include": [], "exclude": [""] } }),
+        )
+        .unwrap();
+    let id = added["id"].as_i64().unwrap();
+    assert_eq!(added["interval_secs"], 900);
+    // The first sync started in the background when the feed was added; this one
+    // waits for it (syncs run one at a time) and finds the file unchanged.
+    let reports = h.call("sync_now", json!({ "id": id })).unwrap();
+    assert_eq!(reports[0]["outcome"], "not_modified", "{reports}");
+    assert_eq!(reports[0]["events"], 2, "{reports}");
+
+    let from = 1_795_420_800; // 2026-11-23T08:00:00Z
+    let agenda = h
+        .call("agenda", json!({ "from": from, "to": from + 2 * 86_400 }))
+        .unwrap();
+    let entries = agenda["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["summary"], "Standup");
+    assert_eq!(entries[0]["color"], "#2b6cb0");
+    let event_id = entries[0]["event_id"].as_i64().unwrap();
+
+    let detail = h
+        .call(
+            "event_detail",
+            json!({ "eventId": event_id, "occurrenceStart": null }),
+        )
+        .unwrap();
+    assert_eq!(
+        detail["description"], "<img src=x onerror=alert(1)> and <script>alert(2)</script>",
+        "descriptions are returned as written, to be shown as text"
+    );
+    assert_eq!(detail["attendees"][0]["partstat"], "DECLINED");
+    assert_eq!(detail["join"]["service_id"], "google-meet");
+    let joins = h
+        .call("join_links", json!({ "eventIds": [event_id] }))
+        .unwrap();
+    assert_eq!(
+        joins[0]["link"]["url"],
+        "https://meet.google.com/abc-defg-hij"
+    );
+    // snake_case argument names are not the contract.
+    assert!(h
+        .call("event_detail", json!({ "event_id": event_id }))
+        .is_err());
+
+    let next = h.call("next_meeting", json!({})).unwrap();
+    assert_eq!(next["summary"], "Standup");
+
+    let edited = h
+        .call(
+            "update_source",
+            json!({ "id": id, "edit": { "name": "Team calendar", "color": null,
+                    "interval_minutes": null, "enabled": null,
+                    "include": ["summary:review"], "exclude": null } }),
+        )
+        .unwrap();
+    assert_eq!(edited["name"], "Team calendar");
+    assert_eq!(edited["filters"]["include"][0]["field"], "summary");
+
+    let log = h
+        .call("sync_log", json!({ "id": null, "limit": 10 }))
+        .unwrap();
+    assert_eq!(log[0]["outcome"], "updated");
+    let state = h.call("app_state", json!({})).unwrap();
+    assert_eq!(state["sources"], 1);
+    assert_eq!(state["tray"], "idle");
+
+    let removed = h.call("remove_source", json!({ "id": id })).unwrap();
+    assert_eq!(removed["id"], id);
+    let agenda = h
+        .call("agenda", json!({ "from": from, "to": from + 86_400 }))
+        .unwrap();
+    assert_eq!(agenda["entries"], json!([]));
+}
+
+#[test]
+fn the_sample_calendar_loads_offline() {
+    let h = harness();
+    let info = h.call("load_sample", json!({})).unwrap();
+    assert_eq!(info["name"], "Traycal sample");
+    // Loading it twice keeps one subscription.
+    let again = h.call("load_sample", json!({})).unwrap();
+    assert_eq!(again["id"], info["id"]);
+    let status = h.call("sources_status", json!({})).unwrap();
+    assert_eq!(status.as_array().unwrap().len(), 1);
+    assert_eq!(status[0]["events"], 6);
+}
