@@ -19,6 +19,7 @@ command -v WebKitWebDriver >/dev/null || { echo "e2e: WebKitWebDriver not found 
 mkdir -p "$OUT"
 
 WORK=$(mktemp -d /tmp/traycal-e2e.XXXXXX)
+echo "e2e: work dir $WORK"
 XVFB_PID=""
 cleanup() {
   [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null || true
@@ -32,9 +33,9 @@ export HOME="$WORK/home" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/confi
   XDG_CACHE_HOME="$WORK/cache" XDG_RUNTIME_DIR="$WORK/run"
 export TRAYCAL_DATA_DIR="$WORK/traycal" TRAYCAL_TRAY_DUMP="$WORK/tray.json" \
   TRAYCAL_OPENER="$HERE/record_opener.sh" TRAYCAL_OPENER_LOG="$WORK/opened.log"
-export E2E_WORK="$WORK" E2E_OUT="$OUT" E2E_APP="$APP" TAURI_DRIVER
-# No GPU here; software rendering keeps WebKit from probing for one.
-export WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1 NO_AT_BRIDGE=1
+export E2E_WORK="$WORK" E2E_OUT="$OUT" E2E_REAL_APP="$APP" E2E_APP="$HERE/app_wrapper.sh" TAURI_DRIVER
+# No accessibility bus: nothing here reads it.
+export NO_AT_BRIDGE=1
 
 for n in $(seq 90 130); do
   [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { DISPLAY_N=$n; break; }

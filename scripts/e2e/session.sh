@@ -22,7 +22,8 @@ python3 -m http.server "$FEED_PORT" --bind 127.0.0.1 --directory "$W/feeds" >"$W
 PIDS+=($!)
 DRIVER_PORT=$(free_port)
 NATIVE_PORT=$(free_port)
-"$TAURI_DRIVER" --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" >"$W/driver.log" 2>&1 &
+"$TAURI_DRIVER" --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" --native-driver "$HERE/webkit_driver.sh" \
+  >"$W/driver.log" 2>&1 &
 PIDS+=($!)
 export E2E_FEED_URL="http://127.0.0.1:$FEED_PORT" E2E_DRIVER_URL="http://127.0.0.1:$DRIVER_PORT"
 
@@ -34,9 +35,15 @@ for f in notify.out sni.out; do
   grep -q ready "$W/$f" || { echo "e2e: $f: service did not start" >&2; cat "$W/$f" >&2; exit 1; }
 done
 
+if [ -n "${E2E_MONITOR:-}" ]; then bash "$E2E_MONITOR" >"$W/procs.log" 2>&1 & PIDS+=($!); fi
 status=0
-python3 "$HERE/test_app.py" || status=$?
+python3 "${E2E_TEST:-$HERE/test_app.py}" || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "--- tauri-driver log ---" >&2; tail -40 "$W/driver.log" >&2 || true
+  echo "--- processes at the failure ---" >&2
+  ps -eo pid,stat,etime,comm | grep -E "WebKit|traycal|tauri" >&2 || true
+  echo "--- WebKitWebDriver output (last 20 lines) ---" >&2
+  grep -v "^dbus-daemon" "$W/webkitdriver.log" 2>/dev/null | tail -20 >&2 || true
+  echo "--- app output (last 40 lines) ---" >&2
+  grep -v "^dbus-daemon" "$W/app.log" 2>/dev/null | tail -40 >&2 || true
 fi
 exit "$status"

@@ -47,9 +47,29 @@ def write_feed():
     return os.environ["E2E_FEED_URL"] + "/team.ics"
 
 
+def window_opened(title):
+    """Waits for the X window, then lets it settle: WebKitWebDriver has dropped its
+    connection when a browsing context was switched to while it was being created."""
+    subprocess.run(["xdotool", "search", "--sync", "--name", title], check=True, timeout=20,
+                   capture_output=True)
+    time.sleep(1.5)
+
+
+WINDOW_TITLES = {
+    "welcome": "Welcome to Traycal",
+    "settings": "Traycal — Settings",
+    "agenda": "Traycal — Agenda",
+}
+
+
 def shot(s, name):
+    """Screenshot of the current window, taken from the X server (`import`): WebKit's
+    own snapshot (WebDriver's screenshot command) has hung its web process here."""
     time.sleep(1.0)  # the next frame, not the previous one
-    s.screenshot(os.path.join(OUT, name))
+    title = WINDOW_TITLES[s.label()]
+    wid = subprocess.run(["xdotool", "search", "--name", title], check=True, capture_output=True,
+                         text=True, timeout=10).stdout.split()[0]
+    subprocess.run(["import", "-window", wid, os.path.join(OUT, name)], check=True, timeout=20)
 
 
 def tray_item():
@@ -97,7 +117,7 @@ def click_tray(item, label):
 
 def test_subscribe_see_and_remove(s):
     # First run: the welcome window.
-    s.switch_to_title("Welcome")
+    s.switch_to_window("welcome")
     s.wait_for('[data-testid="welcome-view"]')
     shot(s, "welcome.png")
     item = tray_item()
@@ -105,7 +125,8 @@ def test_subscribe_see_and_remove(s):
     assert "No calendars yet" in labels, labels
 
     s.wait_for('[data-testid="welcome-add"]')[0].click()
-    s.switch_to_title("Settings")
+    window_opened("Traycal — Settings")
+    s.switch_to_window("settings")
     s.wait_for('[data-testid="settings-view"]')
     url = write_feed()
     s.wait_for('[data-testid="add-url"]')[0].type(url)
@@ -132,7 +153,8 @@ def test_subscribe_see_and_remove(s):
 
     # Open the agenda from the tray menu.
     click_tray(item, "Open agenda")
-    s.switch_to_title("Agenda")
+    window_opened("Traycal — Agenda")
+    s.switch_to_window("agenda")
     s.wait_for('[data-testid="agenda-view"]')
     entries = s.wait_for('[data-testid="agenda-entry"]', text="E2E Hostile review", timeout=20)
     shot(s, "agenda.png")
@@ -146,9 +168,14 @@ def test_subscribe_see_and_remove(s):
     assert s.script(f"return {PWNED} === undefined;") is True, "script from the feed ran"
     shot(s, "agenda-detail.png")
 
-    # Week view.
+    # Week view (details closed).
+    s.wait_for('[data-testid="detail-close"]')[0].click()
+    s.wait_for('[data-testid="event-detail"]', count=0)
     s.wait_for('[data-testid="view-week"]')[0].click()
-    s.wait_for('[data-testid="now-line"]')
+    now_line = s.wait_for('[data-testid="now-line"]')[0]
+    color = s.script("const c = getComputedStyle(arguments[0]); return [c.borderTopColor, c.borderTopWidth, c.top];",
+                     {"element-6066-11e4-a52e-4f735466cecf": now_line.id})
+    assert color[0] not in ("rgba(0, 0, 0, 0)", "transparent") and color[1] != "0px", f"now line invisible: {color}"
     shot(s, "agenda-week.png")
     s.wait_for('[data-testid="view-day"]')[0].click()
 
@@ -164,13 +191,13 @@ def test_subscribe_see_and_remove(s):
         assert f.read().split() == ["https://meet.google.com/abc-defg-hij"]
 
     # Remove it in the settings window, with confirmation.
-    s.switch_to_title("Settings")
+    s.switch_to_window("settings")
     s.wait_for(f'[data-testid="source-row"][data-source-id="{source_id}"] [data-testid="source-remove"]')[0].click()
     shot(s, "settings-confirm-remove.png")
     s.wait_for('[data-testid="confirm-remove"]')[0].click()
     s.wait_for('[data-testid="source-row"]', count=0)
     wait_tray(item, lambda l: not any("E2E" in x for x in l), "has no E2E events after removal")
-    s.switch_to_title("Agenda")
+    s.switch_to_window("agenda")
     s.wait_for('[data-testid="agenda-entry"]', count=0)
 
 
@@ -183,13 +210,9 @@ def main():
     except Exception:  # noqa: BLE001 - report, screenshot, fail
         failed = True
         traceback.print_exc()
-        try:
-            s.screenshot(os.path.join(OUT, "failure.png"))
-        except Exception:  # noqa: BLE001
-            pass
+        subprocess.run(["import", "-window", "root", os.path.join(OUT, "failure.png")], check=False)
     finally:
         s.quit()
-    subprocess.run(["import", "-window", "root", os.path.join(OUT, "screen.png")], check=False)
     sys.exit(1 if failed else 0)
 
 

@@ -5,12 +5,15 @@ CSS selector, clicking, typing, reading text and attributes, running a script an
 screenshots. Every wait has a deadline and fails with what it was waiting for.
 """
 import base64
+import http.client
+import os
 import json
 import time
 import urllib.error
 import urllib.request
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+TRACE = bool(os.environ.get("E2E_TRACE"))
 
 
 class WebDriverError(Exception):
@@ -25,6 +28,18 @@ class Session:
         self.id = value["sessionId"]
 
     def _request(self, method, path, body=None, timeout=30):
+        # tauri-driver proxies to WebKitWebDriver over pooled keep-alive connections;
+        # when WebKitWebDriver has closed an idle one, tauri-driver fails the request
+        # before sending it ("client error (SendRequest)") and drops ours. Such a
+        # request never reached the browser, so one retry is safe.
+        try:
+            return self._request_once(method, path, body, timeout)
+        except (http.client.RemoteDisconnected, ConnectionResetError) as e:
+            print(f"webdriver: {method} {path}: {e}; retrying once", flush=True)
+            time.sleep(0.2)
+            return self._request_once(method, path, body, timeout)
+
+    def _request_once(self, method, path, body, timeout):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
@@ -38,6 +53,8 @@ class Session:
         return payload.get("value")
 
     def cmd(self, method, path, body=None, timeout=30):
+        if TRACE:
+            print(f"{time.strftime('%H:%M:%S')}.{int(time.time() * 1000) % 1000:03d} {method} {path}", flush=True)
         return self._request(method, f"/session/{self.id}{path}", body, timeout)
 
     def quit(self):
@@ -56,8 +73,12 @@ class Session:
     def title(self):
         return self.cmd("GET", "/title")
 
-    def switch_to_title(self, fragment, timeout=20):
-        """Switches to the window whose title contains `fragment` (waiting for it)."""
+    def label(self):
+        """The Tauri window label of the current browsing context."""
+        return self.script("return window.__TAURI_INTERNALS__.metadata.currentWindow.label;")
+
+    def switch_to_window(self, label, timeout=20):
+        """Switches to the app window with this Tauri label (waiting for it to open)."""
         deadline = time.time() + timeout
         seen = []
         while time.time() < deadline:
@@ -65,14 +86,14 @@ class Session:
             for h in self.handles():
                 try:
                     self.switch_to(h)
-                    t = self.title()
+                    current = self.label()
                 except WebDriverError:
                     continue
-                seen.append(t)
-                if fragment in t:
+                seen.append(current)
+                if current == label:
                     return h
             time.sleep(0.3)
-        raise AssertionError(f"no window titled *{fragment}* within {timeout}s (saw {seen})")
+        raise AssertionError(f"no window {label!r} within {timeout}s (saw {seen})")
 
     # elements
     def find_all(self, css):
@@ -125,13 +146,18 @@ class Element:
         self.s.cmd("POST", f"/element/{self.id}/click", {})
 
     def type(self, text):
+        # Focus by a click first: WebKitWebDriver has dropped the connection when keys
+        # were sent to an element of a window that had just opened.
+        self.click()
         self.s.cmd("POST", f"/element/{self.id}/value", {"text": text})
 
     def clear(self):
         self.s.cmd("POST", f"/element/{self.id}/clear", {})
 
     def text(self):
-        return self.s.cmd("GET", f"/element/{self.id}/text")
+        # The DOM's innerText: WebKitWebDriver's "element text" returns only the first
+        # grid cell of a <button> laid out as a grid.
+        return self.s.script("return arguments[0].innerText;", {ELEMENT: self.id})
 
     def attr(self, name):
         return self.s.cmd("GET", f"/element/{self.id}/attribute/{name}")

@@ -91,10 +91,11 @@ pub fn run() {
             contract.mount_events(app);
             tray::create(app.handle())?;
             let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                open_first_window(&handle, open_agenda).await;
-                Shell::run_scheduler(handle).await;
-            });
+            // The first window opens before the event loop starts: WebKit's automation
+            // (the end-to-end tests) attaches to the webview that exists when its
+            // session begins, and a window opened later from a task raced with it.
+            tauri::async_runtime::block_on(open_first_window(&handle, open_agenda));
+            tauri::async_runtime::spawn(Shell::run_scheduler(handle));
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   addDays,
   dayLabel,
   daysBetween,
   formatTime,
   localDate,
+  locale,
   localMidnight,
   minutesOfDay,
   relativeTime,
@@ -64,5 +65,17 @@ describe('wall-clock reading', () => {
     expect(relativeTime('2026-11-23T10:05:00Z', now)).toBe('in 5 min');
     expect(relativeTime('2026-11-23T07:00:00Z', now)).toBe('3 h ago');
     expect(relativeTime(null, now)).toBeNull();
+  });
+});
+
+describe('locale', () => {
+  it('falls back to the default for a POSIX "C" locale instead of throwing', () => {
+    const spy = vi.spyOn(navigator, 'language', 'get');
+    spy.mockReturnValue('C');
+    expect(locale()).toBeUndefined();
+    expect(() => formatTime('2026-11-21T09:05:00+01:00')).not.toThrow();
+    spy.mockReturnValue('de-DE');
+    expect(locale()).toBe('de-DE');
+    spy.mockRestore();
   });
 });

@@ -103,8 +103,19 @@ export function localMidnight(date: DateStr): number {
   return Math.floor(new Date(y, m - 1, d).getTime() / 1000);
 }
 
+/**
+ * The user's locale for formatting, or undefined (the runtime's default) when the
+ * system's is not a valid BCP 47 tag: a POSIX `LANG=C` session reports "C", which
+ * `Intl` rejects with a RangeError that would stop the whole window from rendering.
+ */
 export function locale(): string | undefined {
-  return typeof navigator !== 'undefined' && navigator.language ? navigator.language : undefined;
+  const tag = typeof navigator !== 'undefined' ? navigator.language : undefined;
+  if (!tag) return undefined;
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The user's IANA zone, as the webview sees it. */

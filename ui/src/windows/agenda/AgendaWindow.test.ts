@@ -117,7 +117,7 @@ describe('week grid', () => {
     expect(block(3).closest('ul')!.getAttribute('aria-label')).toBe('All-day, Tue 24');
 
     const nowLine = screen.getByTestId('now-line');
-    expect(Number(nowLine.style.getPropertyValue('--now'))).toBeCloseTo((10.5 / 24) * 100, 1);
+    expect(Number(nowLine.style.getPropertyValue('--now-at'))).toBeCloseTo((10.5 / 24) * 100, 1);
     expect(nowLine.closest('.col')!.classList.contains('today')).toBe(true);
   });
 
