@@ -33,7 +33,10 @@ export HOME="$WORK/home" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/confi
   XDG_CACHE_HOME="$WORK/cache" XDG_RUNTIME_DIR="$WORK/run"
 export TRAYCAL_DATA_DIR="$WORK/traycal" TRAYCAL_TRAY_DUMP="$WORK/tray.json" \
   TRAYCAL_OPENER="$HERE/record_opener.sh" TRAYCAL_OPENER_LOG="$WORK/opened.log"
-export E2E_WORK="$WORK" E2E_OUT="$OUT" E2E_REAL_APP="$APP" E2E_APP="$HERE/app_wrapper.sh" TAURI_DRIVER
+# The command line built beside the app (the reminder test adds its feeds with it).
+CLI=${E2E_CLI:-$(dirname "$APP")/traycal}
+[ -x "$CLI" ] || { echo "e2e: $CLI not found (cargo build -p traycal-cli)" >&2; exit 1; }
+export E2E_WORK="$WORK" E2E_OUT="$OUT" E2E_REAL_APP="$APP" E2E_APP="$HERE/app_wrapper.sh" E2E_CLI="$CLI" TAURI_DRIVER
 # No accessibility bus: nothing here reads it.
 export NO_AT_BRIDGE=1
 

@@ -37,7 +37,13 @@ done
 
 if [ -n "${E2E_MONITOR:-}" ]; then bash "$E2E_MONITOR" >"$W/procs.log" 2>&1 & PIDS+=($!); fi
 status=0
-python3 "${E2E_TEST:-$HERE/test_app.py}" || status=$?
+if [ -n "${E2E_TEST:-}" ]; then
+  python3 "$E2E_TEST" || status=$?
+else
+  python3 "$HERE/test_app.py" || status=$?
+  if [ "$status" -eq 0 ]; then python3 "$HERE/test_sample.py" || status=$?; fi
+  if [ "$status" -eq 0 ]; then python3 "$HERE/test_reminders.py" || status=$?; fi
+fi
 if [ "$status" -ne 0 ]; then
   echo "--- processes at the failure ---" >&2
   ps -eo pid,stat,etime,comm | grep -E "WebKit|traycal|tauri" >&2 || true

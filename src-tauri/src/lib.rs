@@ -10,6 +10,7 @@
 //! instance instead of starting another one.
 
 pub mod ipc;
+pub mod notifications;
 pub mod shell;
 pub mod tray;
 pub mod windows;
@@ -95,6 +96,7 @@ pub fn run() {
             // (the end-to-end tests) attaches to the webview that exists when its
             // session begins, and a window opened later from a task raced with it.
             tauri::async_runtime::block_on(open_first_window(&handle, open_agenda));
+            tauri::async_runtime::spawn(notifications::run(handle.clone()));
             tauri::async_runtime::spawn(Shell::run_scheduler(handle));
             Ok(())
         })

@@ -37,6 +37,8 @@ struct Status {
     last_error: Option<String>,
     /// When the last round finished (Unix seconds).
     last_round_at: Option<i64>,
+    /// Why the last reminder could not be shown (no notification server, …).
+    notification_error: Option<String>,
 }
 
 /// Managed state of the app.
@@ -45,6 +47,8 @@ pub struct Shell {
     status: Mutex<Status>,
     /// Wakes the background loop early (a source was added, "Sync now", …).
     wake: Arc<tokio::sync::Notify>,
+    /// Wakes the reminder scheduler (the mirror changed, a reminder was snoozed).
+    reminders_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Shell {
@@ -53,6 +57,24 @@ impl Shell {
             engine,
             status: Mutex::new(Status::default()),
             wake: Arc::new(tokio::sync::Notify::new()),
+            reminders_wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// What the reminder scheduler waits on besides its timer.
+    pub fn reminders_wake(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.reminders_wake)
+    }
+
+    /// Makes the reminder scheduler plan again now.
+    pub fn wake_reminders(&self) {
+        self.reminders_wake.notify_one();
+    }
+
+    /// Records whether the last reminder reached the notification server.
+    pub fn set_notification_error(&self, error: Option<String>) {
+        if let Ok(mut s) = self.status.lock() {
+            s.notification_error = error;
         }
     }
 
@@ -64,14 +86,18 @@ impl Shell {
                 Some("internal state lock poisoned".into()),
             );
         };
+        let error = s
+            .last_error
+            .clone()
+            .or_else(|| s.notification_error.clone());
         let state = if s.syncing > 0 {
             TrayState::Syncing
-        } else if s.last_error.is_some() {
+        } else if error.is_some() {
             TrayState::Error
         } else {
             TrayState::Idle
         };
-        (state, s.last_error.clone())
+        (state, error)
     }
 
     /// When the last sync round finished.
@@ -95,6 +121,7 @@ impl Shell {
         }
         .emit(app);
         self.wake.notify_one();
+        self.reminders_wake.notify_one();
         crate::tray::refresh_soon(app);
     }
 

@@ -1,0 +1,60 @@
+"""End-to-end test of the first run with the built-in sample calendar, which also
+writes the README's screenshots (see run.sh for the environment).
+
+A fresh data dir: the welcome window opens; "Load the sample calendar" subscribes to
+the offline sample (meetings in the coming hours and days, relative to now) and opens
+the agenda; an event with attendees and a Meet link shows its details; the week grid
+and the settings window follow.
+"""
+import os
+import sys
+import traceback
+
+from test_app import W, OUT, shot, window_opened
+from webdriver import Session
+
+
+def test_sample_calendar(s):
+    s.switch_to_window("welcome")
+    s.wait_for('[data-testid="welcome-sample"]')[0].click()
+    window_opened("Traycal — Agenda")
+    s.switch_to_window("agenda")
+    entries = s.wait_for('[data-testid="agenda-entry"]', text="Design review", timeout=30)
+    for title in ["Customer call", "Sprint planning", "Daily stand-up", "Team offsite"]:
+        s.wait_for('[data-testid="agenda-entry"]', text=title)
+    shot(s, "sample-agenda.png")
+    entries[0].click()
+    pane = s.wait_for('[data-testid="event-detail"]')[0]
+    text = pane.text()
+    for want in ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Walk through the new agenda window."]:
+        assert want in text, (want, text)
+    join = s.wait_for('[data-testid="event-join"]')[0]
+    assert "Meet" in join.text(), join.text()
+    shot(s, "sample-detail.png")
+    s.wait_for('[data-testid="detail-close"]')[0].click()
+    s.wait_for('[data-testid="view-week"]')[0].click()
+    s.wait_for('[data-testid="now-line"]')
+    shot(s, "sample-week.png")
+
+
+def main():
+    with open(os.path.join(W, "app.env"), "w", encoding="utf-8") as f:
+        f.write(f"export TRAYCAL_DATA_DIR='{W}/traycal-sample'\n")
+    s = Session(os.environ["E2E_DRIVER_URL"], os.environ["E2E_APP"])
+    failed = False
+    try:
+        test_sample_calendar(s)
+        print("e2e: test_sample_calendar ok")
+    except Exception:  # noqa: BLE001 - report, screenshot, fail
+        failed = True
+        traceback.print_exc()
+        import subprocess
+        subprocess.run(["import", "-window", "root", os.path.join(OUT, "failure-sample.png")], check=False)
+    finally:
+        s.quit()
+        os.remove(os.path.join(W, "app.env"))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,273 @@
+//! Meeting reminders on the desktop: the scheduler that claims due reminders from the
+//! engine and shows each as a notification (freedesktop D-Bus notifications through
+//! `notify-rust`) with Join, Snooze and Dismiss actions.
+//!
+//! Invariants:
+//! - A reminder is shown only after the engine claimed it (recorded in the mirror), so
+//!   it is never shown twice, across restarts or by two running processes.
+//! - Snooze and dismiss are kept on this device by the engine; nothing is written
+//!   into the event.
+//! - Join opens the link through the engine, which allows only known schemes.
+//! - The scheduler sleeps until the engine's next wake time, or until woken (the
+//!   mirror changed, an action snoozed something). Its sleep is capped at
+//!   [`MAX_SLEEP`] because a monotonic timer stops while the machine is suspended; each
+//!   wake compares wall-clock and monotonic time to report clock jumps and sleep.
+//! - A notification that cannot be shown (no bus, no server) is reported on stderr
+//!   and in the tray's status line, not silently dropped.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use notify_rust::{Notification, Timeout};
+use tauri::{AppHandle, Manager, Runtime};
+use traycal_engine::reminders::{DueReminder, Snooze};
+
+use crate::shell::Shell;
+use crate::windows::{self, WindowKind};
+
+/// Longest sleep between two plans (see the module docs).
+pub const MAX_SLEEP: Duration = Duration::from_secs(300);
+
+/// The title: "Standup in 5 min", "Standup now", "Standup started 7 min ago".
+pub fn title(r: &DueReminder, now: i64) -> String {
+    if let Some(minutes) = r.started_minutes_ago {
+        return format!("{} started {minutes} min ago", r.summary);
+    }
+    if r.all_day {
+        return format!("{} today", r.summary);
+    }
+    let to_start = r.start_utc - now;
+    if to_start <= 30 {
+        format!("{} now", r.summary)
+    } else {
+        format!("{} in {} min", r.summary, (to_start + 59) / 60)
+    }
+}
+
+/// The body: time range, location and the meeting service.
+pub fn body(r: &DueReminder) -> String {
+    use chrono::TimeZone;
+    let hm = |s: i64| {
+        chrono::Local
+            .timestamp_opt(s, 0)
+            .single()
+            .map(|t| t.format("%H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let mut parts = Vec::new();
+    if !r.all_day {
+        parts.push(format!("{}–{}", hm(r.start_utc), hm(r.end_utc)));
+    }
+    if let Some(location) = r.location.as_deref().filter(|l| !l.trim().is_empty()) {
+        // Locations are often the join URL itself: the Join button covers that.
+        if r.join_url.as_deref() != Some(location.trim()) {
+            parts.push(location.trim().to_string());
+        }
+    }
+    if let Some(service) = &r.join_service {
+        parts.push(service.clone());
+    }
+    parts.join(" · ")
+}
+
+/// The actions offered, as (key, label), in the order servers show them.
+pub fn actions(r: &DueReminder, now: i64) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(service) = &r.join_service {
+        out.push(("join".into(), format!("Join {service}")));
+    } else if r.join_url.is_some() {
+        out.push(("join".into(), "Join".into()));
+    }
+    for minutes in [1, 5, 10] {
+        out.push((format!("snooze-{minutes}"), format!("Snooze {minutes} min")));
+    }
+    if r.start_utc - now > 60 {
+        out.push(("snooze-start".into(), "Until it starts".into()));
+    }
+    out.push(("dismiss".into(), "Dismiss".into()));
+    // The default action: clicking the notification itself.
+    out.push(("default".into(), "Open in agenda".into()));
+    out
+}
+
+/// Runs the reminder scheduler until the app quits.
+pub async fn run<R: Runtime>(app: AppHandle<R>) {
+    let shell = app.state::<Shell>();
+    let wake = shell.reminders_wake();
+    loop {
+        let now = shell.engine.now();
+        let wake_at = match shell.engine.claim_due_reminders().await {
+            Ok(claimed) => {
+                for r in claimed.reminders {
+                    show(&app, r, now);
+                }
+                claimed.wake_at
+            }
+            Err(e) => {
+                eprintln!("traycal: cannot plan reminders: {e}");
+                now + 60
+            }
+        };
+        let wait = Duration::from_secs((wake_at - now).max(1) as u64).min(MAX_SLEEP);
+        let (wall_before, mono_before) = (shell.engine.now(), Instant::now());
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = wake.notified() => {}
+        }
+        let wall = shell.engine.now() - wall_before;
+        let mono = mono_before.elapsed().as_secs() as i64;
+        if (wall - mono).abs() > 30 {
+            eprintln!(
+                "traycal: the clock moved {}s while {}s passed (sleep or a clock change): re-planning reminders",
+                wall - mono,
+                mono
+            );
+        }
+    }
+}
+
+/// Shows one reminder and handles its action (on a thread of its own: waiting for an
+/// action blocks until the notification is closed).
+fn show<R: Runtime>(app: &AppHandle<R>, r: DueReminder, now: i64) {
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("traycal-notification".into())
+        .spawn(move || {
+            let mut n = Notification::new();
+            n.appname("Traycal")
+                .summary(&title(&r, now))
+                .body(&body(&r))
+                .icon("appointment-soon")
+                // A reminder stays until the user acts on it.
+                .timeout(Timeout::Never);
+            for (key, label) in actions(&r, now) {
+                n.action(&key, &label);
+            }
+            match n.show() {
+                Ok(handle) => {
+                    record_delivery(&app, None);
+                    handle.wait_for_action(|action| on_action(&app, &r, action));
+                }
+                Err(e) => {
+                    let message = format!("cannot show the reminder for {:?}: {e}", r.summary);
+                    eprintln!("traycal: {message}");
+                    record_delivery(&app, Some(message));
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("traycal: cannot start a notification thread: {e}");
+    }
+}
+
+fn record_delivery<R: Runtime>(app: &AppHandle<R>, error: Option<String>) {
+    app.state::<Shell>().set_notification_error(error);
+}
+
+fn on_action<R: Runtime>(app: &AppHandle<R>, r: &DueReminder, action: &str) {
+    let app = app.clone();
+    let r = r.clone();
+    let action = action.to_string();
+    tauri::async_runtime::spawn(async move {
+        let shell = app.state::<Shell>();
+        let engine: Arc<traycal_engine::Engine> = Arc::clone(&shell.engine);
+        let result = match action.as_str() {
+            "join" => engine.join_event(r.event_id).await.map(|_| ()),
+            "dismiss" => engine.dismiss_reminder(&r.key).await,
+            "snooze-start" => engine
+                .snooze_reminder(&r.key, Snooze::UntilStart)
+                .await
+                .map(|_| ()),
+            "default" => {
+                if let Err(e) = windows::show(&app, WindowKind::Agenda) {
+                    eprintln!("traycal: cannot open the agenda: {e}");
+                }
+                Ok(())
+            }
+            other => match other.strip_prefix("snooze-").and_then(|m| m.parse().ok()) {
+                Some(minutes) => engine
+                    .snooze_reminder(&r.key, Snooze::Minutes(minutes))
+                    .await
+                    .map(|_| ()),
+                // "__closed" and anything unknown: closing is not dismissing.
+                None => Ok(()),
+            },
+        };
+        if let Err(e) = result {
+            eprintln!(
+                "traycal: reminder action {action:?} for {:?}: {e}",
+                r.summary
+            );
+        }
+        shell.wake_reminders();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reminder(start_in: i64) -> DueReminder {
+        DueReminder {
+            key: "k".into(),
+            event_id: 1,
+            calendar_id: 1,
+            uid: "u".into(),
+            recurrence_id: String::new(),
+            summary: "Standup".into(),
+            location: Some("https://meet.google.com/abc-defg-hij".into()),
+            start_utc: 1_000 + start_in,
+            end_utc: 1_000 + start_in + 900,
+            all_day: false,
+            fire_at: 1_000,
+            lead_secs: 300,
+            started_minutes_ago: None,
+            snoozed: false,
+            join_url: Some("https://meet.google.com/abc-defg-hij".into()),
+            join_service: Some("Google Meet".into()),
+        }
+    }
+
+    #[test]
+    fn titles_say_when() {
+        assert_eq!(title(&reminder(300), 1_000), "Standup in 5 min");
+        assert_eq!(title(&reminder(10), 1_000), "Standup now");
+        let mut late = reminder(-420);
+        late.started_minutes_ago = Some(7);
+        assert_eq!(title(&late, 1_000), "Standup started 7 min ago");
+    }
+
+    #[test]
+    fn actions_offer_join_snoozes_and_dismiss() {
+        let keys: Vec<String> = actions(&reminder(300), 1_000)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "join",
+                "snooze-1",
+                "snooze-5",
+                "snooze-10",
+                "snooze-start",
+                "dismiss",
+                "default"
+            ]
+        );
+        let mut no_link = reminder(30);
+        no_link.join_url = None;
+        no_link.join_service = None;
+        let keys: Vec<String> = actions(&no_link, 1_000)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            keys,
+            ["snooze-1", "snooze-5", "snooze-10", "dismiss", "default"]
+        );
+        // The location that is the join link itself is not repeated in the body.
+        assert!(!body(&reminder(300)).contains("meet.google.com"));
+        assert!(body(&reminder(300)).ends_with("Google Meet"));
+    }
+}
