@@ -34,7 +34,7 @@ fi
 
 export HOME="$WORK/home" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config" \
   XDG_CACHE_HOME="$WORK/cache" XDG_RUNTIME_DIR="$WORK/run" TRAYCAL_DATA_DIR="$WORK/traycal" \
-  WEBKIT_DISABLE_COMPOSITING_MODE=1 NO_AT_BRIDGE=1 APP CLI E2E WORK
+  NO_AT_BRIDGE=1 APP CLI E2E WORK ROOT="$repo"
 for n in $(seq 140 180); do [ -e "/tmp/.X11-unix/X$n" ] || { DISPLAY_N=$n; break; }; done
 Xvfb ":$DISPLAY_N" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 XVFB_PID=$!
@@ -63,10 +63,12 @@ report() { # label
   for p in $(tree_pids "$APP_PID"); do
     local kb; kb=$(awk "/^VmRSS/ {print \$2}" /proc/"$p"/status 2>/dev/null || echo 0)
     total=$((total + ${kb:-0}))
-    names="$names $(cat /proc/"$p"/comm 2>/dev/null)(${kb:-0} kB)"
+    local anon file; anon=$(awk "/^RssAnon/ {print \$2}" /proc/"$p"/status 2>/dev/null || echo 0)
+    file=$(awk "/^RssFile/ {print \$2}" /proc/"$p"/status 2>/dev/null || echo 0)
+    names="$names $(cat /proc/"$p"/comm 2>/dev/null)(${kb:-0} kB: anon ${anon:-0}, file ${file:-0})"
   done
-  local webkit; webkit=$(pgrep -f WebKit | wc -l)
-  printf "%-28s total RSS %6.1f MiB; WebKit processes: %s;%s\n" "$1" "$(echo "$total/1024" | bc -l)" "$webkit" "$names"
+  local webkit; webkit=$(for p in $(tree_pids "$APP_PID"); do cat /proc/"$p"/comm 2>/dev/null; done | grep -c WebKit || true)
+  printf "%-28s total RSS %6.1f MiB; WebKit processes: %s;%s\n" "$1" "$(awk -v kb="$total" "BEGIN {print kb / 1024}")" "$webkit" "$names"
 }
 
 t0=$(date +%s%N)
@@ -78,11 +80,13 @@ t1=$(date +%s%N)
 echo "start → tray icon registered: $(( (t1 - t0) / 1000000 )) ms"
 sleep 15
 report "idle, no window:"
+# Where the resident memory is (largest mappings).
+python3 "$ROOT/scripts/rss-by-mapping.py" "$APP_PID" 8
 "$APP" --agenda >/dev/null 2>&1 || true
 xdotool search --sync --name "Traycal — Agenda" >/dev/null
 sleep 8
 report "agenda window open:"
-xdotool search --name "Traycal — Agenda" | while read -r w; do xdotool windowclose "$w" 2>/dev/null || xdotool windowkill "$w"; done
+for w in $(xdotool search --name "Traycal — Agenda" 2>/dev/null); do xdotool windowclose "$w" 2>/dev/null || xdotool windowkill "$w" 2>/dev/null || true; done
 sleep 8
 report "agenda closed again:"
 kill "$APP_PID" "$WATCHER" "$FEEDS" 2>/dev/null || true

@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "sync_log",
     "load_sample",
+    "reminder_settings",
+    "set_reminder_settings",
 ];
 
 fn main() {

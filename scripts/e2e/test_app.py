@@ -212,7 +212,7 @@ def main():
         traceback.print_exc()
         subprocess.run(["import", "-window", "root", os.path.join(OUT, "failure.png")], check=False)
     finally:
-        s.quit()
+        s.quit(os.environ["E2E_REAL_APP"])
     sys.exit(1 if failed else 0)
 
 

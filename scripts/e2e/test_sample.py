@@ -51,7 +51,7 @@ def main():
         import subprocess
         subprocess.run(["import", "-window", "root", os.path.join(OUT, "failure-sample.png")], check=False)
     finally:
-        s.quit()
+        s.quit(os.environ["E2E_REAL_APP"])
         os.remove(os.path.join(W, "app.env"))
     sys.exit(1 if failed else 0)
 

@@ -57,11 +57,21 @@ class Session:
             print(f"{time.strftime('%H:%M:%S')}.{int(time.time() * 1000) % 1000:03d} {method} {path}", flush=True)
         return self._request(method, f"/session/{self.id}{path}", body, timeout)
 
-    def quit(self):
+    def quit(self, application=None):
+        """Ends the session. Closing its windows leaves a tray app running, so the
+        application (by its path) is then stopped too: a second session would
+        otherwise start a second instance, which hands over to the first and exits."""
         try:
             self._request("DELETE", f"/session/{self.id}", timeout=10)
         except Exception:  # noqa: BLE001 - the app may be gone already
             pass
+        if application:
+            import subprocess
+            subprocess.run(["pkill", "-f", application], check=False)
+            for _ in range(50):
+                if subprocess.run(["pgrep", "-f", application], capture_output=True).returncode != 0:
+                    break
+                time.sleep(0.1)
 
     # windows
     def handles(self):

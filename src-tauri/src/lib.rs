@@ -71,6 +71,10 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    // The app runs all day: keep the mirror's resident memory small.
+    if let Err(e) = tauri::async_runtime::block_on(engine.prefer_low_memory()) {
+        eprintln!("traycal: {e}");
+    }
     let contract = ipc::contract();
     let args: Vec<String> = std::env::args().collect();
     let open_agenda = args.iter().any(|a| a == AGENDA_FLAG);

@@ -250,6 +250,35 @@ fn arguments_are_camel_case_and_answers_keep_their_shape() {
     assert_eq!(state["sources"], 1);
     assert_eq!(state["tray"], "idle");
 
+    // Reminder preferences per calendar: defaults, a change, a refused lead time.
+    let prefs = h.call("reminder_settings", json!({})).unwrap();
+    assert_eq!(prefs[0]["lead_secs"], 300, "{prefs}");
+    let calendar_id = prefs[0]["calendar_id"].clone();
+    let mut changed = prefs[0].clone();
+    changed["lead_secs"] = json!(600);
+    changed["honour_valarms"] = json!(true);
+    h.call(
+        "set_reminder_settings",
+        json!({ "calendarId": calendar_id, "prefs": changed }),
+    )
+    .unwrap();
+    let prefs = h.call("reminder_settings", json!({})).unwrap();
+    assert_eq!(
+        (
+            prefs[0]["lead_secs"].clone(),
+            prefs[0]["honour_valarms"].clone()
+        ),
+        (json!(600), json!(true))
+    );
+    changed["lead_secs"] = json!(420);
+    let err = h
+        .call(
+            "set_reminder_settings",
+            json!({ "calendarId": calendar_id, "prefs": changed }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+
     let removed = h.call("remove_source", json!({ "id": id })).unwrap();
     assert_eq!(removed["id"], id);
     let agenda = h

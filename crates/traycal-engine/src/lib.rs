@@ -204,6 +204,8 @@ pub struct Engine {
     /// started, so two syncs of one source at once ("Sync now" during a scheduled
     /// sync) would apply two plans made from the same state.
     sync_gate: tokio::sync::Mutex<()>,
+    /// Set by [`Engine::prefer_low_memory`].
+    low_memory: std::sync::atomic::AtomicBool,
 }
 
 impl Engine {
@@ -226,6 +228,7 @@ impl Engine {
             window_future_days: std::sync::atomic::AtomicI64::new(WINDOW_FUTURE_DAYS),
             quiet: QuietChecks::default(),
             sync_gate: tokio::sync::Mutex::new(()),
+            low_memory: std::sync::atomic::AtomicBool::new(false),
             catalogue: std::sync::OnceLock::new(),
         })
     }
@@ -324,9 +327,27 @@ impl Engine {
         Ok(FeedUrl::parse(&text)?)
     }
 
+    /// Keeps the mirror's resident memory small (the tray app, which runs all day):
+    /// 8 MiB mapped, 2 MiB of page cache, and cached pages released after each sync.
+    pub async fn prefer_low_memory(&self) -> Result<()> {
+        self.low_memory
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.with_mirror(|m| Ok(m.set_memory_budget(8 << 20, 2048)?))
+            .await
+    }
+
     /// Sync one source now (manual sync or a due scheduled one).
     pub async fn sync_source(&self, id: i64) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_gate.lock().await;
+        let report = self.sync_source_now(id).await;
+        if self.low_memory.load(std::sync::atomic::Ordering::Relaxed) {
+            // Best effort: a failure only means the cache stays as it is.
+            let _ = self.with_mirror(|m| Ok(m.release_memory()?)).await;
+        }
+        report
+    }
+
+    async fn sync_source_now(&self, id: i64) -> Result<SyncReport> {
         let started = Instant::now();
         let now = self.now();
         let window = self.window(now);

@@ -172,6 +172,25 @@ impl Mirror {
         Ok(Mirror { conn })
     }
 
+    /// Caps the memory this connection keeps resident: at most `mmap_bytes` of the
+    /// file mapped and `cache_kib` of page cache. A long-running tray app trades some
+    /// query speed for a small footprint; the CLI keeps the fast defaults.
+    pub fn set_memory_budget(&self, mmap_bytes: i64, cache_kib: i64) -> Result<()> {
+        self.conn.execute_batch(&format!(
+            "PRAGMA mmap_size = {}; PRAGMA cache_size = -{};",
+            mmap_bytes.max(0),
+            cache_kib.max(64)
+        ))?;
+        Ok(())
+    }
+
+    /// Returns cached pages to the allocator (`PRAGMA shrink_memory`), e.g. after a
+    /// large sync in a long-running process.
+    pub fn release_memory(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA shrink_memory;")?;
+        Ok(())
+    }
+
     /// The schema version of the open database (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64> {
         schema::user_version(&self.conn)

@@ -8,6 +8,7 @@
 
 pub mod agenda;
 pub mod app;
+pub mod reminders;
 pub mod sources;
 
 use serde::{Deserialize, Serialize};
@@ -102,6 +103,8 @@ macro_rules! ipc_contract {
                 $crate::ipc::sources::sync_now::<$rt>,
                 $crate::ipc::sources::sync_log,
                 $crate::ipc::sources::load_sample::<$rt>,
+                $crate::ipc::reminders::reminder_settings,
+                $crate::ipc::reminders::set_reminder_settings::<$rt>,
             ])
             .events($crate::tauri_specta::collect_events![
                 $crate::ipc::MirrorChanged,

@@ -45,6 +45,10 @@ export const commands = {
 	syncLog: (id: number | null, limit: number) => typedError<LogLine[], IpcError>(__TAURI_INVOKE("sync_log", { id, limit })),
 	/**  Subscribes to the built-in sample calendar (offline, relative to now). */
 	loadSample: () => typedError<SourceInfo, IpcError>(__TAURI_INVOKE("load_sample")),
+	/**  Every calendar with its reminder preferences (defaults where none were set). */
+	reminderSettings: () => typedError<CalendarReminders[], IpcError>(__TAURI_INVOKE("reminder_settings")),
+	/**  Sets a calendar's reminder preferences; the scheduler re-plans at once. */
+	setReminderSettings: (calendarId: number, prefs: ReminderPrefs) => typedError<null, IpcError>(__TAURI_INVOKE("set_reminder_settings", { calendarId, prefs })),
 };
 
 /** Events */
@@ -115,6 +119,13 @@ export type Attendee = {
 	/**  `ROLE` (`REQ-PARTICIPANT`, `OPT-PARTICIPANT`, `CHAIR`, …). */
 	role: string | null,
 };
+
+/**  A calendar with its reminder preferences. */
+export type CalendarReminders = {
+	calendar_id: number,
+	source_id: number,
+	calendar_name: string,
+} & ReminderPrefs;
 
 /**  Everything the detail pane shows. */
 export type EventDetail = {
@@ -242,6 +253,17 @@ export type PreviewEvent = {
 	/**  In the user's zone, or `YYYY-MM-DD` for all-day events. */
 	start: string,
 	all_day: boolean,
+};
+
+/**  A calendar's reminder preferences as the settings window shows and edits them. */
+export type ReminderPrefs = {
+	/**  0, 60, 300, 600 or 900. */
+	lead_secs: number,
+	honour_valarms: boolean,
+	notify_declined: boolean,
+	notify_cancelled: boolean,
+	notify_free: boolean,
+	notify_all_day: boolean,
 };
 
 /**  A rule as written and stored. */

@@ -12,6 +12,8 @@ import { commands, type IpcError } from './bindings';
 type Result<T, E> = { status: 'ok'; data: T } | { status: 'error'; error: E };
 import type {
   AddFeed,
+  CalendarReminders,
+  ReminderPrefs,
   Agenda,
   AppState,
   EventDetail,
@@ -29,6 +31,8 @@ import type {
 
 export type {
   AddFeed,
+  CalendarReminders,
+  ReminderPrefs,
   Agenda,
   AgendaEntry,
   AppState,
@@ -113,6 +117,9 @@ export const ipc = {
   syncLog: (id: number | null, limit: number): Promise<LogLine[]> => unwrap(() => commands.syncLog(id, limit)),
   loadSample: (): Promise<SourceInfo> => unwrap(() => commands.loadSample()),
   openWindow: (window: WindowKind): Promise<null> => unwrap(() => commands.openWindow(window)),
+  reminderSettings: (): Promise<CalendarReminders[]> => unwrap(() => commands.reminderSettings()),
+  setReminderSettings: (calendarId: number, prefs: ReminderPrefs): Promise<null> =>
+    unwrap(() => commands.setReminderSettings(calendarId, prefs)),
 };
 
 export type Ipc = typeof ipc;

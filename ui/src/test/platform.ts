@@ -40,6 +40,8 @@ export const ipc = {
   syncLog: vi.fn<Ipc['syncLog']>(async () => []),
   loadSample: vi.fn<Ipc['loadSample']>(async () => source),
   openWindow: vi.fn<Ipc['openWindow']>(async () => null),
+  reminderSettings: vi.fn<Ipc['reminderSettings']>(async () => []),
+  setReminderSettings: vi.fn<Ipc['setReminderSettings']>(async () => null),
 } satisfies Ipc;
 
 const mirrorHandlers = new Set<(p: MirrorChanged) => void>();

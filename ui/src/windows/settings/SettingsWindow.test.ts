@@ -338,3 +338,52 @@ describe('sync log', () => {
     expect(failed.textContent).toContain('network');
   });
 });
+
+describe('reminder preferences', () => {
+  const WORK = {
+    calendar_id: 7,
+    source_id: 3,
+    calendar_name: 'Work',
+    lead_secs: 300,
+    honour_valarms: false,
+    notify_declined: false,
+    notify_cancelled: false,
+    notify_free: false,
+    notify_all_day: false,
+  };
+
+  it('shows each calendar with its lead time and saves a change', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    ipc.reminderSettings.mockResolvedValue([WORK]);
+    render(SettingsWindow);
+    const row = await screen.findByTestId('reminder-row');
+    expect(within(row).getByText('Work')).toBeTruthy();
+    const lead = within(row).getByTestId<HTMLSelectElement>('reminder-lead');
+    expect(lead.value).toBe('300');
+    await user.selectOptions(lead, '600');
+    await waitFor(() =>
+      expect(ipc.setReminderSettings).toHaveBeenCalledWith(7, {
+        lead_secs: 600,
+        honour_valarms: false,
+        notify_declined: false,
+        notify_cancelled: false,
+        notify_free: false,
+        notify_all_day: false,
+      }),
+    );
+    await user.click(within(row).getByLabelText("Use the event's own alarms"));
+    await waitFor(() =>
+      expect(ipc.setReminderSettings).toHaveBeenLastCalledWith(7, expect.objectContaining({ lead_secs: 600, honour_valarms: true })),
+    );
+  });
+
+  it('shows a refused change inline', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    ipc.reminderSettings.mockResolvedValue([WORK]);
+    ipc.setReminderSettings.mockRejectedValueOnce({ code: 'invalid_input', message: 'lead time not allowed' });
+    render(SettingsWindow);
+    const row = await screen.findByTestId('reminder-row');
+    await user.selectOptions(within(row).getByTestId('reminder-lead'), '900');
+    expect((await screen.findAllByTestId('error')).some((e) => e.textContent?.includes('lead time not allowed'))).toBe(true);
+  });
+});
