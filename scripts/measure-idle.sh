@@ -12,7 +12,10 @@
 #   - total RSS of the app and all its children with no window open (and whether any
 #     WebKit process is alive), after 15 s of idle,
 #   - the same with the agenda window open (opened by a second launch `--agenda`),
-#   - the same again after closing the agenda window.
+#   - the same again after closing the agenda window;
+#   - wake-ups and CPU while idle: over IDLE_SECONDS (default 300) with no window,
+#     the voluntary context switches of all the app's threads and its CPU time
+#     (/proc counters), scaled to an hour.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target="${CARGO_TARGET_DIR:-$repo/target}"
@@ -32,6 +35,7 @@ if [ ! -f "$WORK/feeds/feed-10k.ics" ]; then
   python3 "$SHARED/bench/gen_ics.py" 10000 42 "$WORK/feeds/feed-10k.ics" >/dev/null
 fi
 
+export IDLE_SECONDS="${IDLE_SECONDS:-300}"
 export HOME="$WORK/home" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config" \
   XDG_CACHE_HOME="$WORK/cache" XDG_RUNTIME_DIR="$WORK/run" TRAYCAL_DATA_DIR="$WORK/traycal" \
   NO_AT_BRIDGE=1 APP CLI E2E WORK ROOT="$repo"
@@ -82,6 +86,14 @@ sleep 15
 report "idle, no window:"
 # Where the resident memory is (largest mappings).
 python3 "$ROOT/scripts/rss-by-mapping.py" "$APP_PID" 8
+switches() { cat /proc/"$APP_PID"/task/*/status 2>/dev/null | awk "/^voluntary_ctxt_switches/ {n += \$2} END {print n}"; }
+cpu_ticks() { awk "{print \$14 + \$15}" /proc/"$APP_PID"/stat; }
+s0=$(switches); c0=$(cpu_ticks)
+sleep "$IDLE_SECONDS"
+s1=$(switches); c1=$(cpu_ticks); hz=$(getconf CLK_TCK)
+awk -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v hz="$hz" -v t="$IDLE_SECONDS" "BEGIN {
+  printf \"idle %d s, no window: %d wake-ups (%.0f per hour), CPU %.2f s (%.1f s per hour, %.3f%% of a core)\n\",
+    t, s, s * 3600 / t, c / hz, c / hz * 3600 / t, c / hz / t * 100 }"
 "$APP" --agenda >/dev/null 2>&1 || true
 xdotool search --sync --name "Traycal — Agenda" >/dev/null
 sleep 8
