@@ -98,7 +98,9 @@ awk -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v hz="$hz" -v t="$IDLE_SECONDS" "BE
 xdotool search --sync --name "Traycal — Agenda" >/dev/null
 sleep 8
 report "agenda window open:"
-for w in $(xdotool search --name "Traycal — Agenda" 2>/dev/null); do xdotool windowclose "$w" 2>/dev/null || xdotool windowkill "$w" 2>/dev/null || true; done
+# Close it as a user would (Ctrl+W; destroying the X window would kill the app).
+w=$(xdotool search --name "Traycal — Agenda" | head -n 1)
+xdotool windowfocus --sync "$w" key ctrl+w
 sleep 8
 report "agenda closed again:"
 kill "$APP_PID" "$WATCHER" "$FEEDS" 2>/dev/null || true

@@ -128,6 +128,19 @@ def test_subscribe_see_and_remove(s):
     window_opened("Traycal — Settings")
     s.switch_to_window("settings")
     s.wait_for('[data-testid="settings-view"]')
+    # Start at login: the checkbox writes an XDG autostart entry that starts the tray only.
+    s.wait_for('[data-testid="autostart"]')[0].click()
+    # (the auto-launch crate writes under $HOME/.config, whatever XDG_CONFIG_HOME says)
+    dirs = [os.path.join(os.environ["XDG_CONFIG_HOME"], "autostart"),
+            os.path.join(os.environ["HOME"], ".config", "autostart")]
+    deadline = time.time() + 10
+    found = []
+    while time.time() < deadline and not found:
+        found = [os.path.join(d, f) for d in dirs if os.path.isdir(d) for f in os.listdir(d)]
+        time.sleep(0.2)
+    assert found, f"no autostart entry written in {dirs}"
+    entry = open(found[0], encoding="utf-8").read()
+    assert "--hidden" in entry, entry
     url = write_feed()
     s.wait_for('[data-testid="add-url"]')[0].type(url)
     s.wait_for('[data-testid="add-test"]')[0].click()

@@ -328,11 +328,11 @@ impl Engine {
     }
 
     /// Keeps the mirror's resident memory small (the tray app, which runs all day):
-    /// 8 MiB mapped, 2 MiB of page cache, and cached pages released after each sync.
+    /// no memory map, 2 MiB of page cache, and cached pages released after each sync.
     pub async fn prefer_low_memory(&self) -> Result<()> {
         self.low_memory
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        self.with_mirror(|m| Ok(m.set_memory_budget(8 << 20, 2048)?))
+        self.with_mirror(|m| Ok(m.set_memory_budget(0, 2048)?))
             .await
     }
 

@@ -117,6 +117,8 @@ export const ipc = {
   syncLog: (id: number | null, limit: number): Promise<LogLine[]> => unwrap(() => commands.syncLog(id, limit)),
   loadSample: (): Promise<SourceInfo> => unwrap(() => commands.loadSample()),
   openWindow: (window: WindowKind): Promise<null> => unwrap(() => commands.openWindow(window)),
+  /** Turns start at login on or off; resolves to the new state. */
+  setAutostart: (enabled: boolean): Promise<boolean> => unwrap(() => commands.setAutostart(enabled)),
   reminderSettings: (): Promise<CalendarReminders[]> => unwrap(() => commands.reminderSettings()),
   setReminderSettings: (calendarId: number, prefs: ReminderPrefs): Promise<null> =>
     unwrap(() => commands.setReminderSettings(calendarId, prefs)),

@@ -40,6 +40,7 @@ export const ipc = {
   syncLog: vi.fn<Ipc['syncLog']>(async () => []),
   loadSample: vi.fn<Ipc['loadSample']>(async () => source),
   openWindow: vi.fn<Ipc['openWindow']>(async () => null),
+  setAutostart: vi.fn<Ipc['setAutostart']>(async (enabled: boolean) => enabled),
   reminderSettings: vi.fn<Ipc['reminderSettings']>(async () => []),
   setReminderSettings: vi.fn<Ipc['setReminderSettings']>(async () => null),
 } satisfies Ipc;

@@ -387,3 +387,16 @@ describe('reminder preferences', () => {
     expect((await screen.findAllByTestId('error')).some((e) => e.textContent?.includes('lead time not allowed'))).toBe(true);
   });
 });
+
+describe('start at login', () => {
+  it('shows the current state and turns it on', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    render(SettingsWindow);
+    const box = await screen.findByTestId<HTMLInputElement>('autostart');
+    await waitFor(() => expect(ipc.appState).toHaveBeenCalled());
+    expect(box.checked).toBe(false);
+    await user.click(box);
+    await waitFor(() => expect(ipc.setAutostart).toHaveBeenCalledWith(true));
+    await waitFor(() => expect(box.checked).toBe(true));
+  });
+});
