@@ -20,6 +20,33 @@ class WebDriverError(Exception):
     pass
 
 
+def processes_of(executable):
+    """Pids of the processes running `executable` (by /proc/PID/exe, so neither the
+    test harness, whose arguments name the binary, nor another build is touched)."""
+    target = os.path.realpath(executable)
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.path.realpath(f"/proc/{entry}/exe") == target:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def stop_processes_of(executable, timeout=5.0):
+    """Stops every process running `executable` and waits for them to end."""
+    for pid in processes_of(executable):
+        try:
+            os.kill(pid, 15)
+        except OSError:
+            pass
+    deadline = time.time() + timeout
+    while time.time() < deadline and processes_of(executable):
+        time.sleep(0.1)
+
+
 class Session:
     def __init__(self, url, application, timeout=60):
         self.url = url.rstrip("/")
@@ -66,12 +93,7 @@ class Session:
         except Exception:  # noqa: BLE001 - the app may be gone already
             pass
         if application:
-            import subprocess
-            subprocess.run(["pkill", "-f", application], check=False)
-            for _ in range(50):
-                if subprocess.run(["pgrep", "-f", application], capture_output=True).returncode != 0:
-                    break
-                time.sleep(0.1)
+            stop_processes_of(application)
 
     # windows
     def handles(self):
