@@ -20,10 +20,12 @@ BASE_PKGS=(
 )
 # The Tauri 2 tray shell (webview, tray, icons, headless X for E2E tests).
 # `file` is used by the Tauri bundler, `dunst` by notification tests
-# (see shared/design/PLATFORM-NOTES.md).
+# (see shared/design/PLATFORM-NOTES.md). python3-dbus and python3-gi run the E2E
+# tests' notification server and StatusNotifierWatcher (/usr/bin/python3).
 GUI_PKGS=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth x11-utils xdotool imagemagick webkit2gtk-driver file dunst
+  python3-dbus python3-gi
 )
 
 want=("${BASE_PKGS[@]}")

@@ -214,20 +214,23 @@ def test_subscribe_see_and_remove(s):
     s.wait_for('[data-testid="agenda-entry"]', count=0)
 
 
-def main():
+def run_session(test):
+    """Runs `test(session)` in a WebDriver session of the app: reports, screenshots the
+    screen on failure, always stops the app, and exits with the outcome."""
     s = Session(os.environ["E2E_DRIVER_URL"], os.environ["E2E_APP"])
     failed = False
     try:
-        test_subscribe_see_and_remove(s)
-        print("e2e: test_subscribe_see_and_remove ok")
+        test(s)
+        print(f"e2e: {test.__name__} ok")
     except Exception:  # noqa: BLE001 - report, screenshot, fail
         failed = True
         traceback.print_exc()
-        subprocess.run(["import", "-window", "root", os.path.join(OUT, "failure.png")], check=False)
+        subprocess.run(["import", "-window", "root", os.path.join(OUT, f"failure-{test.__name__}.png")],
+                       check=False)
     finally:
         s.quit(os.environ["E2E_REAL_APP"])
     sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
-    main()
+    run_session(test_subscribe_see_and_remove)

@@ -7,11 +7,8 @@ the agenda; an event with attendees and a Meet link shows its details; the week 
 and the settings window follow.
 """
 import os
-import sys
-import traceback
 
-from test_app import W, OUT, shot, window_opened
-from webdriver import Session
+from test_app import W, run_session, shot, window_opened
 
 
 def test_sample_calendar(s):
@@ -38,22 +35,13 @@ def test_sample_calendar(s):
 
 
 def main():
-    with open(os.path.join(W, "app.env"), "w", encoding="utf-8") as f:
+    env_file = os.path.join(W, "app.env")
+    with open(env_file, "w", encoding="utf-8") as f:
         f.write(f"export TRAYCAL_DATA_DIR='{W}/traycal-sample'\n")
-    s = Session(os.environ["E2E_DRIVER_URL"], os.environ["E2E_APP"])
-    failed = False
     try:
-        test_sample_calendar(s)
-        print("e2e: test_sample_calendar ok")
-    except Exception:  # noqa: BLE001 - report, screenshot, fail
-        failed = True
-        traceback.print_exc()
-        import subprocess
-        subprocess.run(["import", "-window", "root", os.path.join(OUT, "failure-sample.png")], check=False)
+        run_session(test_sample_calendar)
     finally:
-        s.quit(os.environ["E2E_REAL_APP"])
-        os.remove(os.path.join(W, "app.env"))
-    sys.exit(1 if failed else 0)
+        os.remove(env_file)
 
 
 if __name__ == "__main__":

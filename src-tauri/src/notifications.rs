@@ -44,7 +44,22 @@ pub fn title(r: &DueReminder, now: i64) -> String {
     }
 }
 
-/// The body: time range, location and the meeting service.
+/// Escapes text for a notification body: servers that advertise `body-markup`
+/// interpret `<b>`, `<a href>` and `<img>` in it, and the body carries feed text.
+fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The body: time range, location and the meeting service, escaped for markup.
 pub fn body(r: &DueReminder) -> String {
     use chrono::TimeZone;
     let hm = |s: i64| {
@@ -67,7 +82,7 @@ pub fn body(r: &DueReminder) -> String {
     if let Some(service) = &r.join_service {
         parts.push(service.clone());
     }
-    parts.join(" · ")
+    escape_markup(&parts.join(" · "))
 }
 
 /// The actions offered, as (key, label), in the order servers show them.
@@ -269,5 +284,19 @@ mod tests {
         // The location that is the join link itself is not repeated in the body.
         assert!(!body(&reminder(300)).contains("meet.google.com"));
         assert!(body(&reminder(300)).ends_with("Google Meet"));
+    }
+
+    #[test]
+    fn feed_text_in_the_body_is_not_markup() {
+        let mut r = reminder(300);
+        r.location = Some("<a href=\"https://evil.example\">Room</a> & <img src=x>".into());
+        let b = body(&r);
+        assert!(
+            b.contains(
+                "&lt;a href=\"https://evil.example\"&gt;Room&lt;/a&gt; &amp; &lt;img src=x&gt;"
+            ),
+            "{b}"
+        );
+        assert!(!b.contains('<'), "{b}");
     }
 }

@@ -74,7 +74,8 @@ struct Harness {
 
 fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+    // A space and a `#` in the path: file URLs must be built from paths, not pasted.
+    let data = dir.path().join("data dir #1");
     let clock = Arc::new(FixedClock(
         chrono::DateTime::parse_from_rfc3339("2026-11-23T08:00:00Z")
             .unwrap()
@@ -119,7 +120,7 @@ impl Harness {
         std::fs::create_dir_all(&self.data).unwrap();
         let path = self.data.join(name);
         std::fs::write(&path, body).unwrap();
-        format!("file://{}", path.display())
+        url::Url::from_file_path(&path).unwrap().to_string()
     }
 }
 

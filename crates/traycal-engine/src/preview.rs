@@ -151,8 +151,15 @@ impl Engine {
         tokio::fs::write(&path, text).await.map_err(|e| {
             EngineError::InvalidInput(format!("cannot write {}: {e}", path.display()))
         })?;
-        let url = format!("file://{}", path.display());
-        if let Some(existing) = self.sources().await?.into_iter().find(|s| s.url == url) {
+        // From the path, not by pasting it after "file://": a data dir with a space,
+        // `#` or `?` in its path must still name this file.
+        let url = url::Url::from_file_path(&path)
+            .map_err(|()| {
+                EngineError::InvalidInput(format!("{} is not an absolute path", path.display()))
+            })?
+            .to_string();
+        let shown = FeedUrl::parse(&url)?.masked();
+        if let Some(existing) = self.sources().await?.into_iter().find(|s| s.url == shown) {
             return Ok(existing);
         }
         self.add_ics(AddIcs {

@@ -253,13 +253,10 @@ impl Engine {
             None => None,
         };
         let filters_json = if edit.include.is_some() || edit.exclude.is_some() {
-            let current = self
-                .sources()
-                .await?
-                .into_iter()
-                .find(|s| s.id == id)
-                .ok_or(EngineError::NoSuchSource(id))?
-                .filters;
+            let row = self
+                .with_mirror(move |m| m.source(SourceId(id))?.ok_or(EngineError::NoSuchSource(id)))
+                .await?;
+            let current: FilterSpec = serde_json::from_str(&row.filters_json).unwrap_or_default();
             let spec = FilterSpec {
                 include: match &edit.include {
                     Some(list) => parse_rules(&non_blank(list))?,
