@@ -12,7 +12,8 @@
 #   - total RSS of the app and all its children with no window open (and whether any
 #     WebKit process is alive), after 15 s of idle,
 #   - the same with the agenda window open (opened by a second launch `--agenda`),
-#   - the same again after closing the agenda window;
+#   - the same again after closing the agenda window (where the app's own memory is),
+#     after reopening it and after closing it once more;
 #   - wake-ups and CPU while idle: over IDLE_SECONDS (default 300) with no window,
 #     the voluntary context switches of all the app's threads and its CPU time
 #     (/proc counters), scaled to an hour.
@@ -94,14 +95,22 @@ s1=$(switches); c1=$(cpu_ticks); hz=$(getconf CLK_TCK)
 awk -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v hz="$hz" -v t="$IDLE_SECONDS" "BEGIN {
   printf \"idle %d s, no window: %d wake-ups (%.0f per hour), CPU %.2f s (%.1f s per hour, %.3f%% of a core)\n\",
     t, s, s * 3600 / t, c / hz, c / hz * 3600 / t, c / hz / t * 100 }"
-"$APP" --agenda >/dev/null 2>&1 || true
-xdotool search --sync --name "Traycal — Agenda" >/dev/null
-sleep 8
-report "agenda window open:"
-# Close it as a user would (Ctrl+W; destroying the X window would kill the app).
-w=$(xdotool search --name "Traycal — Agenda" | head -n 1)
-xdotool windowfocus --sync "$w" key ctrl+w
-sleep 8
-report "agenda closed again:"
+open_agenda() { # label: opened by a second launch, which hands over to the running app
+  "$APP" --agenda >/dev/null 2>&1 || true
+  xdotool search --sync --name "Traycal — Agenda" >/dev/null
+  sleep 8
+  report "$1"
+}
+close_agenda() { # label: as a user would (Ctrl+W; destroying the X window would kill the app)
+  xdotool windowfocus --sync "$(xdotool search --name "Traycal — Agenda" | head -n 1)" key ctrl+w
+  sleep 8
+  report "$1"
+}
+open_agenda "agenda window open:"
+close_agenda "agenda closed again:"
+python3 "$ROOT/scripts/rss-by-mapping.py" "$APP_PID" 8
+# Once more: WebKit starts a new network process for the reopened window.
+open_agenda "agenda reopened:"
+close_agenda "agenda closed once more:"
 kill "$APP_PID" "$WATCHER" "$FEEDS" 2>/dev/null || true
 '

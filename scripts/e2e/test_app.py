@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 
-from webdriver import Session
+from webdriver import Session, processes_of
 
 W = os.environ["E2E_WORK"]
 OUT = os.environ["E2E_OUT"]
@@ -69,6 +69,9 @@ def shot(s, name):
     title = WINDOW_TITLES[s.label()]
     wid = subprocess.run(["xdotool", "search", "--name", title], check=True, capture_output=True,
                          text=True, timeout=10).stdout.split()[0]
+    # On top first: there is no window manager, and `import` copies what is visible.
+    subprocess.run(["xdotool", "windowraise", wid], check=True, timeout=10)
+    time.sleep(0.5)
     subprocess.run(["import", "-window", wid, os.path.join(OUT, name)], check=True, timeout=20)
 
 
@@ -212,6 +215,61 @@ def test_subscribe_see_and_remove(s):
     wait_tray(item, lambda l: not any("E2E" in x for x in l), "has no E2E events after removal")
     s.switch_to_window("agenda")
     s.wait_for('[data-testid="agenda-entry"]', count=0)
+
+    # Closing every window (Ctrl+W, as a user) leaves no WebKit process behind: WebKit
+    # keeps its network process after the last webview, the app ends it.
+    app_pid = processes_of(os.environ["E2E_REAL_APP"])[0]
+    assert webkit_children(app_pid), "no WebKit process while windows are open?"
+    for title in WINDOW_TITLES.values():
+        close_window(title)
+    deadline = time.time() + 15
+    while time.time() < deadline and webkit_children(app_pid):
+        time.sleep(0.2)
+    assert not webkit_children(app_pid), f"WebKit processes left with no window: {webkit_children(app_pid)}"
+    # A window opens again afterwards: WebKit starts a new network process. (WebKit ends
+    # its automation session when the network process ends, so from here on the test
+    # looks at the X window instead of going through WebDriver.)
+    click_tray(item, "Open agenda")
+    window_opened("Traycal — Agenda")
+    wid = subprocess.run(["xdotool", "search", "--name", "Traycal — Agenda"], check=True, capture_output=True,
+                         text=True, timeout=10).stdout.split()[0]
+    path = os.path.join(OUT, "agenda-reopened.png")
+    colours = 0
+    deadline = time.time() + 20
+    while time.time() < deadline and colours < 64:
+        time.sleep(1.0)
+        subprocess.run(["import", "-window", wid, path], check=True, timeout=20)
+        colours = int(subprocess.run(["identify", "-format", "%k", path], check=True, capture_output=True,
+                                     text=True, timeout=20).stdout)
+    # A blank or unrendered webview is one or two colours; the agenda's text is anti-aliased.
+    assert colours >= 64, f"the reopened agenda did not render ({colours} colours, see {path})"
+    assert "WebKitWebProces" in webkit_children(app_pid), webkit_children(app_pid)
+
+
+def close_window(title):
+    """Closes the app window with this title, if open, by pressing Ctrl+W in it."""
+    found = subprocess.run(["xdotool", "search", "--name", title], capture_output=True, text=True,
+                           timeout=10).stdout.split()
+    for wid in found:
+        subprocess.run(["xdotool", "windowfocus", "--sync", wid, "key", "ctrl+w"], check=True, timeout=10)
+
+
+def webkit_children(pid):
+    """Command names of the WebKit processes that are children of `pid`."""
+    names = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.find("(") + 1:stat.rfind(")")]
+        ppid = int(stat[stat.rfind(")") + 2:].split()[1])
+        if ppid == pid and comm.startswith("WebKit"):
+            names.append(comm)
+    return names
 
 
 def run_session(test):
