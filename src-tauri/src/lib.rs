@@ -11,7 +11,9 @@
 
 pub mod ipc;
 pub mod notifications;
+pub mod resume;
 pub mod shell;
+pub mod shortcut;
 pub mod tray;
 pub mod windows;
 
@@ -25,6 +27,7 @@ use tauri_plugin_autostart::MacosLauncher;
 use traycal_engine::{clock, data_dir, Engine, EngineConfig};
 
 use crate::shell::Shell;
+use crate::shortcut::JoinShortcut;
 use crate::windows::WindowKind;
 
 /// Command-line flag: start in the tray only (used by start at login).
@@ -60,6 +63,37 @@ async fn open_first_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>, agenda:
     if let Err(e) = windows::show(app, kind) {
         eprintln!("traycal: cannot open a window: {e}");
     }
+}
+
+/// The global join shortcut: grabbed now from the stored setting (default Ctrl+Alt+J);
+/// a press joins the running or next meeting, or says why it cannot.
+fn join_shortcut<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> JoinShortcut {
+    let pressed = app.clone();
+    let shortcut = JoinShortcut::connect(move || {
+        let app = pressed.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = app.state::<Shell>().join_next().await {
+                notifications::tell("Nothing to join", &e);
+            }
+        });
+    });
+    let engine = std::sync::Arc::clone(&app.state::<Shell>().engine);
+    let stored = tauri::async_runtime::block_on(engine.join_shortcut_setting());
+    let accelerator = stored
+        .map_err(|e| e.to_string())
+        .and_then(|s| shortcut::from_setting(s.as_deref()));
+    match accelerator {
+        Ok(accelerator) => {
+            if let Err(e) = shortcut.set(accelerator) {
+                eprintln!("traycal: join shortcut: {e}");
+            }
+        }
+        Err(e) => {
+            eprintln!("traycal: join shortcut: {e}");
+            shortcut.set_failed(None, e);
+        }
+    }
+    shortcut
 }
 
 /// The async runtime the app's commands and loops run on: one worker and at most two
@@ -124,7 +158,13 @@ pub fn run() {
             // session begins, and a window opened later from a task raced with it.
             tauri::async_runtime::block_on(open_first_window(&handle, open_agenda));
             tauri::async_runtime::spawn(notifications::run(handle.clone()));
-            tauri::async_runtime::spawn(Shell::run_scheduler(handle));
+            tauri::async_runtime::spawn(Shell::run_scheduler(handle.clone()));
+            let resumed = handle.clone();
+            tauri::async_runtime::spawn(resume::run(move || {
+                eprintln!("traycal: resumed from suspend: syncing and planning reminders");
+                resumed.state::<Shell>().resumed();
+            }));
+            app.manage(join_shortcut(&handle));
             Ok(())
         })
         .build(tauri::generate_context!());

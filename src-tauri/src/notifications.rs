@@ -23,7 +23,6 @@ use tauri::{AppHandle, Manager, Runtime};
 use traycal_engine::reminders::{DueReminder, Snooze};
 
 use crate::shell::Shell;
-use crate::windows::{self, WindowKind};
 
 /// Longest sleep between two plans (see the module docs).
 pub const MAX_SLEEP: Duration = Duration::from_secs(300);
@@ -175,6 +174,28 @@ fn show<R: Runtime>(app: &AppHandle<R>, r: DueReminder, now: i64) {
     }
 }
 
+/// A short notice that closes by itself ("Nothing to join: no meeting …").
+pub fn tell(summary: &str, body: &str) {
+    let (summary, body) = (summary.to_string(), escape_markup(body));
+    let spawned = std::thread::Builder::new()
+        .name("traycal-notice".into())
+        .spawn(move || {
+            let shown = Notification::new()
+                .appname("Traycal")
+                .summary(&summary)
+                .body(&body)
+                .icon("appointment-soon")
+                .timeout(Timeout::Milliseconds(5_000))
+                .show();
+            if let Err(e) = shown {
+                eprintln!("traycal: {summary}: {body} (cannot show a notification: {e})");
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("traycal: cannot start a notification thread: {e}");
+    }
+}
+
 fn record_delivery<R: Runtime>(app: &AppHandle<R>, error: Option<String>) {
     app.state::<Shell>().set_notification_error(error);
 }
@@ -194,7 +215,8 @@ fn on_action<R: Runtime>(app: &AppHandle<R>, r: &DueReminder, action: &str) {
                 .await
                 .map(|_| ()),
             "default" => {
-                if let Err(e) = windows::show(&app, WindowKind::Agenda) {
+                // Clicking the notification: this meeting in the agenda.
+                if let Err(e) = shell.show_event(&app, r.event_id, r.start_utc) {
                     eprintln!("traycal: cannot open the agenda: {e}");
                 }
                 Ok(())

@@ -15,7 +15,8 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 use traycal_engine::{Engine, SyncReport};
 
-use crate::ipc::{IpcError, IpcResult, MirrorChanged, SyncPhase, SyncProgress};
+use crate::ipc::{IpcError, IpcResult, MirrorChanged, ShowEvent, SyncPhase, SyncProgress};
+use crate::windows::{self, WindowKind};
 
 /// What the tray icon shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -49,6 +50,9 @@ pub struct Shell {
     wake: Arc<tokio::sync::Notify>,
     /// Wakes the reminder scheduler (the mirror changed, a reminder was snoozed).
     reminders_wake: Arc<tokio::sync::Notify>,
+    /// The event the agenda should show next (a notification or a tray item was
+    /// clicked); the agenda takes it when it opens or hears [`ShowEvent`].
+    shown_event: Mutex<Option<ShowEvent>>,
 }
 
 impl Shell {
@@ -58,7 +62,71 @@ impl Shell {
             status: Mutex::new(Status::default()),
             wake: Arc::new(tokio::sync::Notify::new()),
             reminders_wake: Arc::new(tokio::sync::Notify::new()),
+            shown_event: Mutex::new(None),
         }
+    }
+
+    /// Opens the agenda on one occurrence of an event, with its details.
+    pub fn show_event<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        event_id: i64,
+        occurrence_start: i64,
+    ) -> tauri::Result<()> {
+        let event = ShowEvent {
+            event_id,
+            occurrence_start,
+        };
+        if let Ok(mut pending) = self.shown_event.lock() {
+            *pending = Some(event.clone());
+        }
+        windows::show(app, WindowKind::Agenda)?;
+        // An open agenda hears this now; a new one takes the request when it loads.
+        let _ = event.emit(app);
+        Ok(())
+    }
+
+    /// The event the agenda was asked to show, once.
+    pub fn take_shown_event(&self) -> Option<ShowEvent> {
+        self.shown_event.lock().ok().and_then(|mut p| p.take())
+    }
+
+    /// Joins the running or next meeting that has a link (today or tomorrow); returns
+    /// the link opened. The tray's "Join next meeting" and the global shortcut.
+    pub async fn join_next(&self) -> Result<String, String> {
+        let now = self.engine.now();
+        let entries = self
+            .engine
+            .agenda(now, now + 2 * 86_400)
+            .await
+            .map_err(|e| e.to_string())?
+            .entries;
+        let ids: Vec<i64> = entries
+            .iter()
+            .filter(|e| !e.all_day && e.end_utc > now)
+            .map(|e| e.event_id)
+            .collect();
+        let links = self
+            .engine
+            .join_links(ids.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let first = ids
+            .iter()
+            .find_map(|id| links.iter().find(|l| l.event_id == *id))
+            .ok_or("no meeting with a join link today or tomorrow")?;
+        self.engine
+            .open_link(&first.link)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(first.link.url.clone())
+    }
+
+    /// After a resume from suspend: sync what fell due and plan reminders again now
+    /// (timers measured in monotonic time stood still while the machine slept).
+    pub fn resumed(&self) {
+        self.wake.notify_one();
+        self.reminders_wake.notify_one();
     }
 
     /// What the reminder scheduler waits on besides its timer.

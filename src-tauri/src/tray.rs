@@ -190,7 +190,8 @@ pub fn model(
             }
             shown += 1;
             items.push(TrayItem::Event {
-                id: format!("event:{}", e.event_id),
+                // Clicking it opens this occurrence in the agenda.
+                id: format!("event:{}:{}", e.event_id, e.start_utc),
                 text: event_text(e, now),
                 color: e.color.clone(),
                 running: !e.all_day && e.start_utc <= now && e.end_utc > now,
@@ -381,7 +382,11 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.message),
-            "join-next" => join_next(&shell).await,
+            "join-next" => shell
+                .join_next()
+                .await
+                .map(|_| ())
+                .inspect_err(|e| crate::notifications::tell("Nothing to join", e)),
             other => {
                 if let Some(event) = other.strip_prefix("join:").and_then(|n| n.parse().ok()) {
                     shell
@@ -390,8 +395,14 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                         .await
                         .map(|_| ())
                         .map_err(|e| e.to_string())
-                } else if other.starts_with("event:") {
-                    windows::show(&app, WindowKind::Agenda).map_err(|e| e.to_string())
+                } else if let Some((event, start)) = other
+                    .strip_prefix("event:")
+                    .and_then(|rest| rest.split_once(':'))
+                    .and_then(|(e, s)| Some((e.parse().ok()?, s.parse().ok()?)))
+                {
+                    shell
+                        .show_event(&app, event, start)
+                        .map_err(|e| e.to_string())
                 } else {
                     Ok(())
                 }
@@ -401,36 +412,6 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             eprintln!("traycal: {id}: {e}");
         }
     });
-}
-
-/// Joins the running or next meeting that has a link.
-async fn join_next(shell: &Shell) -> Result<(), String> {
-    let now = shell.engine.now();
-    let entries = shell
-        .engine
-        .agenda(now, now + 2 * 86_400)
-        .await
-        .map_err(|e| e.to_string())?
-        .entries;
-    let ids: Vec<i64> = entries
-        .iter()
-        .filter(|e| !e.all_day && e.end_utc > now)
-        .map(|e| e.event_id)
-        .collect();
-    let links = shell
-        .engine
-        .join_links(ids.clone())
-        .await
-        .map_err(|e| e.to_string())?;
-    let first = ids
-        .iter()
-        .find_map(|id| links.iter().find(|l| l.event_id == *id))
-        .ok_or("no meeting with a join link today or tomorrow")?;
-    shell
-        .engine
-        .open_link(&first.link)
-        .await
-        .map_err(|e| e.to_string())
 }
 
 /// Rebuilds the tray from the engine (in the background).
@@ -588,7 +569,7 @@ mod tests {
         assert!(t.iter().any(|l| l.starts_with("Last sync ")));
         assert!(
             matches!(m.items.iter().find(|i| matches!(i, TrayItem::Event { running: true, .. })),
-            Some(TrayItem::Event { id, .. }) if id == "event:2")
+            Some(TrayItem::Event { id, .. }) if *id == format!("event:2:{}", now - 300))
         );
     }
 

@@ -14,6 +14,7 @@ use tauri::webview::InvokeRequest;
 use tauri::WebviewWindowBuilder;
 use traycal_app::ipc::{export_bindings, BINDINGS_PATH};
 use traycal_app::shell::Shell;
+use traycal_app::shortcut::JoinShortcut;
 use traycal_engine::{Engine, EngineConfig, FixedClock};
 
 fn workspace_root() -> PathBuf {
@@ -88,6 +89,7 @@ fn harness() -> Harness {
     let app = mock_builder()
         .invoke_handler(contract.invoke_handler())
         .manage(Shell::new(engine))
+        .manage(JoinShortcut::unavailable("no X11 display in shell tests"))
         .build(mock_context(noop_assets()))
         .unwrap();
     contract.mount_events(&app);

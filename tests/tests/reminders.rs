@@ -188,6 +188,59 @@ async fn reminders_fire_once_across_resyncs_moves_and_restarts() {
         .await
         .unwrap();
     assert_eq!(engine.my_addresses().await.unwrap(), ["me@example.com"]);
+    // mailto: and duplicates are folded; something that is not an address is refused
+    // by position, and the stored list is kept.
+    engine
+        .set_my_addresses(vec![
+            "mailto:me@example.com".into(),
+            "ME@example.com".into(),
+            "me.too@example.org".into(),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        engine.my_addresses().await.unwrap(),
+        ["me@example.com", "me.too@example.org"]
+    );
+    for bad in [
+        "Jane Doe",
+        "https://example.com/@me",
+        "me@localhost",
+        "a b@example.com",
+    ] {
+        let err = engine
+            .set_my_addresses(vec!["me@example.com".into(), bad.into()])
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_input", "{bad}");
+        assert!(err.to_string().contains("address 2"), "{err}");
+    }
+    assert_eq!(
+        engine.my_addresses().await.unwrap(),
+        ["me@example.com", "me.too@example.org"]
+    );
+    engine
+        .set_my_addresses(vec!["me@example.com".into()])
+        .await
+        .unwrap();
+    // The join shortcut: unset, turned off, set.
+    assert_eq!(engine.join_shortcut_setting().await.unwrap(), None);
+    engine
+        .set_join_shortcut_setting(Some(String::new()))
+        .await
+        .unwrap();
+    assert_eq!(
+        engine.join_shortcut_setting().await.unwrap().as_deref(),
+        Some("")
+    );
+    engine
+        .set_join_shortcut_setting(Some("Ctrl+Alt+K".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        engine.join_shortcut_setting().await.unwrap().as_deref(),
+        Some("Ctrl+Alt+K")
+    );
 
     // Settings: every calendar listed with the defaults; leads are validated.
     let calendars = engine.reminder_settings().await.unwrap();

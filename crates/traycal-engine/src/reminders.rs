@@ -51,6 +51,8 @@ pub const MAX_SNOOZE_MINUTES: u32 = 24 * 60;
 
 /// `app_settings` key of the user's own addresses (a JSON array of strings).
 const MY_ADDRESSES: &str = "my_addresses";
+/// App setting: the global join shortcut ("" = off).
+const JOIN_SHORTCUT: &str = "join_shortcut";
 
 /// A reminder to show.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -232,6 +234,20 @@ fn read_plan_inputs(
         settings,
         state,
     })
+}
+
+/// One `@` with something on both sides, a dot in the domain, no spaces or brackets:
+/// enough to catch a name or a URL pasted in the wrong field.
+fn looks_like_address(a: &str) -> bool {
+    let Some((local, domain)) = a.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !a.contains(|c: char| c.is_whitespace() || "<>()[],;:\"/".contains(c))
+        && !domain.contains('@')
 }
 
 fn read_my_addresses(m: &Mirror) -> Result<Vec<String>> {
@@ -465,19 +481,48 @@ impl Engine {
         .await
     }
 
+    /// The stored global join shortcut: `None` when never set (the app's default
+    /// applies), `Some("")` when turned off. The app parses and registers it.
+    pub async fn join_shortcut_setting(&self) -> Result<Option<String>> {
+        self.with_mirror(|m| Ok(m.app_setting(JOIN_SHORTCUT)?))
+            .await
+    }
+
+    /// Stores the global join shortcut (see [`Engine::join_shortcut_setting`]).
+    pub async fn set_join_shortcut_setting(&self, shortcut: Option<String>) -> Result<()> {
+        self.with_mirror(move |m| Ok(m.set_app_setting(JOIN_SHORTCUT, shortcut.as_deref())?))
+            .await
+    }
+
     /// The user's own calendar addresses (to find their answer in invitations).
     pub async fn my_addresses(&self) -> Result<Vec<String>> {
         self.with_mirror(|m| read_my_addresses(m)).await
     }
 
-    /// Replaces the user's own addresses (trimmed, empty ones dropped; an empty list
-    /// clears the setting).
+    /// Replaces the user's own addresses (trimmed, `mailto:` dropped, empty ones
+    /// dropped, duplicates once; an empty list clears the setting). An entry that is not
+    /// an address is refused with its position and text, and the stored list is kept.
     pub async fn set_my_addresses(&self, addresses: Vec<String>) -> Result<()> {
-        let list: Vec<String> = addresses
-            .iter()
-            .map(|a| a.trim().to_string())
-            .filter(|a| !a.is_empty())
-            .collect();
+        let mut list: Vec<String> = Vec::new();
+        for (i, raw) in addresses.iter().enumerate() {
+            let a = raw.trim();
+            let a = a
+                .get(..7)
+                .filter(|p| p.eq_ignore_ascii_case("mailto:"))
+                .map_or(a, |_| &a[7..]);
+            if a.is_empty() {
+                continue;
+            }
+            if !looks_like_address(a) {
+                return Err(EngineError::InvalidInput(format!(
+                    "address {} ({raw:?}) is not an e-mail address like name@example.com",
+                    i + 1
+                )));
+            }
+            if !list.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+                list.push(a.to_string());
+            }
+        }
         let json = if list.is_empty() {
             None
         } else {

@@ -1,11 +1,12 @@
-//! Agenda commands: occurrences in a range, one event in full, join links.
+//! Agenda commands: occurrences in a range, one event in full, join links, the event
+//! the agenda was asked to show.
 
 use tauri::State;
 use traycal_core::join::JoinLink;
 use traycal_engine::agenda::{Agenda, NextMeeting};
 use traycal_engine::detail::{EventDetail, EventJoin};
 
-use super::IpcResult;
+use super::{IpcResult, ShowEvent};
 use crate::shell::Shell;
 
 /// Occurrences overlapping `[from, to)` (Unix seconds), ordered by start.
@@ -49,4 +50,11 @@ pub async fn next_meeting(shell: State<'_, Shell>) -> IpcResult<Option<NextMeeti
 #[specta::specta]
 pub async fn join_event(shell: State<'_, Shell>, event_id: i64) -> IpcResult<JoinLink> {
     Ok(shell.engine.join_event(event_id).await?)
+}
+
+/// The event the agenda was asked to show (once; `null` when none is waiting).
+#[tauri::command]
+#[specta::specta]
+pub async fn take_shown_event(shell: State<'_, Shell>) -> IpcResult<Option<ShowEvent>> {
+    Ok(shell.take_shown_event())
 }

@@ -1,4 +1,5 @@
-//! App-level commands: state for the welcome window, opening windows, start at login.
+//! App-level commands: state for the welcome window, opening windows, start at login,
+//! the global join shortcut.
 
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -6,6 +7,7 @@ use tauri_plugin_autostart::AutoLaunchManager;
 
 use super::{IpcError, IpcResult};
 use crate::shell::{Shell, TrayState};
+use crate::shortcut::{Accelerator, JoinShortcut, ShortcutSettings};
 use crate::windows::WindowKind;
 
 /// What the windows need to know about the app.
@@ -63,4 +65,36 @@ pub async fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> IpcR
     };
     result.map_err(|e| IpcError::new("autostart", e.to_string()))?;
     Ok(launcher.is_enabled().unwrap_or(enabled))
+}
+
+/// The global join shortcut: what it is, whether it is active, and why not.
+#[tauri::command]
+#[specta::specta]
+pub async fn shortcut_settings(shortcut: State<'_, JoinShortcut>) -> IpcResult<ShortcutSettings> {
+    Ok(shortcut.settings())
+}
+
+/// Sets the global join shortcut ("Ctrl+Alt+J"; `null` or "" turns it off). Text that
+/// is not a shortcut is `invalid_input`; one that cannot be grabbed (another
+/// application holds it, no X11 display) is `shortcut_unavailable`, and the previous
+/// shortcut stays. Stored only once it works.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_join_shortcut(
+    shell: State<'_, Shell>,
+    shortcut: State<'_, JoinShortcut>,
+    text: Option<String>,
+) -> IpcResult<ShortcutSettings> {
+    let text = text.unwrap_or_default();
+    let accelerator = if text.trim().is_empty() {
+        None
+    } else {
+        Some(Accelerator::parse(&text).map_err(|m| IpcError::new("invalid_input", m))?)
+    };
+    shortcut
+        .set(accelerator)
+        .map_err(|m| IpcError::new("shortcut_unavailable", m))?;
+    let stored = accelerator.map(|a| a.to_string()).unwrap_or_default();
+    shell.engine.set_join_shortcut_setting(Some(stored)).await?;
+    Ok(shortcut.settings())
 }

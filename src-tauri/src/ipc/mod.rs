@@ -56,6 +56,18 @@ pub struct MirrorChanged {
     pub reason: String,
 }
 
+/// Show this occurrence of an event in the agenda, with its details (a reminder or a
+/// tray item was clicked). The agenda takes the request with `take_shown_event` when
+/// it loads and when it hears this event, so a request made while it opens is not lost.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, tauri_specta::Event,
+)]
+pub struct ShowEvent {
+    pub event_id: i64,
+    /// Start of the occurrence (Unix seconds).
+    pub occurrence_start: i64,
+}
+
 /// Where a running sync is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -95,6 +107,7 @@ macro_rules! ipc_contract {
                 $crate::ipc::agenda::join_links,
                 $crate::ipc::agenda::next_meeting,
                 $crate::ipc::agenda::join_event,
+                $crate::ipc::agenda::take_shown_event,
                 $crate::ipc::sources::sources_status,
                 $crate::ipc::sources::preview_feed,
                 $crate::ipc::sources::add_feed::<$rt>,
@@ -105,10 +118,15 @@ macro_rules! ipc_contract {
                 $crate::ipc::sources::load_sample::<$rt>,
                 $crate::ipc::reminders::reminder_settings,
                 $crate::ipc::reminders::set_reminder_settings::<$rt>,
+                $crate::ipc::reminders::my_addresses,
+                $crate::ipc::reminders::set_my_addresses::<$rt>,
+                $crate::ipc::app::shortcut_settings,
+                $crate::ipc::app::set_join_shortcut,
             ])
             .events($crate::tauri_specta::collect_events![
                 $crate::ipc::MirrorChanged,
-                $crate::ipc::SyncProgress
+                $crate::ipc::SyncProgress,
+                $crate::ipc::ShowEvent
             ])
             // Unix seconds and row ids stay far below 2^53.
             .dangerously_cast_bigints_to_number()

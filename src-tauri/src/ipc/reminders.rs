@@ -1,4 +1,4 @@
-//! Reminder preferences per calendar (settings window).
+//! Reminder preferences: per calendar, and the user's own addresses (settings window).
 
 use tauri::{AppHandle, Runtime, State};
 use traycal_engine::reminders::{CalendarReminders, ReminderPrefs};
@@ -28,4 +28,26 @@ pub async fn set_reminder_settings<R: Runtime>(
         .await?;
     shell.mirror_changed(&app, "reminder_settings");
     Ok(())
+}
+
+/// The user's own addresses, to find their reply in invitations (declined meetings get
+/// no reminder).
+#[tauri::command]
+#[specta::specta]
+pub async fn my_addresses(shell: State<'_, Shell>) -> IpcResult<Vec<String>> {
+    Ok(shell.engine.my_addresses().await?)
+}
+
+/// Replaces the user's own addresses; an entry that is not an address is refused
+/// (`invalid_input`, naming it) and the stored list is kept. Returns the stored list.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_my_addresses<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    addresses: Vec<String>,
+) -> IpcResult<Vec<String>> {
+    shell.engine.set_my_addresses(addresses).await?;
+    shell.mirror_changed(&app, "my_addresses");
+    Ok(shell.engine.my_addresses().await?)
 }

@@ -26,6 +26,8 @@ export const commands = {
 	nextMeeting: () => typedError<NextMeeting | null, IpcError>(__TAURI_INVOKE("next_meeting")),
 	/**  Opens an event's join link (allow-listed schemes only) and returns it. */
 	joinEvent: (eventId: number) => typedError<JoinLink, IpcError>(__TAURI_INVOKE("join_event", { eventId })),
+	/**  The event the agenda was asked to show (once; `null` when none is waiting). */
+	takeShownEvent: () => typedError<ShowEvent | null, IpcError>(__TAURI_INVOKE("take_shown_event")),
 	/**  Every source with its sync status and event count. */
 	sourcesStatus: () => typedError<SourceStatus[], IpcError>(__TAURI_INVOKE("sources_status")),
 	/**  Fetches and parses a feed without saving anything ("Test"). */
@@ -49,11 +51,31 @@ export const commands = {
 	reminderSettings: () => typedError<CalendarReminders[], IpcError>(__TAURI_INVOKE("reminder_settings")),
 	/**  Sets a calendar's reminder preferences; the scheduler re-plans at once. */
 	setReminderSettings: (calendarId: number, prefs: ReminderPrefs) => typedError<null, IpcError>(__TAURI_INVOKE("set_reminder_settings", { calendarId, prefs })),
+	/**
+	 *  The user's own addresses, to find their reply in invitations (declined meetings get
+	 *  no reminder).
+	 */
+	myAddresses: () => typedError<string[], IpcError>(__TAURI_INVOKE("my_addresses")),
+	/**
+	 *  Replaces the user's own addresses; an entry that is not an address is refused
+	 *  (`invalid_input`, naming it) and the stored list is kept. Returns the stored list.
+	 */
+	setMyAddresses: (addresses: string[]) => typedError<string[], IpcError>(__TAURI_INVOKE("set_my_addresses", { addresses })),
+	/**  The global join shortcut: what it is, whether it is active, and why not. */
+	shortcutSettings: () => typedError<ShortcutSettings, IpcError>(__TAURI_INVOKE("shortcut_settings")),
+	/**
+	 *  Sets the global join shortcut ("Ctrl+Alt+J"; `null` or "" turns it off). Text that
+	 *  is not a shortcut is `invalid_input`; one that cannot be grabbed (another
+	 *  application holds it, no X11 display) is `shortcut_unavailable`, and the previous
+	 *  shortcut stays. Stored only once it works.
+	 */
+	setJoinShortcut: (text: string | null) => typedError<ShortcutSettings, IpcError>(__TAURI_INVOKE("set_join_shortcut", { text })),
 };
 
 /** Events */
 export const events = {
 	mirrorChanged: makeEvent<MirrorChanged, MirrorChanged>("mirror-changed"),
+	showEvent: makeEvent<ShowEvent, ShowEvent>("show-event"),
 	syncProgress: makeEvent<SyncProgress, SyncProgress>("sync-progress"),
 };
 
@@ -272,6 +294,28 @@ export type RuleSpec = {
 	/**  Substring, or the regex source when `regex` is true. */
 	pattern: string,
 	regex: boolean,
+};
+
+/**  What the settings window shows about the shortcut. */
+export type ShortcutSettings = {
+	/**  The shortcut, as the user sees it ("Ctrl+Alt+J"); `null` when turned off. */
+	shortcut: string | null,
+	default_shortcut: string,
+	/**  Whether the keys are grabbed now. */
+	active: boolean,
+	/**  Why it is not active (no X11 display, taken by another application). */
+	error: string | null,
+};
+
+/**
+ *  Show this occurrence of an event in the agenda, with its details (a reminder or a
+ *  tray item was clicked). The agenda takes the request with `take_shown_event` when
+ *  it loads and when it hears this event, so a request made while it opens is not lost.
+ */
+export type ShowEvent = {
+	event_id: number,
+	/**  Start of the occurrence (Unix seconds). */
+	occurrence_start: number,
 };
 
 /**  Where the join link was found; earlier variants rank higher. */
