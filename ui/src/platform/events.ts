@@ -3,7 +3,7 @@
  * unsubscribes, usable from a component's teardown even before the underlying
  * listener has finished registering.
  */
-import { events, type MirrorChanged, type SyncProgress } from './bindings';
+import { events, type MirrorChanged, type ShowEvent, type SyncProgress } from './bindings';
 
 export type Unsubscribe = () => void;
 
@@ -38,4 +38,12 @@ export function onMirrorChanged(handler: (payload: MirrorChanged) => void): Unsu
 /** Progress of a running sync, one event per phase change or chunk. */
 export function onSyncProgress(handler: (payload: SyncProgress) => void): Unsubscribe {
   return subscribe<SyncProgress>((cb) => events.syncProgress.listen(cb), handler);
+}
+
+/**
+ * The agenda is asked to show an occurrence (a reminder or tray item was clicked).
+ * The request itself is collected with `ipc.takeShownEvent()`.
+ */
+export function onShowEvent(handler: (payload: ShowEvent) => void): Unsubscribe {
+  return subscribe<ShowEvent>((cb) => events.showEvent.listen(cb), handler);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { commands, events } from './bindings';
-import { onMirrorChanged } from './events';
+import { onMirrorChanged, onShowEvent } from './events';
 import { ipc, IpcFailure } from './ipc';
 
 vi.mock('./bindings', () => ({
@@ -8,8 +8,11 @@ vi.mock('./bindings', () => ({
     agenda: vi.fn(),
     removeSource: vi.fn(),
     openWindow: vi.fn(),
+    takeShownEvent: vi.fn(),
+    setMyAddresses: vi.fn(),
+    setJoinShortcut: vi.fn(),
   },
-  events: { mirrorChanged: { listen: vi.fn() } },
+  events: { mirrorChanged: { listen: vi.fn() }, showEvent: { listen: vi.fn() } },
 }));
 
 describe('ipc facade', () => {
@@ -36,6 +39,49 @@ describe('ipc facade', () => {
     await expect(ipc.openWindow('agenda')).rejects.toMatchObject({ code: 'ipc', message: 'open_window not allowed' });
     vi.mocked(commands.openWindow).mockRejectedValue(new TypeError('bridge missing'));
     await expect(ipc.openWindow('agenda')).rejects.toMatchObject({ code: 'ipc', message: 'bridge missing' });
+  });
+});
+
+describe('addresses, shortcut and shown events', () => {
+  it('passes null through to turn the shortcut off and returns the settings', async () => {
+    const off = { shortcut: null, default_shortcut: 'Ctrl+Alt+J', active: false, error: null };
+    vi.mocked(commands.setJoinShortcut).mockResolvedValue({ status: 'ok', data: off });
+    await expect(ipc.setJoinShortcut(null)).resolves.toBe(off);
+    expect(commands.setJoinShortcut).toHaveBeenCalledWith(null);
+  });
+
+  it('keeps the code of a refused address or shortcut', async () => {
+    vi.mocked(commands.setMyAddresses).mockResolvedValue({
+      status: 'error',
+      error: { code: 'invalid_input', message: 'address 1 ("x") is not an e-mail address like name@example.com' },
+    });
+    await expect(ipc.setMyAddresses(['x'])).rejects.toMatchObject({ code: 'invalid_input' });
+    vi.mocked(commands.setJoinShortcut).mockResolvedValue({
+      status: 'error',
+      error: { code: 'shortcut_unavailable', message: 'no X11 display' },
+    });
+    await expect(ipc.setJoinShortcut('Ctrl+Alt+J')).rejects.toMatchObject({ code: 'shortcut_unavailable', message: 'no X11 display' });
+  });
+
+  it('takes the shown event, null when none is waiting', async () => {
+    vi.mocked(commands.takeShownEvent).mockResolvedValueOnce({ status: 'ok', data: { event_id: 4, occurrence_start: 100 } });
+    vi.mocked(commands.takeShownEvent).mockResolvedValueOnce({ status: 'ok', data: null });
+    await expect(ipc.takeShownEvent()).resolves.toEqual({ event_id: 4, occurrence_start: 100 });
+    await expect(ipc.takeShownEvent()).resolves.toBeNull();
+  });
+
+  it('delivers show-event payloads', async () => {
+    let deliver: (e: { payload: { event_id: number; occurrence_start: number } }) => void = () => undefined;
+    vi.mocked(events.showEvent.listen).mockImplementation((cb) => {
+      deliver = cb as typeof deliver;
+      return Promise.resolve(() => undefined);
+    });
+    const seen: number[] = [];
+    const stop = onShowEvent((p) => seen.push(p.event_id));
+    deliver({ payload: { event_id: 4, occurrence_start: 100 } });
+    stop();
+    deliver({ payload: { event_id: 5, occurrence_start: 200 } });
+    expect(seen).toEqual([4]);
   });
 });
 

@@ -22,6 +22,8 @@ import type {
   JoinLink,
   LogLine,
   NextMeeting,
+  ShortcutSettings,
+  ShowEvent,
   SourceEdit,
   SourceInfo,
   SourceStatus,
@@ -49,6 +51,8 @@ export type {
   PreviewEvent,
   Field as RuleField,
   RuleSpec,
+  ShortcutSettings,
+  ShowEvent,
   SourceEdit,
   SourceInfo,
   SourceStatus,
@@ -122,6 +126,18 @@ export const ipc = {
   reminderSettings: (): Promise<CalendarReminders[]> => unwrap(() => commands.reminderSettings()),
   setReminderSettings: (calendarId: number, prefs: ReminderPrefs): Promise<null> =>
     unwrap(() => commands.setReminderSettings(calendarId, prefs)),
+  /** The occurrence the agenda was asked to show, once; null when none is waiting. */
+  takeShownEvent: (): Promise<ShowEvent | null> => unwrap(() => commands.takeShownEvent()),
+  /** The user's own addresses (to find their reply in invitations). */
+  myAddresses: (): Promise<string[]> => unwrap(() => commands.myAddresses()),
+  /** Replaces them; resolves to the stored (normalised) list. A bad entry is `invalid_input`. */
+  setMyAddresses: (addresses: string[]): Promise<string[]> => unwrap(() => commands.setMyAddresses(addresses)),
+  shortcutSettings: (): Promise<ShortcutSettings> => unwrap(() => commands.shortcutSettings()),
+  /**
+   * Sets the global join shortcut ("Ctrl+Alt+J"); null turns it off. Fails with
+   * `invalid_input` or `shortcut_unavailable` (the previous shortcut stays).
+   */
+  setJoinShortcut: (text: string | null): Promise<ShortcutSettings> => unwrap(() => commands.setJoinShortcut(text)),
 };
 
 export type Ipc = typeof ipc;

@@ -11,6 +11,8 @@ import type {
   FeedPreview,
   Ipc,
   MirrorChanged,
+  ShortcutSettings,
+  ShowEvent,
   SourceInfo,
   SyncProgress,
 } from '../platform/ipc';
@@ -19,6 +21,13 @@ import { sourceInfo } from './fixtures';
 const emptyAgenda: Agenda = { from: '', to: '', entries: [], query_ms: 0 };
 const preview: FeedPreview = { url: '', suggested_name: 'Feed', events: 0, upcoming: 0, first: [], diagnostics: [] };
 const source: SourceInfo = sourceInfo();
+const DEFAULT_SHORTCUT = 'Ctrl+Alt+J';
+const shortcut = (text: string | null): ShortcutSettings => ({
+  shortcut: text,
+  default_shortcut: DEFAULT_SHORTCUT,
+  active: text !== null,
+  error: null,
+});
 
 export const ipc = {
   appState: vi.fn<Ipc['appState']>(async () => ({ version: '0', data_dir: '/tmp', sources: 0, tray: 'idle', last_error: null, autostart: false })),
@@ -43,10 +52,16 @@ export const ipc = {
   setAutostart: vi.fn<Ipc['setAutostart']>(async (enabled: boolean) => enabled),
   reminderSettings: vi.fn<Ipc['reminderSettings']>(async () => []),
   setReminderSettings: vi.fn<Ipc['setReminderSettings']>(async () => null),
+  takeShownEvent: vi.fn<Ipc['takeShownEvent']>(async () => null),
+  myAddresses: vi.fn<Ipc['myAddresses']>(async () => []),
+  setMyAddresses: vi.fn<Ipc['setMyAddresses']>(async (addresses: string[]) => addresses),
+  shortcutSettings: vi.fn<Ipc['shortcutSettings']>(async () => shortcut(DEFAULT_SHORTCUT)),
+  setJoinShortcut: vi.fn<Ipc['setJoinShortcut']>(async (text: string | null) => shortcut(text || null)),
 } satisfies Ipc;
 
 const mirrorHandlers = new Set<(p: MirrorChanged) => void>();
 const progressHandlers = new Set<(p: SyncProgress) => void>();
+const showHandlers = new Set<(p: ShowEvent) => void>();
 
 export const events = {
   onMirrorChanged: vi.fn((h: (p: MirrorChanged) => void) => {
@@ -56,6 +71,10 @@ export const events = {
   onSyncProgress: vi.fn((h: (p: SyncProgress) => void) => {
     progressHandlers.add(h);
     return () => progressHandlers.delete(h);
+  }),
+  onShowEvent: vi.fn((h: (p: ShowEvent) => void) => {
+    showHandlers.add(h);
+    return () => showHandlers.delete(h);
   }),
 };
 
@@ -67,13 +86,18 @@ export function emitSyncProgress(p: SyncProgress): void {
   for (const h of progressHandlers) h(p);
 }
 
+export function emitShowEvent(p: ShowEvent): void {
+  for (const h of showHandlers) h(p);
+}
+
 export function listenerCounts() {
-  return { mirror: mirrorHandlers.size, progress: progressHandlers.size };
+  return { mirror: mirrorHandlers.size, progress: progressHandlers.size, show: showHandlers.size };
 }
 
 export function resetEventHandlers(): void {
   mirrorHandlers.clear();
   progressHandlers.clear();
+  showHandlers.clear();
 }
 
 export const windowApi = {

@@ -1,7 +1,7 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { emitMirrorChanged, ipc } from '../../test/platform';
+import { emitMirrorChanged, emitShowEvent, ipc } from '../../test/platform';
 import { detailOf, entry, joinLink } from '../../test/fixtures';
 import AgendaWindow from './AgendaWindow.svelte';
 
@@ -320,5 +320,139 @@ describe('detail pane', () => {
     await user.click(screen.getByRole('button', { name: 'Close details (Esc)' }));
     expect(screen.queryByTestId('event-detail')).toBeNull();
     expect(document.activeElement).toBe(entries()[0]);
+  });
+});
+
+describe('showing a requested occurrence', () => {
+  // Next week's Wednesday: outside the days shown at first.
+  const nextWeek = entry('2026-12-02T15:00:00+01:00', '2026-12-02T16:00:00+01:00', { summary: 'Retro', event_id: 6 });
+  const EVERYTHING = [...ALL, nextWeek];
+
+  /** The agenda answers with the entries overlapping the asked range. */
+  function withRangedEntries(list = EVERYTHING) {
+    ipc.agenda.mockImplementation(async (from: number, to: number) => ({
+      from: '',
+      to: '',
+      entries: list.filter((e) => e.start_utc < to && e.end_utc > from),
+      query_ms: 1,
+    }));
+    ipc.eventDetail.mockImplementation(async (id: number) => {
+      const found = list.find((e) => e.event_id === id);
+      if (!found) throw { code: 'not_found', message: `No event ${id}` };
+      return detailOf(found);
+    });
+  }
+
+  const paneTitle = () => screen.getByTestId('event-title').textContent?.trim();
+
+  it('opens the detail of the occurrence taken on load', async () => {
+    withRangedEntries();
+    ipc.takeShownEvent.mockResolvedValueOnce({ event_id: 5, occurrence_start: thursday.start_utc });
+    render(AgendaWindow);
+    const pane = await screen.findByTestId('event-detail');
+    expect(within(pane).getByTestId('event-title').textContent?.trim()).toBe('Thursday sync');
+    expect(ipc.eventDetail).toHaveBeenCalledWith(5, thursday.start_utc);
+    // Already in view: the days shown stay as they were.
+    expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00'));
+    const selected = entries().find((e) => e.getAttribute('aria-current') === 'true');
+    expect(selected?.dataset.eventId).toBe('5');
+    expect(document.activeElement).toBe(within(pane).getByTestId('event-title'));
+  });
+
+  it('moves to the occurrence day when it is not in view', async () => {
+    withRangedEntries();
+    ipc.takeShownEvent.mockResolvedValueOnce({ event_id: 6, occurrence_start: nextWeek.start_utc });
+    render(AgendaWindow);
+    await waitFor(() => expect(screen.queryByTestId('event-detail')).toBeTruthy());
+    expect(paneTitle()).toBe('Retro');
+    expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-12-02T00:00:00+01:00'), sec('2026-12-09T00:00:00+01:00'));
+    expect(screen.getAllByRole('heading', { level: 2 })[0].textContent?.trim()).toBe('Wednesday, December 2');
+    expect(ipc.eventDetail).toHaveBeenCalledWith(6, nextWeek.start_utc);
+  });
+
+  it('shows the week of the occurrence in the week grid', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withRangedEntries();
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+    await user.keyboard('w');
+    ipc.takeShownEvent.mockResolvedValueOnce({ event_id: 6, occurrence_start: nextWeek.start_utc });
+    emitShowEvent({ event_id: 6, occurrence_start: nextWeek.start_utc });
+    await waitFor(() => expect(screen.queryByTestId('event-detail')).toBeTruthy());
+    expect(paneTitle()).toBe('Retro');
+    expect(screen.getByTestId('view-week').getAttribute('aria-pressed')).toBe('true');
+    expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00'));
+  });
+
+  it('takes the request when the shell announces it, and keyboard navigation goes on from there', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withRangedEntries();
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+    expect(ipc.takeShownEvent).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('event-detail')).toBeNull();
+
+    ipc.takeShownEvent.mockResolvedValueOnce({ event_id: 4, occurrence_start: late.start_utc });
+    emitShowEvent({ event_id: 4, occurrence_start: late.start_utc });
+    await waitFor(() => expect(screen.queryByTestId('event-detail')).toBeTruthy());
+    expect(ipc.takeShownEvent).toHaveBeenCalledTimes(2);
+    expect(paneTitle()).toBe('Night deploy');
+    expect(ipc.eventDetail).toHaveBeenCalledWith(4, late.start_utc);
+    // The slot on the day it starts (it goes on past midnight).
+    const selected = entries().filter((e) => e.getAttribute('aria-current') === 'true');
+    expect(selected).toHaveLength(1);
+    expect(selected[0].closest('section')?.getAttribute('aria-labelledby')).toBe('day-2026-11-24');
+
+    await user.keyboard('j');
+    await waitFor(() => expect(paneTitle()).toBe('Night deploy')); // its second day
+    await user.keyboard('j');
+    await waitFor(() => expect(paneTitle()).toBe('Thursday sync'));
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('event-detail')).toBeNull();
+    expect(document.activeElement).toBe(entries().find((e) => e.dataset.eventId === '5'));
+  });
+
+  it('ignores an announcement whose request was already taken', async () => {
+    withRangedEntries();
+    ipc.takeShownEvent.mockResolvedValueOnce({ event_id: 1, occurrence_start: standup.start_utc });
+    render(AgendaWindow);
+    await screen.findByTestId('event-detail');
+    // The announcement of the same request comes second: nothing is waiting any more.
+    emitShowEvent({ event_id: 1, occurrence_start: standup.start_utc });
+    await waitFor(() => expect(ipc.takeShownEvent).toHaveBeenCalledTimes(2));
+    expect(paneTitle()).toBe('Standup');
+    expect(ipc.eventDetail).toHaveBeenCalledTimes(1);
+  });
+
+  it('says so inline when the event no longer exists', async () => {
+    withRangedEntries();
+    ipc.takeShownEvent.mockResolvedValueOnce({ event_id: 99, occurrence_start: sec('2026-11-25T09:00:00+01:00') });
+    render(AgendaWindow);
+    const error = await screen.findByTestId('error');
+    expect(error.textContent).toContain('No event 99');
+    expect(error.textContent).toContain('not_found');
+    expect(ipc.eventDetail).toHaveBeenCalledWith(99, sec('2026-11-25T09:00:00+01:00'));
+    expect(screen.queryByTestId('event-detail')).toBeNull();
+    expect(entries()).toHaveLength(6);
+  });
+
+  it('opens an occurrence missing from the agenda from its details', async () => {
+    withRangedEntries();
+    // The event exists but the agenda does not list this occurrence (e.g. it changed since).
+    const moved = { event_id: 5, occurrence_start: sec('2026-11-26T16:00:00+01:00') };
+    ipc.takeShownEvent.mockResolvedValueOnce(moved);
+    render(AgendaWindow);
+    const pane = await screen.findByTestId('event-detail');
+    await waitFor(() => expect(within(pane).getByTestId('event-title').textContent?.trim()).toBe('Thursday sync'));
+    expect(pane.textContent).toContain('Thursday, November 26 · 4:00 PM – 5:00 PM');
+    expect(ipc.eventDetail).toHaveBeenCalledWith(5, moved.occurrence_start);
+  });
+
+  it('survives a failing take', async () => {
+    withRangedEntries();
+    ipc.takeShownEvent.mockRejectedValueOnce({ code: 'ipc', message: 'no bridge' });
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+    expect(screen.queryByTestId('error')).toBeNull();
   });
 });
