@@ -22,6 +22,11 @@ const COMMANDS: &[&str] = &[
     "load_sample",
     "reminder_settings",
     "set_reminder_settings",
+    "my_addresses",
+    "set_my_addresses",
+    "shortcut_settings",
+    "set_join_shortcut",
+    "take_shown_event",
 ];
 
 fn main() {

@@ -15,6 +15,13 @@ export GNOME_KEYRING_CONTROL
 PIDS+=($!)
 /usr/bin/python3 "$HERE/sni_watcher.py" "$W/sni.log" >"$W/sni.out" 2>&1 &
 PIDS+=($!)
+# A private "system" bus with a logind stand-in: the tests signal a resume from suspend.
+dbus-daemon --session --nofork --address="unix:path=$W/system_bus" >/dev/null 2>&1 &
+PIDS+=($!)
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$W/system_bus"
+for _ in $(seq 50); do [ -S "$W/system_bus" ] && break; sleep 0.1; done
+/usr/bin/python3 "$HERE/logind.py" "$DBUS_SYSTEM_BUS_ADDRESS" "$W/logind.fifo" >"$W/logind.out" 2>&1 &
+PIDS+=($!)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 FEED_PORT=$(free_port)
@@ -30,7 +37,7 @@ export E2E_FEED_URL="http://127.0.0.1:$FEED_PORT" E2E_DRIVER_URL="http://127.0.0
 wait_port() { for _ in $(seq 100); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0; sleep 0.1; done; echo "e2e: nothing listens on $1 ($2)" >&2; return 1; }
 wait_port "$FEED_PORT" "feed server"
 wait_port "$DRIVER_PORT" "tauri-driver"
-for f in notify.out sni.out; do
+for f in notify.out sni.out logind.out; do
   for _ in $(seq 50); do grep -q ready "$W/$f" 2>/dev/null && break; sleep 0.1; done
   grep -q ready "$W/$f" || { echo "e2e: $f: service did not start" >&2; cat "$W/$f" >&2; exit 1; }
 done

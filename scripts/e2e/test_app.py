@@ -272,10 +272,11 @@ def webkit_children(pid):
     return names
 
 
-def run_session(test):
-    """Runs `test(session)` in a WebDriver session of the app: reports, screenshots the
-    screen on failure, always stops the app, and exits with the outcome."""
-    s = Session(os.environ["E2E_DRIVER_URL"], os.environ["E2E_APP"])
+def run_session(test, args=()):
+    """Runs `test(session)` in a WebDriver session of the app (started with `args`):
+    reports, screenshots the screen on failure, always stops the app; returns the exit
+    status (0 when it passed)."""
+    s = Session(os.environ["E2E_DRIVER_URL"], os.environ["E2E_APP"], args=args)
     failed = False
     try:
         test(s)
@@ -287,8 +288,8 @@ def run_session(test):
                        check=False)
     finally:
         s.quit(os.environ["E2E_REAL_APP"])
-    sys.exit(1 if failed else 0)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    run_session(test_subscribe_see_and_remove)
+    sys.exit(run_session(test_subscribe_see_and_remove))

@@ -7,6 +7,7 @@ the agenda; an event with attendees and a Meet link shows its details; the week 
 and the settings window follow.
 """
 import os
+import sys
 
 from test_app import W, run_session, shot, window_opened
 
@@ -39,9 +40,10 @@ def main():
     with open(env_file, "w", encoding="utf-8") as f:
         f.write(f"export TRAYCAL_DATA_DIR='{W}/traycal-sample'\n")
     try:
-        run_session(test_sample_calendar)
+        status = run_session(test_sample_calendar)
     finally:
         os.remove(env_file)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -48,9 +48,10 @@ def stop_processes_of(executable, timeout=5.0):
 
 
 class Session:
-    def __init__(self, url, application, timeout=60):
+    def __init__(self, url, application, timeout=60, args=()):
         self.url = url.rstrip("/")
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
+        options = {"application": application, "args": list(args)}
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": options}}}
         value = self._request("POST", "/session", caps, timeout=timeout)
         self.id = value["sessionId"]
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::WebviewWindowBuilder;
+use tauri::{Manager, WebviewWindowBuilder};
 use traycal_app::ipc::{export_bindings, BINDINGS_PATH};
 use traycal_app::shell::Shell;
 use traycal_app::shortcut::JoinShortcut;
@@ -21,12 +21,17 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The TypeScript bindings the Rust contract generates now.
+fn fresh_bindings() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bindings.ts");
+    export_bindings(&path).unwrap();
+    std::fs::read_to_string(&path).unwrap()
+}
+
 #[test]
 fn bindings_are_current() {
-    let dir = tempfile::tempdir().unwrap();
-    let fresh = dir.path().join("bindings.ts");
-    export_bindings(&fresh).unwrap();
-    let fresh = std::fs::read_to_string(&fresh).unwrap();
+    let fresh = fresh_bindings();
     let committed_path = workspace_root().join(BINDINGS_PATH);
     if std::env::var_os("TRAYCAL_WRITE_BINDINGS").is_some() {
         std::fs::write(&committed_path, &fresh).unwrap();
@@ -56,20 +61,30 @@ fn bindings_are_current() {
         "syncNow",
         "syncLog",
         "loadSample",
+        "reminderSettings",
+        "setReminderSettings",
+        "myAddresses",
+        "setMyAddresses",
+        "shortcutSettings",
+        "setJoinShortcut",
+        "takeShownEvent",
     ] {
         assert!(
             fresh.contains(&format!("\t{name}: (")),
             "{name} missing from the bindings"
         );
     }
-    assert!(fresh.contains("mirrorChanged") && fresh.contains("syncProgress"));
+    assert!(
+        fresh.contains("mirrorChanged")
+            && fresh.contains("syncProgress")
+            && fresh.contains("showEvent")
+    );
 }
 
 struct Harness {
     _dir: tempfile::TempDir,
     data: PathBuf,
-    /// Kept alive for the webview.
-    _app: tauri::App<tauri::test::MockRuntime>,
+    app: tauri::App<tauri::test::MockRuntime>,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
 }
 
@@ -99,7 +114,7 @@ fn harness() -> Harness {
     Harness {
         _dir: dir,
         data,
-        _app: app,
+        app,
         webview,
     }
 }
@@ -191,8 +206,16 @@ fn arguments_are_camel_case_and_answers_keep_their_shape() {
         .unwrap();
     let id = added["id"].as_i64().unwrap();
     assert_eq!(added["interval_secs"], 900);
-    // The first sync started in the background when the feed was added; this one
-    // waits for it (syncs run one at a time) and finds the file unchanged.
+    // The first sync started in the background when the feed was added; once it has
+    // run, "Sync now" finds the file unchanged.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while h.call("sources_status", json!({})).unwrap()[0]["last_sync"].is_null() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first sync never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let reports = h.call("sync_now", json!({ "id": id })).unwrap();
     assert_eq!(reports[0]["outcome"], "not_modified", "{reports}");
     assert_eq!(reports[0]["events"], 2, "{reports}");
@@ -301,4 +324,148 @@ fn the_sample_calendar_loads_offline() {
     let status = h.call("sources_status", json!({})).unwrap();
     assert_eq!(status.as_array().unwrap().len(), 1);
     assert_eq!(status[0]["events"], 6);
+}
+
+#[test]
+fn my_addresses_are_validated_and_normalised() {
+    let h = harness();
+    assert_eq!(h.call("my_addresses", json!({})).unwrap(), json!([]));
+    let stored = h
+        .call(
+            "set_my_addresses",
+            json!({ "addresses": ["mailto:Me@Example.com", " me@example.com ", ""] }),
+        )
+        .unwrap();
+    assert_eq!(stored, json!(["Me@Example.com"]));
+    let err = h
+        .call(
+            "set_my_addresses",
+            json!({ "addresses": ["me@example.com", "Jane Doe"] }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("address 2 (\"Jane Doe\")"),
+        "{err}"
+    );
+    // Nothing stored is lost.
+    assert_eq!(
+        h.call("my_addresses", json!({})).unwrap(),
+        json!(["Me@Example.com"])
+    );
+}
+
+#[test]
+fn the_join_shortcut_is_parsed_then_grabbed_then_stored() {
+    let h = harness();
+    assert_eq!(
+        h.call("shortcut_settings", json!({})).unwrap(),
+        json!({ "shortcut": null, "default_shortcut": "Ctrl+Alt+J", "active": false, "error": null })
+    );
+    let err = h
+        .call("set_join_shortcut", json!({ "text": "Shift+J" }))
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .contains("add Ctrl, Alt or Super"));
+    // Valid, but this harness has no X display: refused, not stored.
+    let err = h
+        .call("set_join_shortcut", json!({ "text": "ctrl+alt+k" }))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        json!({ "code": "shortcut_unavailable", "message": "no X11 display in shell tests" })
+    );
+    let engine = std::sync::Arc::clone(&h.app.state::<Shell>().engine);
+    let stored = tauri::async_runtime::block_on(engine.join_shortcut_setting()).unwrap();
+    assert_eq!(stored, None);
+    // Turning it off needs no display, and is stored as off.
+    let off = h
+        .call("set_join_shortcut", json!({ "text": null }))
+        .unwrap();
+    assert_eq!(off["shortcut"], Value::Null);
+    assert_eq!(off["active"], false);
+    let stored = tauri::async_runtime::block_on(engine.join_shortcut_setting()).unwrap();
+    assert_eq!(stored.as_deref(), Some(""));
+}
+
+#[test]
+fn a_shown_event_is_taken_once() {
+    let h = harness();
+    assert_eq!(h.call("take_shown_event", json!({})).unwrap(), Value::Null);
+    h.app
+        .state::<Shell>()
+        .show_event(h.app.handle(), 7, 1_795_424_400)
+        .unwrap();
+    // The agenda window was opened for it.
+    assert!(h.app.get_webview_window("agenda").is_some());
+    assert_eq!(
+        h.call("take_shown_event", json!({})).unwrap(),
+        json!({ "event_id": 7, "occurrence_start": 1_795_424_400 })
+    );
+    assert_eq!(h.call("take_shown_event", json!({})).unwrap(), Value::Null);
+}
+
+/// Every command in the contract is declared in `build.rs` (so Tauri makes a
+/// permission for it) and granted to at least one window: a command missing from
+/// either is refused in the real app while the mock-runtime tests pass.
+#[test]
+fn every_command_is_declared_and_granted() {
+    let bindings = fresh_bindings();
+    let snake = |camel: &str| {
+        let mut out = String::new();
+        for c in camel.chars() {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let start = bindings.find("export const commands = {").unwrap();
+    let end = start + bindings[start..].find("\n}").unwrap();
+    let mut contract: Vec<String> = bindings[start..end]
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix('\t')?
+                .split_once(": (")
+                .map(|(n, _)| snake(n))
+        })
+        .collect();
+    contract.sort();
+    assert!(contract.len() >= 20, "{contract:?}");
+
+    let build = std::fs::read_to_string(workspace_root().join("src-tauri/build.rs")).unwrap();
+    let list = &build[build.find("const COMMANDS").unwrap()..];
+    let list = &list[..list.find("];").unwrap()];
+    let mut declared: Vec<String> = list
+        .lines()
+        .filter_map(|l| Some(l.trim().strip_prefix('"')?.split('"').next()?.to_string()))
+        .collect();
+    declared.sort();
+    assert_eq!(
+        declared, contract,
+        "build.rs COMMANDS differs from the contract"
+    );
+
+    let mut granted = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(workspace_root().join("src-tauri/capabilities")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let cap: Value = serde_json::from_str(&text).unwrap();
+        for p in cap["permissions"].as_array().unwrap() {
+            if let Some(name) = p.as_str().and_then(|p| p.strip_prefix("allow-")) {
+                granted.insert(name.replace('-', "_"));
+            }
+        }
+    }
+    for command in &contract {
+        assert!(granted.contains(command), "no window is granted {command}");
+    }
 }
