@@ -174,7 +174,10 @@ def main():
     with open(env_file, "w", encoding="utf-8") as f:
         f.write(f"export TRAYCAL_DATA_DIR='{data}'\nunset TRAYCAL_TRAY_DUMP\n")
     try:
-        status = run_session(lambda s: first_run(s, baseline), args=["--agenda"])
+        def reminders_notify_join_and_show(s):
+            first_run(s, baseline)
+
+        status = run_session(reminders_notify_join_and_show, args=["--agenda"])
     finally:
         os.remove(env_file)
     if status:
