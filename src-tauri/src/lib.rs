@@ -86,6 +86,7 @@ fn join_shortcut<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> JoinShortcut {
         Ok(accelerator) => {
             if let Err(e) = shortcut.set(accelerator) {
                 eprintln!("traycal: join shortcut: {e}");
+                shortcut.set_failed(accelerator, e);
             }
         }
         Err(e) => {

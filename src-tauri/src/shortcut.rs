@@ -179,47 +179,34 @@ impl JoinShortcut {
     }
 
     /// Grabs `accelerator` instead of the current one (`None` turns it off). When the
-    /// new one cannot be grabbed the old one is grabbed again and the error returned.
+    /// new one cannot be grabbed the old one is grabbed again, the state is left as it
+    /// was and the error returned.
     pub fn set(&self, accelerator: Option<Accelerator>) -> Result<(), String> {
         let Ok(mut state) = self.state.lock() else {
             return Err("internal state lock poisoned".into());
         };
-        let grab = match (&self.grab, accelerator) {
-            (_, None) => {
-                if let Ok(grab) = &self.grab {
-                    grab.set(None)?;
-                }
-                *state = State::default();
-                return Ok(());
-            }
-            (Err(why), Some(a)) => {
-                state.current = Some(a);
-                state.active = false;
-                state.error = Some(why.clone());
-                return Err(why.clone());
-            }
-            (Ok(grab), Some(_)) => grab,
-        };
-        match grab.set(accelerator) {
-            Ok(()) => {
-                *state = State {
-                    current: accelerator,
-                    active: true,
-                    error: None,
-                };
-                Ok(())
-            }
-            Err(e) => {
-                // Keep what worked before.
-                if state.active {
-                    if let Err(again) = grab.set(state.current) {
-                        state.active = false;
-                        state.error = Some(again);
+        match &self.grab {
+            Ok(grab) => {
+                if let Err(e) = grab.set(accelerator) {
+                    // Keep what worked before.
+                    if state.active {
+                        if let Err(again) = grab.set(state.current) {
+                            state.active = false;
+                            state.error = Some(again);
+                        }
                     }
+                    return Err(e);
                 }
-                Err(e)
             }
+            Err(why) if accelerator.is_some() => return Err(why.clone()),
+            Err(_) => {}
         }
+        *state = State {
+            current: accelerator,
+            active: accelerator.is_some(),
+            error: None,
+        };
+        Ok(())
     }
 
     /// Records a shortcut that could not be grabbed at start-up (shown in settings).
@@ -454,10 +441,12 @@ mod tests {
     #[test]
     fn without_a_display_the_shortcut_is_unavailable_not_fatal() {
         let shortcut = JoinShortcut::unavailable("no display");
-        let err = shortcut
-            .set(Some(Accelerator::parse(DEFAULT).unwrap()))
-            .unwrap_err();
+        let default = Accelerator::parse(DEFAULT).unwrap();
+        let err = shortcut.set(Some(default)).unwrap_err();
         assert_eq!(err, "no display");
+        // A refused shortcut changes nothing; start-up records why it is not active.
+        assert_eq!(shortcut.settings().shortcut, None);
+        shortcut.set_failed(Some(default), err);
         let s = shortcut.settings();
         assert_eq!(s.shortcut.as_deref(), Some(DEFAULT));
         assert!(!s.active);

@@ -384,6 +384,9 @@ fn the_join_shortcut_is_parsed_then_grabbed_then_stored() {
     let engine = std::sync::Arc::clone(&h.app.state::<Shell>().engine);
     let stored = tauri::async_runtime::block_on(engine.join_shortcut_setting()).unwrap();
     assert_eq!(stored, None);
+    // Nor shown as the current shortcut.
+    let shown = h.call("shortcut_settings", json!({})).unwrap();
+    assert_eq!(shown["shortcut"], Value::Null, "{shown}");
     // Turning it off needs no display, and is stored as off.
     let off = h
         .call("set_join_shortcut", json!({ "text": null }))
