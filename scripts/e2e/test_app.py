@@ -216,19 +216,28 @@ def test_subscribe_see_and_remove(s):
     s.switch_to_window("agenda")
     s.wait_for('[data-testid="agenda-entry"]', count=0)
 
-    # Closing every window (Ctrl+W, as a user) leaves no WebKit process behind: WebKit
-    # keeps its network process after the last webview, the app ends it.
-    app_pid = processes_of(os.environ["E2E_REAL_APP"])[0]
-    assert webkit_children(app_pid), "no WebKit process while windows are open?"
+    # Closing every window (Ctrl+W, as a user) ends the window process, and WebKit's
+    # processes with it: the tray process never had a webview, so nothing of WebKit is
+    # left. It keeps running in the tray.
+    app_pid = tray_process(os.environ["E2E_REAL_APP"])
+    before = descendants(app_pid)
+    assert any(c == "traycal-app" for c in before.values()), f"no window process? {before}"
+    assert any(c.startswith("WebKit") for c in before.values()), f"no WebKit process? {before}"
+    window_pid = next(p for p, c in before.items() if c == "traycal-app")
+    # What WebKit loads into the process that creates a webview (its web context sets up
+    # EGL, with Mesa's LLVM, among others) is in the window process only.
+    webkit_only = mapped_files(window_pid) - mapped_files(app_pid)
+    assert any("EGL" in f or "LLVM" in f for f in webkit_only), sorted(webkit_only)
     for title in WINDOW_TITLES.values():
         close_window(title)
     deadline = time.time() + 15
-    while time.time() < deadline and webkit_children(app_pid):
+    while time.time() < deadline and descendants(app_pid):
         time.sleep(0.2)
-    assert not webkit_children(app_pid), f"WebKit processes left with no window: {webkit_children(app_pid)}"
-    # A window opens again afterwards: WebKit starts a new network process. (WebKit ends
-    # its automation session when the network process ends, so from here on the test
-    # looks at the X window instead of going through WebDriver.)
+    assert not descendants(app_pid), f"processes left with no window: {descendants(app_pid)}"
+    assert tray_process(os.environ["E2E_REAL_APP"]) == app_pid, "the tray process ended"
+    # A window opens again afterwards, in a new window process. (WebKitWebDriver's
+    # session was with the one that ended, so from here on the test looks at the X
+    # window instead of going through WebDriver.)
     click_tray(item, "Open agenda")
     window_opened("Traycal — Agenda")
     wid = subprocess.run(["xdotool", "search", "--name", "Traycal — Agenda"], check=True, capture_output=True,
@@ -243,7 +252,12 @@ def test_subscribe_see_and_remove(s):
                                      text=True, timeout=20).stdout)
     # A blank or unrendered webview is one or two colours; the agenda's text is anti-aliased.
     assert colours >= 64, f"the reopened agenda did not render ({colours} colours, see {path})"
-    assert "WebKitWebProces" in webkit_children(app_pid), webkit_children(app_pid)
+    after = descendants(app_pid)
+    assert "WebKitWebProces" in after.values(), after
+    assert not set(after) & set(before), f"the old window process is still there: {before} {after}"
+    # The tray process itself never loaded what WebKit needs, windows or not.
+    loaded = mapped_files(app_pid) & webkit_only
+    assert not loaded, f"the tray process loaded WebKit's libraries: {sorted(loaded)}"
 
 
 def close_window(title):
@@ -254,22 +268,49 @@ def close_window(title):
         subprocess.run(["xdotool", "windowfocus", "--sync", wid, "key", "ctrl+w"], check=True, timeout=10)
 
 
-def webkit_children(pid):
-    """Command names of the WebKit processes that are children of `pid`."""
-    names = []
+def parent_and_name(pid):
+    """(ppid, command name) of a process, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # "pid (comm) state ppid …": comm may hold spaces and parentheses.
+    return int(stat[stat.rfind(")") + 2:].split()[1]), stat[stat.find("(") + 1:stat.rfind(")")]
+
+
+def mapped_files(pid):
+    """Paths of the files a process maps."""
+    with open(f"/proc/{pid}/maps", encoding="utf-8") as f:
+        return {line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6
+                and line.split(None, 5)[5].startswith("/")}
+
+
+def tray_process(executable):
+    """Pid of the app's tray process: the process of `executable` whose parent is not
+    one (the window process is its child)."""
+    pids = processes_of(executable)
+    trays = [p for p in pids if (parent_and_name(p) or (0, ""))[0] not in pids]
+    assert len(trays) == 1, f"expected one tray process, found {trays} among {pids}"
+    return trays[0]
+
+
+def descendants(pid):
+    """{pid: command name} of every process below `pid`."""
+    table = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        comm = stat[stat.find("(") + 1:stat.rfind(")")]
-        ppid = int(stat[stat.rfind(")") + 2:].split()[1])
-        if ppid == pid and comm.startswith("WebKit"):
-            names.append(comm)
-    return names
+        if entry.isdigit():
+            info = parent_and_name(int(entry))
+            if info:
+                table[int(entry)] = info
+    found, frontier = {}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, name) in table.items():
+            if ppid == parent and child not in found:
+                found[child] = name
+                frontier.append(child)
+    return found
 
 
 def run_session(test, args=()):

@@ -4,8 +4,9 @@
 //! IPC contract ([`ipc`]), the shared state ([`shell`]), the tray ([`tray`]) and the
 //! windows ([`windows`]). No calendar logic lives in this crate.
 //!
-//! Lifecycle: the app runs in the tray. Windows are created on demand and destroyed
-//! when closed; closing the last one does not quit (only "Quit" does). On first run
+//! Lifecycle: the app runs in the tray. Windows are created on demand in a window
+//! process ([`window_process`]) that ends with the last one; closing it does not quit
+//! (only "Quit" does). On first run
 //! (no calendar yet) the welcome window opens. A second launch focuses the first
 //! instance instead of starting another one.
 
@@ -15,6 +16,7 @@ pub mod resume;
 pub mod shell;
 pub mod shortcut;
 pub mod tray;
+pub mod window_process;
 pub mod windows;
 
 /// Re-exported for [`ipc_contract!`].
@@ -28,6 +30,7 @@ use traycal_engine::{clock, data_dir, Engine, EngineConfig};
 
 use crate::shell::Shell;
 use crate::shortcut::JoinShortcut;
+use crate::window_process::{WindowProcess, WINDOW_PROCESS_FLAG};
 use crate::windows::WindowKind;
 
 /// Command-line flag: start in the tray only (used by start at login).
@@ -112,7 +115,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-/// Runs the app until "Quit".
+/// Runs the app until "Quit" (or, started as the window process, until its last
+/// window closes).
 pub fn run() {
     let runtime = match runtime() {
         Ok(runtime) => runtime,
@@ -122,6 +126,29 @@ pub fn run() {
         }
     };
     tauri::async_runtime::set(runtime.handle().clone());
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == WINDOW_PROCESS_FLAG) {
+        let window = args.get(at + 1).and_then(|w| WindowKind::from_label(w));
+        let seq = args.get(at + 2).and_then(|s| s.parse::<u64>().ok());
+        let result = match (window, seq) {
+            (Some(window), Some(seq)) => window_process::run(window, seq),
+            _ => Err(format!(
+                "usage: {WINDOW_PROCESS_FLAG} agenda|settings|welcome <request>"
+            )),
+        };
+        if let Err(message) = result {
+            eprintln!("traycal: {message}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("traycal: cannot find this program to open windows with: {e}");
+            std::process::exit(1);
+        }
+    };
     let engine = match open_engine() {
         Ok(engine) => Arc::new(engine),
         Err(message) => {
@@ -134,7 +161,6 @@ pub fn run() {
         eprintln!("traycal: {e}");
     }
     let contract = ipc::contract();
-    let args: Vec<String> = std::env::args().collect();
     let open_agenda = args.iter().any(|a| a == AGENDA_FLAG);
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -150,13 +176,14 @@ pub fn run() {
         ))
         .invoke_handler(contract.invoke_handler())
         .manage(Shell::new(engine))
+        .manage(WindowProcess::new(exe))
         .setup(move |app| {
             contract.mount_events(app);
+            app.state::<WindowProcess>().forward_events(app.handle());
             tray::create(app.handle())?;
             let handle = app.handle().clone();
-            // The first window opens before the event loop starts: WebKit's automation
-            // (the end-to-end tests) attaches to the webview that exists when its
-            // session begins, and a window opened later from a task raced with it.
+            // The first window process starts before the event loop does: WebKit's
+            // automation (the end-to-end tests) waits for it only so long.
             tauri::async_runtime::block_on(open_first_window(&handle, open_agenda));
             tauri::async_runtime::spawn(notifications::run(handle.clone()));
             tauri::async_runtime::spawn(Shell::run_scheduler(handle.clone()));
@@ -176,16 +203,14 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    app.run(|app, event| match event {
-        // Closing the last window leaves Traycal in the tray; only "Quit" (an exit
-        // with a code) ends it.
-        RunEvent::ExitRequested {
+    app.run(|_, event| {
+        // No window lives in this process, but should one ever close here, Traycal
+        // stays in the tray; only "Quit" (an exit with a code) ends it.
+        if let RunEvent::ExitRequested {
             code: None, api, ..
-        } => api.prevent_exit(),
-        RunEvent::WindowEvent {
-            event: tauri::WindowEvent::Destroyed,
-            ..
-        } => windows::release_webkit_when_idle(app),
-        _ => {}
+        } = event
+        {
+            api.prevent_exit();
+        }
     });
 }

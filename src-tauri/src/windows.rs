@@ -1,14 +1,16 @@
 //! The app's windows: agenda, settings and welcome, created on demand.
 //!
-//! Invariant: a closed window is destroyed, webview and all (Tauri's default close),
-//! and when the last one is gone the app ends WebKit's network process, so an idle
-//! Traycal with no window open keeps no WebKit process alive (the end-to-end test
-//! checks it, then reopens a window). Closing the last window never quits the app (see
-//! `lib.rs`, `RunEvent::ExitRequested`). All three load the same page; the UI picks
-//! its view from the window label.
+//! Invariant: windows open only in the window process (see [`crate::window_process`]);
+//! the tray process asks it to show them. A closed window is destroyed, webview and
+//! all (Tauri's default close), and the window process ends with its last window, so
+//! an idle Traycal with no window open keeps no WebKit process and none of WebKit's
+//! memory (the end-to-end test checks it, then reopens a window). All three windows
+//! load the same page; the UI picks its view from the window label.
 
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+
+use crate::window_process::WindowProcess;
 
 /// A window of the app. The label is the serialised name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -26,6 +28,17 @@ impl WindowKind {
             WindowKind::Settings => "settings",
             WindowKind::Welcome => "welcome",
         }
+    }
+
+    /// The window of a label.
+    pub fn from_label(label: &str) -> Option<WindowKind> {
+        [
+            WindowKind::Agenda,
+            WindowKind::Settings,
+            WindowKind::Welcome,
+        ]
+        .into_iter()
+        .find(|k| k.label() == label)
     }
 
     fn title(self) -> &'static str {
@@ -46,8 +59,18 @@ impl WindowKind {
     }
 }
 
-/// Shows a window: focuses it when it is open, creates it otherwise.
+/// Shows a window. In the tray process (which manages a [`WindowProcess`]) the window
+/// opens in the window process; elsewhere (the window process itself, shell tests)
+/// here.
 pub fn show<R: Runtime>(app: &AppHandle<R>, kind: WindowKind) -> tauri::Result<()> {
+    match app.try_state::<WindowProcess>() {
+        Some(process) => Ok(process.open(app, kind)?),
+        None => show_here(app, kind),
+    }
+}
+
+/// Shows a window in this process: focuses it when it is open, creates it otherwise.
+pub fn show_here<R: Runtime>(app: &AppHandle<R>, kind: WindowKind) -> tauri::Result<()> {
     if let Some(window) = app.get_webview_window(kind.label()) {
         window.unminimize()?;
         window.show()?;
@@ -63,73 +86,4 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, kind: WindowKind) -> tauri::Result<(
         .focused(true)
         .build()?;
     Ok(())
-}
-
-/// Gives back what WebKit keeps after the last window closed; call it when a window
-/// was destroyed. Runs on the main thread, where windows are created, so no window can
-/// appear between the check and the clean-up.
-pub fn release_webkit_when_idle<R: Runtime>(app: &AppHandle<R>) {
-    let handle = app.clone();
-    let result = app.run_on_main_thread(move || {
-        if handle.webview_windows().is_empty() {
-            webkit::release();
-        }
-    });
-    if let Err(e) = result {
-        eprintln!("traycal: {e}");
-    }
-}
-
-#[cfg(target_os = "linux")]
-mod webkit {
-    //! WebKitGTK specifics.
-    //!
-    //! Why: WebKit never ends its network process, and Tauri keeps the web context for
-    //! the app's lifetime on Linux so that it is reused (tauri-apps/tauri#14626). An
-    //! idle tray app would then keep the network process (~60 MiB) forever after the
-    //! first window. WebKit starts a new network process when a page needs one, so
-    //! ending it when no window is open is safe (the end-to-end tests reopen a window
-    //! after it).
-
-    use std::fs;
-
-    /// Ends WebKit's network process (a child of ours: its pid cannot go to another
-    /// process before we reap it).
-    pub fn release() {
-        use rustix::process::{kill_process, Pid, Signal};
-        for pid in child_processes(std::process::id(), "WebKitNetwork") {
-            if let Some(pid) = Pid::from_raw(pid) {
-                if let Err(e) = kill_process(pid, Signal::TERM) {
-                    eprintln!("traycal: cannot end WebKit's network process {pid:?}: {e}");
-                }
-            }
-        }
-    }
-
-    /// Children of `parent` whose command name starts with `prefix` (from /proc).
-    fn child_processes(parent: u32, prefix: &str) -> Vec<i32> {
-        let Ok(entries) = fs::read_dir("/proc") else {
-            return Vec::new();
-        };
-        entries
-            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
-            .filter(|pid| {
-                let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                    return false;
-                };
-                // "pid (comm) state ppid …": comm may hold spaces and parentheses.
-                let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-                    return false;
-                };
-                let comm = &stat[open + 1..close];
-                let ppid = stat[close + 1..].split_whitespace().nth(1);
-                comm.starts_with(prefix) && ppid == Some(parent.to_string().as_str())
-            })
-            .collect()
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-mod webkit {
-    pub fn release() {}
 }

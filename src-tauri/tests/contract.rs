@@ -417,8 +417,9 @@ fn a_shown_event_is_taken_once() {
 /// Every command in the contract is declared in `build.rs` (so Tauri makes a
 /// permission for it) and granted to at least one window: a command missing from
 /// either is refused in the real app while the mock-runtime tests pass.
-#[test]
-fn every_command_is_declared_and_granted() {
+/// The command names of the contract (snake_case, sorted), from the bindings it
+/// generates.
+fn contract_commands() -> Vec<String> {
     let bindings = fresh_bindings();
     let snake = |camel: &str| {
         let mut out = String::new();
@@ -443,6 +444,12 @@ fn every_command_is_declared_and_granted() {
         })
         .collect();
     contract.sort();
+    contract
+}
+
+#[test]
+fn every_command_is_declared_and_granted() {
+    let contract = contract_commands();
     assert!(contract.len() >= 20, "{contract:?}");
 
     let build = std::fs::read_to_string(workspace_root().join("src-tauri/build.rs")).unwrap();
@@ -471,4 +478,70 @@ fn every_command_is_declared_and_granted() {
     for command in &contract {
         assert!(granted.contains(command), "no window is granted {command}");
     }
+}
+
+/// Runs a command the way the window process's calls are run in the tray process.
+fn routed(h: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
+    let handle = h.app.handle().clone();
+    tauri::async_runtime::block_on(async move {
+        traycal_app::ipc::route::dispatch(&handle, cmd, &args).await
+    })
+    .map_err(|e| serde_json::to_value(e).unwrap())
+}
+
+#[test]
+fn every_command_has_a_route() {
+    let h = harness();
+    for command in contract_commands() {
+        // No arguments: a command either answers or refuses them, but it is found.
+        if let Err(e) = routed(&h, &command, json!({})) {
+            assert_ne!(e["code"], "unknown_command", "{command} has no route: {e}");
+        }
+    }
+    let err = routed(&h, "drop_tables", json!({})).unwrap_err();
+    assert_eq!(err["code"], "unknown_command");
+    assert!(err["message"].as_str().unwrap().contains("drop_tables"));
+}
+
+#[test]
+fn routed_calls_answer_as_in_process_calls() {
+    let h = harness();
+    let url = h.feed_file("team.ics", FEED);
+    let req = json!({ "req": { "url": url, "name": "Team", "color": null,
+                     "interval_minutes": null, "include": [], "exclude": [] } });
+    let added = routed(&h, "add_feed", req).unwrap();
+    assert_eq!(added["name"], "Team");
+    let reports = routed(&h, "sync_now", json!({ "id": added["id"] })).unwrap();
+    assert_eq!(reports[0]["events"], 2, "{reports}");
+    let day = json!({ "from": 1_795_392_000_i64, "to": 1_795_996_800_i64 });
+    let mut agenda = routed(&h, "agenda", day.clone()).unwrap();
+    let mut direct = h.call("agenda", day).unwrap();
+    // The query's own timing differs from call to call.
+    agenda["query_ms"] = json!(0);
+    direct["query_ms"] = json!(0);
+    assert_eq!(agenda, direct);
+    let standup = agenda["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["summary"] == "Standup")
+        .unwrap_or_else(|| panic!("no Standup in {agenda}"));
+    let detail = json!({ "eventId": standup["event_id"], "occurrenceStart": null });
+    assert_eq!(
+        routed(&h, "event_detail", detail.clone()).unwrap(),
+        h.call("event_detail", detail).unwrap()
+    );
+    for (cmd, args) in [
+        ("sources_status", json!({})),
+        ("remove_source", json!({ "id": 999 })),
+        ("sync_log", json!({ "id": null, "limit": 0 })),
+        ("preview_feed", json!({ "url": "javascript:alert(1)" })),
+        ("my_addresses", json!({})),
+    ] {
+        assert_eq!(routed(&h, cmd, args.clone()), h.call(cmd, args), "{cmd}");
+    }
+    // A wrong argument names the argument.
+    let err = routed(&h, "agenda", json!({ "from": "monday", "to": 1 })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(err["message"].as_str().unwrap().contains("`from`"), "{err}");
 }

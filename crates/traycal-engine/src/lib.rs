@@ -336,6 +336,12 @@ impl Engine {
             .await
     }
 
+    /// Returns the mirror's cached pages to the allocator (the tray app, when its
+    /// windows have closed: what they read need not stay resident). Best effort.
+    pub async fn release_memory(&self) -> Result<()> {
+        self.with_mirror(|m| Ok(m.release_memory()?)).await
+    }
+
     /// Sync one source now (manual sync or a due scheduled one).
     pub async fn sync_source(&self, id: i64) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_gate.lock().await;

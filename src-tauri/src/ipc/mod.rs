@@ -9,6 +9,7 @@
 pub mod agenda;
 pub mod app;
 pub mod reminders;
+pub mod route;
 pub mod sources;
 
 use serde::{Deserialize, Serialize};

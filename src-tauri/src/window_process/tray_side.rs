@@ -1,0 +1,205 @@
+//! The tray process's side: starts the window process when a window is wanted, serves
+//! its commands from the engine, and passes it the contract's events.
+//!
+//! Invariants:
+//! - At most one window process runs; every window opens in it.
+//! - A request to show a window is never lost: each `Open` stays pending until the
+//!   window process says `Opened`. When the window process ends (its last window
+//!   closed) with requests still pending — it was already on its way out when they
+//!   were sent — a new window process is started for them. A window process that ends
+//!   before showing anything is not restarted (it would fail again); that is reported.
+
+use std::io::BufReader;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tauri::{AppHandle, Listener, Manager, Runtime};
+use tauri_specta::Event;
+
+use super::wire::{self, Frame};
+use super::WINDOW_PROCESS_FLAG;
+use crate::ipc::{route, MirrorChanged, ShowEvent, SyncProgress};
+use crate::shell::Shell;
+use crate::windows::WindowKind;
+
+/// The running window process, as the tray process knows it.
+struct Link {
+    /// Which start of the window process this is (a link that ended is not mistaken
+    /// for its successor).
+    generation: u64,
+    outbox: Sender<Frame>,
+    /// `Open` requests not yet answered with `Opened`.
+    pending: Vec<(u64, WindowKind)>,
+    /// Whether it showed any window (a window process that never did is not restarted).
+    showed: bool,
+}
+
+/// Managed state of the tray process: the window process, started on demand.
+pub struct WindowProcess {
+    exe: PathBuf,
+    link: Arc<Mutex<Option<Link>>>,
+    next: Arc<AtomicU64>,
+}
+
+impl WindowProcess {
+    /// Windows will run in `exe` (this program) started with the window process flag.
+    pub fn new(exe: PathBuf) -> WindowProcess {
+        WindowProcess {
+            exe,
+            link: Arc::new(Mutex::new(None)),
+            next: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    /// Passes the contract's events to the window process while one runs (with none,
+    /// no window listens).
+    pub fn forward_events<R: Runtime>(&self, app: &AppHandle<R>) {
+        for name in [MirrorChanged::NAME, SyncProgress::NAME, ShowEvent::NAME] {
+            let link = Arc::clone(&self.link);
+            app.listen_any(name, move |event| {
+                let payload = serde_json::from_str(event.payload()).unwrap_or(Value::Null);
+                if let Ok(guard) = link.lock() {
+                    if let Some(link) = guard.as_ref() {
+                        let _ = link.outbox.send(Frame::Event {
+                            name: name.to_string(),
+                            payload,
+                        });
+                    }
+                }
+            });
+        }
+    }
+
+    /// Shows `window`: in the running window process, or in a new one.
+    pub fn open<R: Runtime>(&self, app: &AppHandle<R>, window: WindowKind) -> std::io::Result<()> {
+        let seq = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut guard = self
+            .link
+            .lock()
+            .map_err(|_| std::io::Error::other("window process state poisoned"))?;
+        if let Some(link) = guard.as_mut() {
+            if link.outbox.send(Frame::Open { seq, window }).is_ok() {
+                link.pending.push((seq, window));
+                return Ok(());
+            }
+        }
+        // None runs, or it is ending (its socket is closed): start one, and carry over
+        // what the ending one had not shown.
+        let carried = guard.take().map(|l| l.pending).unwrap_or_default();
+        let mut link = self.start(app, seq, window)?;
+        for (seq, window) in carried {
+            if link.outbox.send(Frame::Open { seq, window }).is_ok() {
+                link.pending.push((seq, window));
+            }
+        }
+        *guard = Some(link);
+        Ok(())
+    }
+
+    /// Starts a window process that opens `window` as it starts.
+    fn start<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        seq: u64,
+        window: WindowKind,
+    ) -> std::io::Result<Link> {
+        let generation = self.next.fetch_add(1, Ordering::Relaxed);
+        let (ours, theirs) = UnixStream::pair()?;
+        let mut child = Command::new(&self.exe)
+            .args([WINDOW_PROCESS_FLAG, window.label(), &seq.to_string()])
+            .stdin(Stdio::from(OwnedFd::from(theirs)))
+            .spawn()?;
+        let outbox = wire::writer(ours.try_clone()?, "traycal-to-windows")?;
+        let app = app.clone();
+        let replies = outbox.clone();
+        let process = WindowProcess {
+            exe: self.exe.clone(),
+            link: Arc::clone(&self.link),
+            next: Arc::clone(&self.next),
+        };
+        std::thread::Builder::new()
+            .name("traycal-from-windows".into())
+            .spawn(move || {
+                let served = wire::read(BufReader::new(ours), "window process", |frame| {
+                    process.heard(&app, generation, frame, &replies)
+                });
+                if let Err(e) = served {
+                    eprintln!("traycal: window process: {e}");
+                }
+                drop(replies);
+                let _ = child.wait();
+                process.ended(&app, generation);
+            })?;
+        Ok(Link {
+            generation,
+            outbox,
+            pending: vec![(seq, window)],
+            showed: false,
+        })
+    }
+
+    fn heard<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        generation: u64,
+        frame: Frame,
+        replies: &Sender<Frame>,
+    ) {
+        match frame {
+            Frame::Call { id, command, args } => {
+                let app = app.clone();
+                let replies = replies.clone();
+                tauri::async_runtime::spawn(async move {
+                    let result = route::dispatch(&app, &command, &args).await;
+                    let _ = replies.send(Frame::Reply { id, result });
+                });
+            }
+            Frame::Opened { seq } => {
+                if let Ok(mut guard) = self.link.lock() {
+                    if let Some(link) = guard.as_mut().filter(|l| l.generation == generation) {
+                        link.pending.retain(|(s, _)| *s != seq);
+                        link.showed = true;
+                    }
+                }
+            }
+            other => eprintln!("traycal: window process sent a tray-side message: {other:?}"),
+        }
+    }
+
+    /// The window process ended: forget it, and show what it had not shown yet.
+    fn ended<R: Runtime>(&self, app: &AppHandle<R>, generation: u64) {
+        let link = match self.link.lock() {
+            Ok(mut guard) if guard.as_ref().is_some_and(|l| l.generation == generation) => {
+                guard.take()
+            }
+            _ => None,
+        };
+        let Some(link) = link else { return };
+        // What the windows read from the mirror need not stay resident in a tray app.
+        if let Some(shell) = app.try_state::<Shell>() {
+            let engine = std::sync::Arc::clone(&shell.engine);
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = engine.release_memory().await {
+                    eprintln!("traycal: {e}");
+                }
+            });
+        }
+        if !link.showed {
+            if !link.pending.is_empty() {
+                eprintln!("traycal: the window process ended before showing a window");
+            }
+            return;
+        }
+        for (_, window) in link.pending {
+            if let Err(e) = self.open(app, window) {
+                eprintln!("traycal: cannot open the {} window: {e}", window.label());
+            }
+        }
+    }
+}
