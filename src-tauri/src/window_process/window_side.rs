@@ -91,6 +91,8 @@ fn tray_gone() -> IpcError {
 /// /dev/null so that no process we start inherits it.
 fn take_socket() -> std::io::Result<UnixStream> {
     let socket = UnixStream::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+    // Fails unless it is a socket: started by hand from a terminal, say.
+    socket.local_addr()?;
     let null = std::fs::File::open("/dev/null")?;
     rustix::stdio::dup2_stdin(&null)?;
     Ok(socket)
