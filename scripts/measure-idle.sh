@@ -109,7 +109,7 @@ close_agenda() { # label: as a user would (Ctrl+W; destroying the X window would
 open_agenda "agenda window open:"
 close_agenda "agenda closed again:"
 python3 "$ROOT/scripts/rss-by-mapping.py" "$APP_PID" 8
-# Once more: WebKit starts a new network process for the reopened window.
+# Once more: a new window process (and WebKit processes) for the reopened window.
 open_agenda "agenda reopened:"
 close_agenda "agenda closed once more:"
 kill "$APP_PID" "$WATCHER" "$FEEDS" 2>/dev/null || true
