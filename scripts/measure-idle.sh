@@ -16,7 +16,8 @@
 #     after reopening it and after closing it once more;
 #   - wake-ups and CPU while idle: over IDLE_SECONDS (default 300) with no window,
 #     the voluntary context switches of all the app's threads and its CPU time
-#     (/proc counters), scaled to an hour.
+#     (/proc counters), scaled to an hour; then the RSS again (the app re-fetches the
+#     feed every 5 minutes, so a long idle includes in-app syncs).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target="${CARGO_TARGET_DIR:-$repo/target}"
@@ -106,6 +107,7 @@ close_agenda() { # label: as a user would (Ctrl+W; destroying the X window would
   sleep 8
   report "$1"
 }
+report "after idle, no window yet:"
 open_agenda "agenda window open:"
 close_agenda "agenda closed again:"
 python3 "$ROOT/scripts/rss-by-mapping.py" "$APP_PID" 8
