@@ -32,11 +32,24 @@ mod malloc_tuning {
 
     const TUNED: &str = "TRAYCAL_MALLOC_TUNED";
 
+    const SETTINGS: [(&str, &str); 2] = [
+        ("MALLOC_MMAP_THRESHOLD_", "131072"),
+        ("MALLOC_ARENA_MAX", "2"),
+    ];
+
     pub fn apply() {
-        if std::env::var_os(TUNED).is_some()
-            || std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some()
-            || std::env::var_os("GLIBC_TUNABLES").is_some()
-        {
+        if std::env::var_os(TUNED).is_some() {
+            // glibc has read them; programs the app starts (a browser for "Join") must
+            // not inherit them. The mark stays, so the window process is not re-run.
+            for (name, _) in SETTINGS {
+                std::env::remove_var(name);
+            }
+            return;
+        }
+        let users_own = SETTINGS
+            .iter()
+            .any(|(name, _)| std::env::var_os(name).is_some());
+        if users_own || std::env::var_os("GLIBC_TUNABLES").is_some() {
             return;
         }
         let Ok(exe) = std::env::current_exe() else {
@@ -46,8 +59,7 @@ mod malloc_tuning {
         command
             .args(std::env::args_os().skip(1))
             .env(TUNED, "1")
-            .env("MALLOC_MMAP_THRESHOLD_", "131072")
-            .env("MALLOC_ARENA_MAX", "2");
+            .envs(SETTINGS);
         // Only returns when the exec failed: run untuned.
         let e = command.exec();
         eprintln!("traycal: cannot apply the allocator settings: {e}");

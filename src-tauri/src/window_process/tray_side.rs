@@ -40,7 +40,9 @@ struct Link {
     showed: bool,
 }
 
-/// Managed state of the tray process: the window process, started on demand.
+/// Managed state of the tray process: the window process, started on demand. Clones
+/// share it.
+#[derive(Clone)]
 pub struct WindowProcess {
     exe: PathBuf,
     link: Arc<Mutex<Option<Link>>>,
@@ -118,11 +120,7 @@ impl WindowProcess {
         let outbox = wire::writer(ours.try_clone()?, "traycal-to-windows")?;
         let app = app.clone();
         let replies = outbox.clone();
-        let process = WindowProcess {
-            exe: self.exe.clone(),
-            link: Arc::clone(&self.link),
-            next: Arc::clone(&self.next),
-        };
+        let process = self.clone();
         std::thread::Builder::new()
             .name("traycal-from-windows".into())
             .spawn(move || {
@@ -168,7 +166,10 @@ impl WindowProcess {
                     }
                 }
             }
-            other => eprintln!("traycal: window process sent a tray-side message: {other:?}"),
+            other => eprintln!(
+                "traycal: the window process sent a `{}` message; ignored",
+                other.kind()
+            ),
         }
     }
 

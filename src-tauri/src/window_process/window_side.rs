@@ -160,7 +160,10 @@ fn listen(app: AppHandle<Wry>, socket: UnixStream, link: Arc<TrayLink>, outbox: 
                     eprintln!("traycal: {e}");
                 }
             }
-            other => eprintln!("traycal: the tray process sent a window-side message: {other:?}"),
+            other => eprintln!(
+                "traycal: the tray process sent a `{}` message; ignored",
+                other.kind()
+            ),
         },
     );
     if let Err(e) = heard {

@@ -38,6 +38,19 @@ pub enum Frame {
     Opened { seq: u64 },
 }
 
+impl Frame {
+    /// The kind of frame, for logs (a frame's payload may hold calendar text).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Frame::Call { .. } => "call",
+            Frame::Reply { .. } => "reply",
+            Frame::Event { .. } => "event",
+            Frame::Open { .. } => "open",
+            Frame::Opened { .. } => "opened",
+        }
+    }
+}
+
 /// Writes one frame as a line.
 pub fn write(out: &mut impl Write, frame: &Frame) -> std::io::Result<()> {
     let mut line = serde_json::to_vec(frame).map_err(std::io::Error::other)?;
