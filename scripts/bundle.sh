@@ -12,9 +12,10 @@ ui/node_modules/.bin/tauri build --bundles deb --ci
 target="${CARGO_TARGET_DIR:-$repo/target}"
 deb=$(ls -t "$target"/release/bundle/deb/*.deb | head -n 1)
 echo "bundle: $deb ($(du -h "$deb" | cut -f1))"
-# The package must hold the binary, the desktop entry and the icon.
+# The package must hold both programs (the tray and the windows), the desktop entry
+# and the icon.
 contents=$(dpkg-deb -c "$deb")
-for want in usr/bin/traycal-app usr/share/applications/Traycal.desktop usr/share/icons/hicolor; do
+for want in usr/bin/traycal-app usr/bin/traycal-window usr/share/applications/Traycal.desktop usr/share/icons/hicolor; do
   grep -q "$want" <<<"$contents" || { echo "bundle: $deb lacks $want" >&2; exit 1; }
 done
 dpkg-deb -f "$deb" Package Version Depends

@@ -21,7 +21,9 @@ if [ -f "$repo/src-tauri/Cargo.toml" ]; then
   (cd "$repo/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build)
   echo "==> [run.sh] building and starting the tray app (release; first build takes minutes)"
   echo "    Traycal lives in the tray; on first run the welcome window opens."
-  exec cargo run --release -p traycal-app -- "$@"
+  # Both programs: traycal-app (the tray) starts traycal-window for the windows.
+  cargo build --release -p traycal-app
+  exec "$target_dir/release/traycal-app" "$@"
 fi
 # -------------------------------------------------------------------------------------
 

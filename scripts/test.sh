@@ -94,15 +94,16 @@ cargo clippy --workspace --all-targets -- -D warnings
 step_ok
 
 # 4. The engine and the CLI must build without the GUI toolkit -------------------------
+# (traycal-tray is the tray program: it must not pull in Tauri or WebKit either.)
 step "no tauri below the shell"
-for crate in traycal-core traycal-store traycal-providers traycal-engine traycal-cli; do
+for crate in traycal-core traycal-store traycal-providers traycal-engine traycal-cli traycal-tray; do
   tree=$(cargo tree -p "$crate" -e normal --prefix none)
-  if grep -q tauri <<<"$tree"; then
-    echo "test.sh: $crate depends on tauri:" >&2
-    grep tauri <<<"$tree" | sort -u >&2
+  if grep -qE "tauri|wry|webkit" <<<"$tree"; then
+    echo "test.sh: $crate depends on tauri or WebKit:" >&2
+    grep -E "tauri|wry|webkit" <<<"$tree" | sort -u >&2
     exit 1
   fi
-  echo "  $crate: no tauri in its normal dependencies ($(sort -u <<<"$tree" | wc -l) crates)"
+  echo "  $crate: no tauri or WebKit in its normal dependencies ($(sort -u <<<"$tree" | wc -l) crates)"
 done
 step_ok
 

@@ -221,9 +221,9 @@ def test_subscribe_see_and_remove(s):
     # left. It keeps running in the tray.
     app_pid = tray_process(os.environ["E2E_REAL_APP"])
     before = descendants(app_pid)
-    assert any(c == "traycal-app" for c in before.values()), f"no window process? {before}"
+    assert any(c == "traycal-window" for c in before.values()), f"no window process? {before}"
     assert any(c.startswith("WebKit") for c in before.values()), f"no WebKit process? {before}"
-    window_pid = next(p for p, c in before.items() if c == "traycal-app")
+    window_pid = next(p for p, c in before.items() if c == "traycal-window")
     # What WebKit loads into the process that creates a webview (its web context sets up
     # EGL, with Mesa's LLVM, among others) is in the window process only.
     webkit_only = mapped_files(window_pid) - mapped_files(app_pid)
@@ -255,9 +255,28 @@ def test_subscribe_see_and_remove(s):
     after = descendants(app_pid)
     assert "WebKitWebProces" in after.values(), after
     assert not set(after) & set(before), f"the old window process is still there: {before} {after}"
-    # The tray process itself never loaded what WebKit needs, windows or not.
-    loaded = mapped_files(app_pid) & webkit_only
+    # The tray process itself never loaded what WebKit needs, windows or not: not even
+    # WebKit's own library (the tray program does not link it).
+    tray_maps = mapped_files(app_pid)
+    loaded = tray_maps & webkit_only
     assert not loaded, f"the tray process loaded WebKit's libraries: {sorted(loaded)}"
+    webkit = [f for f in tray_maps if "webkit" in f.lower() or "javascriptcore" in f.lower()]
+    assert not webkit, f"the tray process maps {webkit}"
+
+    # A second launch hands over to the running instance (over the session bus) and
+    # exits; the running one shows itself: the welcome window here, as the test's only
+    # calendar was removed (with one, the agenda). Still one tray process.
+    close_window(WINDOW_TITLES["agenda"])
+    deadline = time.time() + 15
+    while time.time() < deadline and descendants(app_pid):
+        time.sleep(0.2)
+    assert not descendants(app_pid), f"processes left with no window: {descendants(app_pid)}"
+    second = subprocess.run([os.environ["E2E_REAL_APP"], "--agenda"], capture_output=True, text=True,
+                            timeout=30)
+    assert second.returncode == 0, f"the second launch failed: {second.stderr}"
+    window_opened(WINDOW_TITLES["welcome"])
+    assert tray_process(os.environ["E2E_REAL_APP"]) == app_pid, "the second launch became a tray process"
+    assert "traycal-window" in descendants(app_pid).values(), descendants(app_pid)
 
 
 def close_window(title):

@@ -1,18 +1,20 @@
+//! `traycal-app`: the tray process (see `traycal_tray`). It links neither Tauri nor
+//! WebKit; windows open in `traycal-window`, installed beside it.
+
 // Hides the console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    // A tray app with no window open needs no OpenGL in its own process; without this
-    // GTK initialises GL at start-up, which with Mesa's software renderer maps LLVM
-    // (~45 MB resident, measured with scripts/measure-idle.sh). The webview renders in
-    // WebKit's own processes either way. Set before any thread starts; a user's own
-    // GDK_GL setting wins.
+    // The window process inherits this. It renders nothing itself (WebKit's own
+    // processes do), and without it GTK would initialise GL there at start-up, which
+    // with Mesa's software renderer maps LLVM (~45 MB resident, measured with
+    // scripts/measure-idle.sh). A user's own GDK_GL setting wins.
     if std::env::var_os("GDK_GL").is_none() {
         std::env::set_var("GDK_GL", "disable");
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     malloc_tuning::apply();
-    traycal_app::run();
+    traycal_tray::run();
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -7,65 +7,23 @@
 //! memory (the end-to-end test checks it, then reopens a window). All three windows
 //! load the same page; the UI picks its view from the window label.
 
-use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+use traycal_tray::windows::WindowKind;
 
-use crate::window_process::WindowProcess;
-
-/// A window of the app. The label is the serialised name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum WindowKind {
-    Agenda,
-    Settings,
-    Welcome,
-}
-
-impl WindowKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            WindowKind::Agenda => "agenda",
-            WindowKind::Settings => "settings",
-            WindowKind::Welcome => "welcome",
-        }
-    }
-
-    /// The window of a label.
-    pub fn from_label(label: &str) -> Option<WindowKind> {
-        [
-            WindowKind::Agenda,
-            WindowKind::Settings,
-            WindowKind::Welcome,
-        ]
-        .into_iter()
-        .find(|k| k.label() == label)
-    }
-
-    fn title(self) -> &'static str {
-        match self {
-            WindowKind::Agenda => "Traycal — Agenda",
-            WindowKind::Settings => "Traycal — Settings",
-            WindowKind::Welcome => "Welcome to Traycal",
-        }
-    }
-
-    /// (width, height, min width, min height), logical pixels.
-    fn size(self) -> (f64, f64, f64, f64) {
-        match self {
-            WindowKind::Agenda => (900.0, 640.0, 420.0, 480.0),
-            WindowKind::Settings => (760.0, 600.0, 600.0, 440.0),
-            WindowKind::Welcome => (520.0, 420.0, 420.0, 360.0),
-        }
+fn title(kind: WindowKind) -> &'static str {
+    match kind {
+        WindowKind::Agenda => "Traycal — Agenda",
+        WindowKind::Settings => "Traycal — Settings",
+        WindowKind::Welcome => "Welcome to Traycal",
     }
 }
 
-/// Shows a window. In the tray process (which manages a [`WindowProcess`]) the window
-/// opens in the window process; elsewhere (the window process itself, shell tests)
-/// here.
-pub fn show<R: Runtime>(app: &AppHandle<R>, kind: WindowKind) -> tauri::Result<()> {
-    match app.try_state::<WindowProcess>() {
-        Some(process) => Ok(process.open(app, kind)?),
-        None => show_here(app, kind),
+/// (width, height, min width, min height), logical pixels.
+fn size(kind: WindowKind) -> (f64, f64, f64, f64) {
+    match kind {
+        WindowKind::Agenda => (900.0, 640.0, 420.0, 480.0),
+        WindowKind::Settings => (760.0, 600.0, 600.0, 440.0),
+        WindowKind::Welcome => (520.0, 420.0, 420.0, 360.0),
     }
 }
 
@@ -77,9 +35,9 @@ pub fn show_here<R: Runtime>(app: &AppHandle<R>, kind: WindowKind) -> tauri::Res
         window.set_focus()?;
         return Ok(());
     }
-    let (w, h, min_w, min_h) = kind.size();
+    let (w, h, min_w, min_h) = size(kind);
     WebviewWindowBuilder::new(app, kind.label(), WebviewUrl::App("index.html".into()))
-        .title(kind.title())
+        .title(title(kind))
         .inner_size(w, h)
         .min_inner_size(min_w, min_h)
         .center()

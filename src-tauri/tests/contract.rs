@@ -11,11 +11,11 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindowBuilder};
+use tauri::WebviewWindowBuilder;
 use traycal_app::ipc::{export_bindings, BINDINGS_PATH};
-use traycal_app::shell::Shell;
-use traycal_app::shortcut::JoinShortcut;
 use traycal_engine::{Engine, EngineConfig, FixedClock};
+use traycal_tray::shell::Shell;
+use traycal_tray::shortcut::JoinShortcut;
 
 fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -81,10 +81,31 @@ fn bindings_are_current() {
     );
 }
 
+/// The tray process sends events by the names the contract gives them.
+#[test]
+fn event_names_match_the_tray_process() {
+    use tauri_specta::Event;
+    use traycal_app::ipc::{MirrorChanged, ShowEvent, SyncProgress};
+    use traycal_tray::events;
+    assert_eq!(MirrorChanged::NAME, events::MIRROR_CHANGED);
+    assert_eq!(ShowEvent::NAME, events::SHOW_EVENT);
+    assert_eq!(SyncProgress::NAME, events::SYNC_PROGRESS);
+    let bindings = fresh_bindings();
+    for name in [
+        events::MIRROR_CHANGED,
+        events::SHOW_EVENT,
+        events::SYNC_PROGRESS,
+    ] {
+        assert!(bindings.contains(&format!("(\"{name}\")")), "{name}");
+    }
+}
+
 struct Harness {
     _dir: tempfile::TempDir,
     data: PathBuf,
-    app: tauri::App<tauri::test::MockRuntime>,
+    /// The app the webview belongs to (kept alive with the test).
+    _app: tauri::App<tauri::test::MockRuntime>,
+    shell: Arc<Shell>,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
 }
 
@@ -101,10 +122,11 @@ fn harness() -> Harness {
     config.secrets = Box::new(|| Err("no secret store in this test".into()));
     let engine = Arc::new(Engine::open(config).unwrap());
     let contract = traycal_app::ipc_contract!(tauri::test::MockRuntime);
+    let shell = Arc::new(Shell::new(engine));
+    shell.set_shortcut(JoinShortcut::unavailable("no X11 display in shell tests"));
     let app = mock_builder()
         .invoke_handler(contract.invoke_handler())
-        .manage(Shell::new(engine))
-        .manage(JoinShortcut::unavailable("no X11 display in shell tests"))
+        .manage(Arc::clone(&shell))
         .build(mock_context(noop_assets()))
         .unwrap();
     contract.mount_events(&app);
@@ -114,7 +136,8 @@ fn harness() -> Harness {
     Harness {
         _dir: dir,
         data,
-        app,
+        _app: app,
+        shell,
         webview,
     }
 }
@@ -381,7 +404,7 @@ fn the_join_shortcut_is_parsed_then_grabbed_then_stored() {
         err,
         json!({ "code": "shortcut_unavailable", "message": "no X11 display in shell tests" })
     );
-    let engine = std::sync::Arc::clone(&h.app.state::<Shell>().engine);
+    let engine = Arc::clone(&h.shell.engine);
     let stored = tauri::async_runtime::block_on(engine.join_shortcut_setting()).unwrap();
     assert_eq!(stored, None);
     // Nor shown as the current shortcut.
@@ -401,12 +424,10 @@ fn the_join_shortcut_is_parsed_then_grabbed_then_stored() {
 fn a_shown_event_is_taken_once() {
     let h = harness();
     assert_eq!(h.call("take_shown_event", json!({})).unwrap(), Value::Null);
-    h.app
-        .state::<Shell>()
-        .show_event(h.app.handle(), 7, 1_795_424_400)
-        .unwrap();
-    // The agenda window was opened for it.
-    assert!(h.app.get_webview_window("agenda").is_some());
+    // This harness has no window process: the agenda cannot open, and says so, but
+    // the request waits for the next agenda (the window process's own tests open it).
+    let err = h.shell.show_event(7, 1_795_424_400).unwrap_err();
+    assert_eq!(err.code, "window", "{err:?}");
     assert_eq!(
         h.call("take_shown_event", json!({})).unwrap(),
         json!({ "event_id": 7, "occurrence_start": 1_795_424_400 })
@@ -482,9 +503,9 @@ fn every_command_is_declared_and_granted() {
 
 /// Runs a command the way the window process's calls are run in the tray process.
 fn routed(h: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
-    let handle = h.app.handle().clone();
+    let shell = Arc::clone(&h.shell);
     tauri::async_runtime::block_on(async move {
-        traycal_app::ipc::route::dispatch(&handle, cmd, &args).await
+        traycal_tray::route::dispatch(&shell, cmd, &args).await
     })
     .map_err(|e| serde_json::to_value(e).unwrap())
 }

@@ -3,94 +3,44 @@
 //! Commands and events are declared here once, in Rust; `ui/src/platform/bindings.ts`
 //! is generated from them (see [`contract`] and the `bindings_are_current` test) and
 //! committed, and CI fails when it is stale. Commands are grouped by feature (agenda,
-//! sources, app); each is async and thin: it calls the engine and maps the error to
-//! `{ code, message }` ([`IpcError`]), switching on stable codes, never on text.
+//! sources, reminders, app); each is async and thin: it calls the tray process's
+//! implementation (`traycal_tray::commands`), which maps errors to `{ code, message }`
+//! ([`IpcError`]), switching on stable codes, never on text.
+//!
+//! In the app the windows' commands do not run these functions: the window process
+//! passes every call to the tray process ([`crate::window_process`]), which runs the
+//! same implementation by name (`traycal_tray::route`). These declarations give the
+//! contract its names, argument names and types, and let the shell tests call the
+//! commands through Tauri.
 
 pub mod agenda;
 pub mod app;
 pub mod reminders;
-pub mod route;
 pub mod sources;
 
 use serde::{Deserialize, Serialize};
-use traycal_engine::EngineError;
+pub use traycal_tray::commands::{IpcError, IpcResult};
+use traycal_tray::events;
 
-/// The error every command returns: a stable snake_case code and a message for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct IpcError {
-    pub code: String,
-    pub message: String,
-}
+// The contract's events. Their payloads are the tray process's types (it sends them);
+// these wrappers (the same JSON) give them their event names here, where Tauri lives,
+// as `<Name>Event` aliases of the payload types in TypeScript. The shell test
+// `event_names_match_the_tray_process` checks the names agree.
 
-impl IpcError {
-    pub fn new(code: &str, message: impl Into<String>) -> IpcError {
-        IpcError {
-            code: code.to_string(),
-            message: message.into(),
-        }
-    }
-}
-
-impl From<EngineError> for IpcError {
-    fn from(e: EngineError) -> IpcError {
-        IpcError {
-            code: e.code().to_string(),
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<tauri::Error> for IpcError {
-    fn from(e: tauri::Error) -> IpcError {
-        IpcError::new("window", e.to_string())
-    }
-}
-
-/// Command result.
-pub type IpcResult<T> = Result<T, IpcError>;
-
-/// The mirror changed (a sync wrote, a source was added, edited or removed): views
-/// re-read what they show.
+/// The mirror changed: views re-read what they show.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct MirrorChanged {
-    /// What changed, for logs (`sync`, `source_added`, …).
-    pub reason: String,
-}
+#[serde(transparent, rename = "MirrorChangedEvent")]
+pub struct MirrorChanged(pub events::MirrorChanged);
 
-/// Show this occurrence of an event in the agenda, with its details (a reminder or a
-/// tray item was clicked). The agenda takes the request with `take_shown_event` when
-/// it loads and when it hears this event, so a request made while it opens is not lost.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, tauri_specta::Event,
-)]
-pub struct ShowEvent {
-    pub event_id: i64,
-    /// Start of the occurrence (Unix seconds).
-    pub occurrence_start: i64,
-}
-
-/// Where a running sync is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncPhase {
-    Fetching,
-    Parsing,
-    Writing,
-    Done,
-    Failed,
-}
-
-/// Progress of a sync, per source (long first syncs show it).
+/// Show this occurrence of an event in the agenda, with its details.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct SyncProgress {
-    pub source_id: i64,
-    pub source_name: String,
-    pub phase: SyncPhase,
-    /// Sources done so far in this round.
-    pub done: u32,
-    /// Sources in this round, when known.
-    pub total: Option<u32>,
-}
+#[serde(transparent, rename = "ShowEventEvent")]
+pub struct ShowEvent(pub events::ShowEvent);
+
+/// Progress of a sync, per source.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(transparent, rename = "SyncProgressEvent")]
+pub struct SyncProgress(pub events::SyncProgress);
 
 /// The whole contract for runtime `$rt`: every command and event the webview may use.
 /// A macro because `collect_commands!` needs the concrete runtime (the app uses
@@ -100,9 +50,9 @@ macro_rules! ipc_contract {
     ($rt:ty) => {
         $crate::tauri_specta::Builder::<$rt>::new()
             .commands($crate::tauri_specta::collect_commands![
-                $crate::ipc::app::app_state::<$rt>,
-                $crate::ipc::app::open_window::<$rt>,
-                $crate::ipc::app::set_autostart::<$rt>,
+                $crate::ipc::app::app_state,
+                $crate::ipc::app::open_window,
+                $crate::ipc::app::set_autostart,
                 $crate::ipc::agenda::agenda,
                 $crate::ipc::agenda::event_detail,
                 $crate::ipc::agenda::join_links,
@@ -111,16 +61,16 @@ macro_rules! ipc_contract {
                 $crate::ipc::agenda::take_shown_event,
                 $crate::ipc::sources::sources_status,
                 $crate::ipc::sources::preview_feed,
-                $crate::ipc::sources::add_feed::<$rt>,
-                $crate::ipc::sources::update_source::<$rt>,
-                $crate::ipc::sources::remove_source::<$rt>,
-                $crate::ipc::sources::sync_now::<$rt>,
+                $crate::ipc::sources::add_feed,
+                $crate::ipc::sources::update_source,
+                $crate::ipc::sources::remove_source,
+                $crate::ipc::sources::sync_now,
                 $crate::ipc::sources::sync_log,
-                $crate::ipc::sources::load_sample::<$rt>,
+                $crate::ipc::sources::load_sample,
                 $crate::ipc::reminders::reminder_settings,
-                $crate::ipc::reminders::set_reminder_settings::<$rt>,
+                $crate::ipc::reminders::set_reminder_settings,
                 $crate::ipc::reminders::my_addresses,
-                $crate::ipc::reminders::set_my_addresses::<$rt>,
+                $crate::ipc::reminders::set_my_addresses,
                 $crate::ipc::app::shortcut_settings,
                 $crate::ipc::app::set_join_shortcut,
             ])

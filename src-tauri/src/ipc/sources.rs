@@ -1,140 +1,78 @@
 //! Settings-window commands: sources, their status, previews, syncs and the log.
 
-use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Runtime, State};
+use std::sync::Arc;
+
+use tauri::State;
 use traycal_engine::agenda::{LogLine, SourceStatus};
 use traycal_engine::preview::FeedPreview;
-use traycal_engine::sources::{AddIcs, SourceEdit, SourceInfo};
+use traycal_engine::sources::{SourceEdit, SourceInfo};
 use traycal_engine::SyncReport;
+use traycal_tray::commands::sources::{self as run, AddFeed};
+use traycal_tray::shell::Shell;
 
-use super::{IpcError, IpcResult};
-use crate::shell::Shell;
-
-/// A new ICS subscription, as the settings window sends it.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
-pub struct AddFeed {
-    pub url: String,
-    pub name: Option<String>,
-    pub color: Option<String>,
-    pub interval_minutes: Option<u32>,
-    pub include: Vec<String>,
-    pub exclude: Vec<String>,
-}
-
-/// Most log lines one call returns.
-const MAX_LOG_LINES: u32 = 1000;
+use super::IpcResult;
 
 /// Every source with its sync status and event count.
 #[tauri::command]
 #[specta::specta]
-pub async fn sources_status(shell: State<'_, Shell>) -> IpcResult<Vec<SourceStatus>> {
-    Ok(shell.engine.status(None).await?)
+pub async fn sources_status(shell: State<'_, Arc<Shell>>) -> IpcResult<Vec<SourceStatus>> {
+    run::sources_status(&shell).await
 }
 
 /// Fetches and parses a feed without saving anything ("Test").
 #[tauri::command]
 #[specta::specta]
-pub async fn preview_feed(shell: State<'_, Shell>, url: String) -> IpcResult<FeedPreview> {
-    Ok(shell.engine.preview_ics(&url).await?)
+pub async fn preview_feed(shell: State<'_, Arc<Shell>>, url: String) -> IpcResult<FeedPreview> {
+    run::preview_feed(&shell, url).await
 }
 
 /// Subscribes to a feed; its first sync starts at once in the background (progress
 /// arrives as `SyncProgress` events, then `MirrorChanged`).
 #[tauri::command]
 #[specta::specta]
-pub async fn add_feed<R: Runtime>(
-    app: AppHandle<R>,
-    shell: State<'_, Shell>,
-    req: AddFeed,
-) -> IpcResult<SourceInfo> {
-    let rules = |list: Vec<String>| -> Vec<String> {
-        list.into_iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
-    let info = shell
-        .engine
-        .add_ics(AddIcs {
-            url: req.url,
-            name: req.name,
-            interval: req
-                .interval_minutes
-                .map(|m| std::time::Duration::from_secs(u64::from(m) * 60)),
-            include: rules(req.include),
-            exclude: rules(req.exclude),
-            max_bytes: None,
-            color: req.color.filter(|c| !c.is_empty()),
-        })
-        .await?;
-    shell.mirror_changed(&app, "source_added");
-    shell.sync_in_background(app, Some(info.id));
-    Ok(info)
+pub async fn add_feed(shell: State<'_, Arc<Shell>>, req: AddFeed) -> IpcResult<SourceInfo> {
+    run::add_feed(&shell, req).await
 }
 
 /// Changes a source's name, colour, interval, filters or enabled state.
 #[tauri::command]
 #[specta::specta]
-pub async fn update_source<R: Runtime>(
-    app: AppHandle<R>,
-    shell: State<'_, Shell>,
+pub async fn update_source(
+    shell: State<'_, Arc<Shell>>,
     id: i64,
     edit: SourceEdit,
 ) -> IpcResult<SourceInfo> {
-    let info = shell.engine.edit_source(id, edit).await?;
-    shell.mirror_changed(&app, "source_edited");
-    Ok(info)
+    run::update_source(&shell, id, edit).await
 }
 
 /// Removes a source and its events (the settings window asks for confirmation first).
 #[tauri::command]
 #[specta::specta]
-pub async fn remove_source<R: Runtime>(
-    app: AppHandle<R>,
-    shell: State<'_, Shell>,
-    id: i64,
-) -> IpcResult<SourceInfo> {
-    let info = shell.engine.remove_source(id).await?;
-    shell.mirror_changed(&app, "source_removed");
-    Ok(info)
+pub async fn remove_source(shell: State<'_, Arc<Shell>>, id: i64) -> IpcResult<SourceInfo> {
+    run::remove_source(&shell, id).await
 }
 
 /// Syncs one source now, or all of them.
 #[tauri::command]
 #[specta::specta]
-pub async fn sync_now<R: Runtime>(
-    app: AppHandle<R>,
-    shell: State<'_, Shell>,
-    id: Option<i64>,
-) -> IpcResult<Vec<SyncReport>> {
-    shell.sync(&app, id).await
+pub async fn sync_now(shell: State<'_, Arc<Shell>>, id: Option<i64>) -> IpcResult<Vec<SyncReport>> {
+    run::sync_now(&shell, id).await
 }
 
 /// The newest sync-log lines, of one source or all.
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_log(
-    shell: State<'_, Shell>,
+    shell: State<'_, Arc<Shell>>,
     id: Option<i64>,
     limit: u32,
 ) -> IpcResult<Vec<LogLine>> {
-    if limit == 0 || limit > MAX_LOG_LINES {
-        return Err(IpcError::new(
-            "invalid_input",
-            format!("limit must be between 1 and {MAX_LOG_LINES}"),
-        ));
-    }
-    Ok(shell.engine.log(id, limit as usize).await?)
+    run::sync_log(&shell, id, limit).await
 }
 
 /// Subscribes to the built-in sample calendar (offline, relative to now).
 #[tauri::command]
 #[specta::specta]
-pub async fn load_sample<R: Runtime>(
-    app: AppHandle<R>,
-    shell: State<'_, Shell>,
-) -> IpcResult<SourceInfo> {
-    let info = shell.engine.load_sample().await?;
-    shell.sync(&app, Some(info.id)).await?;
-    Ok(info)
+pub async fn load_sample(shell: State<'_, Arc<Shell>>) -> IpcResult<SourceInfo> {
+    run::load_sample(&shell).await
 }

@@ -8,6 +8,7 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
+	/**  What the windows need to know about the app. */
 	appState: () => typedError<AppState, IpcError>(__TAURI_INVOKE("app_state")),
 	/**  Opens (or focuses) a window. */
 	openWindow: (window: WindowKind) => typedError<null, IpcError>(__TAURI_INVOKE("open_window", { window })),
@@ -74,9 +75,9 @@ export const commands = {
 
 /** Events */
 export const events = {
-	mirrorChanged: makeEvent<MirrorChanged, MirrorChanged>("mirror-changed"),
-	showEvent: makeEvent<ShowEvent, ShowEvent>("show-event"),
-	syncProgress: makeEvent<SyncProgress, SyncProgress>("sync-progress"),
+	mirrorChanged: makeEvent<MirrorChangedEvent, MirrorChangedEvent>("mirror-changed"),
+	showEvent: makeEvent<ShowEventEvent, ShowEventEvent>("show-event"),
+	syncProgress: makeEvent<SyncProgressEvent, SyncProgressEvent>("sync-progress"),
 };
 
 /* Types */
@@ -264,6 +265,9 @@ export type MirrorChanged = {
 	reason: string,
 };
 
+/**  The mirror changed: views re-read what they show. */
+export type MirrorChangedEvent = MirrorChanged;
+
 /**  The running or next meeting, with its join link when it has one. */
 export type NextMeeting = {
 	join: JoinLink | null,
@@ -317,6 +321,9 @@ export type ShowEvent = {
 	/**  Start of the occurrence (Unix seconds). */
 	occurrence_start: number,
 };
+
+/**  Show this occurrence of an event in the agenda, with its details. */
+export type ShowEventEvent = ShowEvent;
 
 /**  Where the join link was found; earlier variants rank higher. */
 export type Source = 
@@ -386,6 +393,9 @@ export type SyncProgress = {
 	/**  Sources in this round, when known. */
 	total: number | null,
 };
+
+/**  Progress of a sync, per source. */
+export type SyncProgressEvent = SyncProgress;
 
 /**  What one sync did. */
 export type SyncReport = {

@@ -2,24 +2,34 @@
 //!
 //! [`model`] is pure: from the remaining events of today and tomorrow, their join
 //! links, the sync state and `now`, it builds what the menu shows (tested without a
-//! display). [`refresh_soon`] reads the engine, builds the model and puts it on the
-//! icon; it runs when the mirror changes and when the minute turns. With
-//! `TRAYCAL_TRAY_DUMP=<file>` the model is also written there as JSON after each
-//! refresh (the end-to-end tests read it next to the D-Bus menu).
+//! display). [`run`] reads the engine, builds the model and hands it to the thread
+//! that owns the icon ([`serve`]); it runs at start and whenever the shell asks
+//! ([`Shell::refresh_tray`]: the mirror changed, a sync started or ended, the minute
+//! turned). With `TRAYCAL_TRAY_DUMP=<file>` the model is also written there as JSON
+//! after each refresh (the end-to-end tests read it next to the D-Bus menu).
+//!
+//! The icon is a StatusNotifierItem with a D-Bus menu (freedesktop's tray protocol, as
+//! KDE, GNOME's AppIndicator extension, XFCE and others show it), served by
+//! `tray-icon`'s pure-D-Bus backend: no GTK main loop and no widget toolkit in the
+//! tray process. Its objects are not `Send`, so one thread owns them and is told what
+//! to show over a channel; menu clicks arrive on the D-Bus thread and run on the
+//! async runtime.
 
 use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
 
 use chrono::{DateTime, Local, NaiveDate, TimeZone};
 use serde::Serialize;
-use tauri::image::Image;
-use tauri::menu::{IconMenuItem, Menu, MenuItem, PredefinedMenuItem};
-use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Runtime};
+use tray_icon::menu::{
+    Icon as MenuIcon, IconMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem,
+};
+use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 use traycal_core::join::JoinLink;
 use traycal_engine::agenda::AgendaEntry;
 
 use crate::shell::{Shell, TrayState};
-use crate::windows::{self, WindowKind};
+use crate::windows::WindowKind;
 
 /// The tray icon's id.
 pub const TRAY_ID: &str = "traycal";
@@ -272,8 +282,13 @@ fn shorten(text: &str, max: usize) -> String {
     s
 }
 
-/// A 16×16 square of `#rrggbb`.
-fn swatch(color: &str) -> Option<Image<'static>> {
+/// A 16×16 square of `#rrggbb` or `#rgb`, for an event's calendar.
+fn swatch(color: &str) -> Option<MenuIcon> {
+    MenuIcon::from_rgba(swatch_rgba(color)?, 16, 16).ok()
+}
+
+/// The pixels of [`swatch`], as RGBA.
+fn swatch_rgba(color: &str) -> Option<Vec<u8>> {
     let hex = color.strip_prefix('#')?;
     let (r, g, b) = match hex.len() {
         6 => (
@@ -291,62 +306,86 @@ fn swatch(color: &str) -> Option<Image<'static>> {
     for _ in 0..256 {
         rgba.extend_from_slice(&[r, g, b, 255]);
     }
-    Some(Image::new_owned(rgba, 16, 16))
+    Some(rgba)
 }
 
-fn icon(state: TrayState) -> tauri::Result<Image<'static>> {
+/// Decodes one of the icons below (8-bit RGBA PNG files, checked by a test).
+fn rgba(png_bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), String> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let size = reader.output_buffer_size().ok_or("the icon is too large")?;
+    let mut buf = vec![0; size];
+    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    if info.color_type != png::ColorType::Rgba {
+        return Err(format!("the icon is {:?}, not RGBA", info.color_type));
+    }
+    buf.truncate(info.buffer_size());
+    Ok((buf, info.width, info.height))
+}
+
+fn icon(state: TrayState) -> Result<Icon, String> {
     let bytes: &[u8] = match state {
-        TrayState::Idle => include_bytes!("../icons/tray/idle.png"),
-        TrayState::Syncing => include_bytes!("../icons/tray/syncing.png"),
-        TrayState::Error => include_bytes!("../icons/tray/error.png"),
-        TrayState::Conflict => include_bytes!("../icons/tray/conflict.png"),
+        TrayState::Idle => include_bytes!("../icons/idle.png"),
+        TrayState::Syncing => include_bytes!("../icons/syncing.png"),
+        TrayState::Error => include_bytes!("../icons/error.png"),
+        TrayState::Conflict => include_bytes!("../icons/conflict.png"),
     };
-    Image::from_bytes(bytes)
+    let (rgba, width, height) = rgba(bytes)?;
+    Icon::from_rgba(rgba, width, height).map_err(|e| e.to_string())
 }
 
-fn menu<R: Runtime>(app: &AppHandle<R>, model: &TrayModel) -> tauri::Result<Menu<R>> {
-    let menu = Menu::new(app)?;
+fn menu(model: &TrayModel) -> Result<Menu, String> {
+    let menu = Menu::new();
     let mut label_n = 0;
+    let added = |r: tray_icon::menu::Result<()>| r.map_err(|e| e.to_string());
     for item in &model.items {
         match item {
             TrayItem::Label { text } => {
                 label_n += 1;
-                menu.append(&MenuItem::with_id(
-                    app,
+                added(menu.append(&MenuItem::with_id(
                     format!("label:{label_n}"),
                     text,
                     false,
-                    None::<&str>,
-                )?)?;
+                    None,
+                )))?;
             }
             TrayItem::Event {
                 id, text, color, ..
             } => {
                 let icon = color.as_deref().and_then(swatch);
-                menu.append(&IconMenuItem::with_id(
-                    app,
-                    id,
-                    text,
-                    true,
-                    icon,
-                    None::<&str>,
-                )?)?;
+                added(menu.append(&IconMenuItem::with_id(id, text, true, icon, None)))?;
             }
             TrayItem::Join { id, text } => {
-                menu.append(&MenuItem::with_id(app, id, text, true, None::<&str>)?)?;
+                added(menu.append(&MenuItem::with_id(id, text, true, None)))?;
             }
             TrayItem::Action { id, text, enabled } => {
-                menu.append(&MenuItem::with_id(app, id, text, *enabled, None::<&str>)?)?;
+                added(menu.append(&MenuItem::with_id(id, text, *enabled, None)))?;
             }
-            TrayItem::Separator => menu.append(&PredefinedMenuItem::separator(app)?)?,
+            TrayItem::Separator => added(menu.append(&PredefinedMenuItem::separator()))?,
         }
     }
     Ok(menu)
 }
 
-/// Creates the tray icon (empty menu until the first refresh).
-pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let empty = TrayModel {
+/// What the thread that owns the icon is told.
+#[derive(Debug)]
+pub enum TrayCommand {
+    /// Show this model.
+    Show(TrayModel),
+    /// Remove the icon and stop ("Quit").
+    Quit,
+}
+
+/// Owns the tray icon on this thread until [`TrayCommand::Quit`] or until every
+/// sender is gone; `on_menu` gets the id of each clicked menu item (on the D-Bus
+/// thread).
+pub fn serve(
+    commands: Receiver<TrayCommand>,
+    on_menu: impl Fn(String) + Send + Sync + 'static,
+) -> Result<(), String> {
+    MenuEvent::set_event_handler(Some(move |event: MenuEvent| on_menu(event.id.0)));
+    let first = TrayModel {
         state: TrayState::Idle,
         tooltip: "Traycal".into(),
         items: vec![TrayItem::Action {
@@ -355,77 +394,97 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             enabled: true,
         }],
     };
-    TrayIconBuilder::with_id(TRAY_ID)
-        .icon(icon(TrayState::Idle)?)
-        .tooltip(&empty.tooltip)
-        .menu(&menu(app, &empty)?)
-        .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
-        .build(app)?;
+    let tray = TrayIconBuilder::new()
+        .with_id(TRAY_ID)
+        .with_title("Traycal")
+        .with_icon(icon(TrayState::Idle)?)
+        .with_tooltip(&first.tooltip)
+        .with_menu(Box::new(menu(&first)?))
+        .with_menu_on_left_click(true)
+        .build()
+        .map_err(|e| format!("cannot create the tray icon: {e}"))?;
+    for command in commands {
+        match command {
+            TrayCommand::Show(model) => {
+                if let Err(e) = show(&tray, &model) {
+                    eprintln!("traycal: tray: {e}");
+                }
+            }
+            TrayCommand::Quit => break,
+        }
+    }
+    MenuEvent::set_event_handler(None::<fn(MenuEvent)>);
     Ok(())
 }
 
-fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
-    let app = app.clone();
-    let id = id.to_string();
-    tauri::async_runtime::spawn(async move {
-        let shell = app.state::<Shell>();
-        let result: Result<(), String> = match id.as_str() {
-            "quit" => {
-                app.exit(0);
+fn show(tray: &TrayIcon, model: &TrayModel) -> Result<(), String> {
+    tray.set_menu(Some(Box::new(menu(model)?)));
+    tray.set_tooltip(Some(&model.tooltip))
+        .map_err(|e| e.to_string())?;
+    tray.set_icon(Some(icon(model.state)?))
+        .map_err(|e| e.to_string())
+}
+
+/// Runs a clicked menu item (on the async runtime).
+pub async fn on_menu(shell: Arc<Shell>, tray: Sender<TrayCommand>, id: String) {
+    let result: Result<(), String> = match id.as_str() {
+        "quit" => {
+            let _ = tray.send(TrayCommand::Quit);
+            Ok(())
+        }
+        "open-agenda" => shell.show_window(WindowKind::Agenda).map_err(|e| e.message),
+        "open-settings" => shell
+            .show_window(WindowKind::Settings)
+            .map_err(|e| e.message),
+        "sync-now" => shell.sync(None).await.map(|_| ()).map_err(|e| e.message),
+        "join-next" => shell
+            .join_next()
+            .await
+            .map(|_| ())
+            .inspect_err(|e| crate::notifications::tell("Nothing to join", e)),
+        other => {
+            if let Some(event) = other.strip_prefix("join:").and_then(|n| n.parse().ok()) {
+                shell
+                    .engine
+                    .join_event(event)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            } else if let Some((event, start)) = other
+                .strip_prefix("event:")
+                .and_then(|rest| rest.split_once(':'))
+                .and_then(|(e, s)| Some((e.parse().ok()?, s.parse().ok()?)))
+            {
+                shell.show_event(event, start).map_err(|e| e.message)
+            } else {
                 Ok(())
             }
-            "open-agenda" => windows::show(&app, WindowKind::Agenda).map_err(|e| e.to_string()),
-            "open-settings" => windows::show(&app, WindowKind::Settings).map_err(|e| e.to_string()),
-            "sync-now" => shell
-                .sync(&app, None)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.message),
-            "join-next" => shell
-                .join_next()
-                .await
-                .map(|_| ())
-                .inspect_err(|e| crate::notifications::tell("Nothing to join", e)),
-            other => {
-                if let Some(event) = other.strip_prefix("join:").and_then(|n| n.parse().ok()) {
-                    shell
-                        .engine
-                        .join_event(event)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
-                } else if let Some((event, start)) = other
-                    .strip_prefix("event:")
-                    .and_then(|rest| rest.split_once(':'))
-                    .and_then(|(e, s)| Some((e.parse().ok()?, s.parse().ok()?)))
-                {
-                    shell
-                        .show_event(&app, event, start)
-                        .map_err(|e| e.to_string())
-                } else {
-                    Ok(())
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("traycal: {id}: {e}");
+    }
+}
+
+/// Keeps the tray current: builds the model now and whenever the shell asks, and
+/// hands it to the icon's thread. Ends when that thread is gone.
+pub async fn run(shell: Arc<Shell>, tray: Sender<TrayCommand>) {
+    let wake = shell.tray_wake();
+    loop {
+        match current(&shell).await {
+            Ok(model) => {
+                if tray.send(TrayCommand::Show(model)).is_err() {
+                    return;
                 }
             }
-        };
-        if let Err(e) = result {
-            eprintln!("traycal: {id}: {e}");
+            Err(e) => eprintln!("traycal: tray refresh failed: {e}"),
         }
-    });
+        wake.notified().await;
+    }
 }
 
-/// Rebuilds the tray from the engine (in the background).
-pub fn refresh_soon<R: Runtime>(app: &AppHandle<R>) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        if let Err(e) = refresh(&app).await {
-            eprintln!("traycal: tray refresh failed: {e}");
-        }
-    });
-}
-
-async fn refresh<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
-    let shell = app.state::<Shell>();
+/// The model for now, from the engine.
+async fn current(shell: &Shell) -> Result<TrayModel, String> {
     let now = shell.engine.now();
     let end_of_tomorrow = local(now)
         .and_then(|t| t.date_naive().succ_opt()?.succ_opt())
@@ -462,14 +521,7 @@ async fn refresh<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
         let json = serde_json::to_vec_pretty(&model).map_err(|e| e.to_string())?;
         std::fs::write(path, json).map_err(|e| e.to_string())?;
     }
-    let tray = app.tray_by_id(TRAY_ID).ok_or("no tray icon")?;
-    let menu = menu(app, &model).map_err(|e| e.to_string())?;
-    tray.set_menu(Some(menu)).map_err(|e| e.to_string())?;
-    tray.set_tooltip(Some(&model.tooltip))
-        .map_err(|e| e.to_string())?;
-    tray.set_icon(Some(icon(model.state).map_err(|e| e.to_string())?))
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    Ok(model)
 }
 
 #[cfg(test)]
@@ -638,9 +690,35 @@ mod tests {
         );
         assert!(tooltip(&[entry(1, "A", now + 20 * 3600, 30)], now).starts_with("Next: A at "));
         assert_eq!(
-            swatch("#ff0000").map(|i| i.rgba()[..4].to_vec()),
+            swatch_rgba("#ff0000").map(|p| p[..4].to_vec()),
             Some(vec![255, 0, 0, 255])
         );
-        assert!(swatch("red").is_none());
+        assert_eq!(swatch_rgba("#0f0").map(|p| p.len()), Some(16 * 16 * 4));
+        assert!(swatch_rgba("red").is_none());
+    }
+
+    #[test]
+    fn every_state_has_an_rgba_icon() {
+        for state in [
+            TrayState::Idle,
+            TrayState::Syncing,
+            TrayState::Error,
+            TrayState::Conflict,
+        ] {
+            let bytes: &[u8] = match state {
+                TrayState::Idle => include_bytes!("../icons/idle.png"),
+                TrayState::Syncing => include_bytes!("../icons/syncing.png"),
+                TrayState::Error => include_bytes!("../icons/error.png"),
+                TrayState::Conflict => include_bytes!("../icons/conflict.png"),
+            };
+            let (pixels, width, height) = rgba(bytes).unwrap();
+            assert_eq!(pixels.len(), (width * height * 4) as usize, "{state:?}");
+            assert!(
+                width >= 16 && width == height,
+                "{state:?}: {width}×{height}"
+            );
+            icon(state).unwrap();
+        }
+        assert!(rgba(b"not a png").is_err());
     }
 }

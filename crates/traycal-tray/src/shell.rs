@@ -1,5 +1,6 @@
-//! The app's shared state: the engine, the sync status the tray shows, and the
-//! background loop that syncs due sources and keeps the tray current.
+//! The tray process's shared state: the engine, the sync status the tray shows, the
+//! contract's events, and the background loop that syncs due sources and keeps the
+//! tray current.
 //!
 //! Invariants: the engine is the only owner of data (this module keeps only the
 //! display state: syncing or not, the last error); every change to the mirror goes
@@ -7,16 +8,19 @@
 //! (rebuild) and the scheduler (re-plan). The loop sleeps until the next source is
 //! due or the minute turns (the tray shows "in 5 min"), never polls faster.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Manager, Runtime};
-use tauri_specta::Event;
+use tokio::sync::{broadcast, Notify};
 use traycal_engine::{Engine, SyncReport};
 
-use crate::ipc::{IpcError, IpcResult, MirrorChanged, ShowEvent, SyncPhase, SyncProgress};
-use crate::windows::{self, WindowKind};
+use crate::autostart::Autostart;
+use crate::commands::{IpcError, IpcResult};
+use crate::events::{MirrorChanged, ShellEvent, ShowEvent, SyncPhase, SyncProgress};
+use crate::shortcut::JoinShortcut;
+use crate::window_process::WindowProcess;
+use crate::windows::WindowKind;
 
 /// What the tray icon shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -42,17 +46,31 @@ struct Status {
     notification_error: Option<String>,
 }
 
-/// Managed state of the app.
+/// Events a slow listener may fall behind by before it misses some (it then re-reads
+/// everything, as on `MirrorChanged`).
+const EVENT_BACKLOG: usize = 64;
+
+/// The tray process's state, shared (`Arc`) by the tray, the loops and the commands.
 pub struct Shell {
     pub engine: Arc<Engine>,
     status: Mutex<Status>,
     /// Wakes the background loop early (a source was added, "Sync now", …).
-    wake: Arc<tokio::sync::Notify>,
+    wake: Arc<Notify>,
     /// Wakes the reminder scheduler (the mirror changed, a reminder was snoozed).
-    reminders_wake: Arc<tokio::sync::Notify>,
+    reminders_wake: Arc<Notify>,
+    /// Tells the tray to rebuild its menu.
+    tray_wake: Arc<Notify>,
+    /// The contract's events, for the window process.
+    events: broadcast::Sender<ShellEvent>,
     /// The event the agenda should show next (a notification or a tray item was
     /// clicked); the agenda takes it when it opens or hears [`ShowEvent`].
     shown_event: Mutex<Option<ShowEvent>>,
+    /// Where windows open (none in tests that have no windows).
+    windows: OnceLock<WindowProcess>,
+    /// The global join shortcut, once grabbed (or known to be unavailable).
+    shortcut: OnceLock<JoinShortcut>,
+    /// Start at login (none where it cannot be set up).
+    autostart: OnceLock<Autostart>,
 }
 
 impl Shell {
@@ -60,19 +78,80 @@ impl Shell {
         Shell {
             engine,
             status: Mutex::new(Status::default()),
-            wake: Arc::new(tokio::sync::Notify::new()),
-            reminders_wake: Arc::new(tokio::sync::Notify::new()),
+            wake: Arc::new(Notify::new()),
+            reminders_wake: Arc::new(Notify::new()),
+            tray_wake: Arc::new(Notify::new()),
+            events: broadcast::channel(EVENT_BACKLOG).0,
             shown_event: Mutex::new(None),
+            windows: OnceLock::new(),
+            shortcut: OnceLock::new(),
+            autostart: OnceLock::new(),
         }
     }
 
+    /// Windows open in `windows` from now on (set once, at start).
+    pub fn set_windows(&self, windows: WindowProcess) {
+        let _ = self.windows.set(windows);
+    }
+
+    /// The join shortcut the commands report and change (set once, at start).
+    pub fn set_shortcut(&self, shortcut: JoinShortcut) {
+        let _ = self.shortcut.set(shortcut);
+    }
+
+    /// Start at login, as the commands report and change it (set once, at start).
+    pub fn set_autostart(&self, autostart: Autostart) {
+        let _ = self.autostart.set(autostart);
+    }
+
+    /// The join shortcut, or `not_ready` while the app starts.
+    pub fn shortcut(&self) -> IpcResult<&JoinShortcut> {
+        self.shortcut
+            .get()
+            .ok_or_else(|| IpcError::new("not_ready", "Traycal is still starting; try again"))
+    }
+
+    /// Start at login, when this system has it.
+    pub fn autostart(&self) -> Option<&Autostart> {
+        self.autostart.get()
+    }
+
+    /// Hears every event of the contract from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<ShellEvent> {
+        self.events.subscribe()
+    }
+
+    /// Sends an event to whoever listens (nobody, when no window is open).
+    pub fn emit(&self, event: ShellEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// What the tray waits on to rebuild its menu.
+    pub fn tray_wake(&self) -> Arc<Notify> {
+        Arc::clone(&self.tray_wake)
+    }
+
+    /// Rebuilds the tray soon.
+    pub fn refresh_tray(&self) {
+        self.tray_wake.notify_one();
+    }
+
+    /// Shows (creates or focuses) a window, in the window process.
+    pub fn show_window(self: &Arc<Self>, kind: WindowKind) -> IpcResult<()> {
+        let windows = self
+            .windows
+            .get()
+            .ok_or_else(|| IpcError::new("window", "this process shows no windows"))?;
+        windows.open(self, kind).map_err(|e| {
+            IpcError::new(
+                "window",
+                format!("cannot open the {} window: {e}", kind.label()),
+            )
+        })
+    }
+
     /// Opens the agenda on one occurrence of an event, with its details.
-    pub fn show_event<R: Runtime>(
-        &self,
-        app: &AppHandle<R>,
-        event_id: i64,
-        occurrence_start: i64,
-    ) -> tauri::Result<()> {
+    pub fn show_event(self: &Arc<Self>, event_id: i64, occurrence_start: i64) -> IpcResult<()> {
         let event = ShowEvent {
             event_id,
             occurrence_start,
@@ -80,9 +159,9 @@ impl Shell {
         if let Ok(mut pending) = self.shown_event.lock() {
             *pending = Some(event.clone());
         }
-        windows::show(app, WindowKind::Agenda)?;
+        self.show_window(WindowKind::Agenda)?;
         // An open agenda hears this now; a new one takes the request when it loads.
-        let _ = event.emit(app);
+        self.emit(ShellEvent::ShowEvent(event));
         Ok(())
     }
 
@@ -130,7 +209,7 @@ impl Shell {
     }
 
     /// What the reminder scheduler waits on besides its timer.
-    pub fn reminders_wake(&self) -> Arc<tokio::sync::Notify> {
+    pub fn reminders_wake(&self) -> Arc<Notify> {
         Arc::clone(&self.reminders_wake)
     }
 
@@ -183,49 +262,40 @@ impl Shell {
     }
 
     /// Tells windows, tray and scheduler that the mirror changed.
-    pub fn mirror_changed<R: Runtime>(&self, app: &AppHandle<R>, reason: &str) {
-        let _ = MirrorChanged {
+    pub fn mirror_changed(&self, reason: &str) {
+        self.emit(ShellEvent::MirrorChanged(MirrorChanged {
             reason: reason.to_string(),
-        }
-        .emit(app);
+        }));
         self.wake.notify_one();
         self.reminders_wake.notify_one();
-        crate::tray::refresh_soon(app);
+        self.refresh_tray();
     }
 
     /// Starts a sync of one source (or all) without waiting for it.
-    pub fn sync_in_background<R: Runtime>(&self, app: AppHandle<R>, id: Option<i64>) {
-        tauri::async_runtime::spawn(async move {
-            let shell = app.state::<Shell>();
-            if let Err(e) = shell.sync(&app, id).await {
+    pub fn sync_in_background(self: &Arc<Self>, id: Option<i64>) {
+        let shell = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Err(e) = shell.sync(id).await {
                 eprintln!("traycal: sync failed: {}", e.message);
             }
         });
     }
 
     /// Syncs one source, or every enabled one, reporting progress per source.
-    pub async fn sync<R: Runtime>(
-        &self,
-        app: &AppHandle<R>,
-        id: Option<i64>,
-    ) -> IpcResult<Vec<SyncReport>> {
+    pub async fn sync(&self, id: Option<i64>) -> IpcResult<Vec<SyncReport>> {
         let ids = match id {
             Some(id) => vec![id],
             None => self.engine.enabled_sources().await?,
         };
-        self.sync_round(app, ids).await
+        self.sync_round(ids).await
     }
 
-    async fn sync_round<R: Runtime>(
-        &self,
-        app: &AppHandle<R>,
-        ids: Vec<i64>,
-    ) -> IpcResult<Vec<SyncReport>> {
+    async fn sync_round(&self, ids: Vec<i64>) -> IpcResult<Vec<SyncReport>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         self.set_syncing(1);
-        crate::tray::refresh_soon(app);
+        self.refresh_tray();
         let total = ids.len() as u32;
         let names: std::collections::HashMap<i64, String> = self
             .engine
@@ -244,7 +314,10 @@ impl Shell {
                 done: done as u32,
                 total: Some(total),
             };
-            let _ = progress(SyncPhase::Fetching, done).emit(app);
+            self.emit(ShellEvent::SyncProgress(progress(
+                SyncPhase::Fetching,
+                done,
+            )));
             match self.engine.sync_source(id).await {
                 Ok(report) => {
                     let phase = if report.error.is_some() {
@@ -252,11 +325,14 @@ impl Shell {
                     } else {
                         SyncPhase::Done
                     };
-                    let _ = progress(phase, done + 1).emit(app);
+                    self.emit(ShellEvent::SyncProgress(progress(phase, done + 1)));
                     reports.push(report);
                 }
                 Err(e) => {
-                    let _ = progress(SyncPhase::Failed, done + 1).emit(app);
+                    self.emit(ShellEvent::SyncProgress(progress(
+                        SyncPhase::Failed,
+                        done + 1,
+                    )));
                     result = Err(IpcError::from(e));
                     break;
                 }
@@ -266,14 +342,13 @@ impl Shell {
         self.refresh_error().await;
         let changed = reports.iter().any(|r| r.outcome == "updated");
         if changed {
-            self.mirror_changed(app, "sync");
+            self.mirror_changed("sync");
         } else {
             // Status (last sync, errors) changed even when the events did not.
-            let _ = MirrorChanged {
+            self.emit(ShellEvent::MirrorChanged(MirrorChanged {
                 reason: "sync_status".into(),
-            }
-            .emit(app);
-            crate::tray::refresh_soon(app);
+            }));
+            self.refresh_tray();
         }
         result.map(|()| reports)
     }
@@ -301,20 +376,19 @@ impl Shell {
 
     /// The background loop: syncs due sources, refreshes the tray when the minute
     /// turns, sleeps until whichever comes first (or until woken).
-    pub async fn run_scheduler<R: Runtime>(app: AppHandle<R>) {
-        let shell = app.state::<Shell>();
+    pub async fn run_scheduler(shell: Arc<Shell>) {
         shell.refresh_error().await;
         loop {
             match shell.engine.due_sources().await {
                 Ok(due) if !due.is_empty() => {
-                    if let Err(e) = shell.sync_round(&app, due).await {
+                    if let Err(e) = shell.sync_round(due).await {
                         eprintln!("traycal: scheduled sync failed: {}", e.message);
                     }
                 }
                 Ok(_) => {}
                 Err(e) => eprintln!("traycal: cannot read the schedule: {e}"),
             }
-            crate::tray::refresh_soon(&app);
+            shell.refresh_tray();
             let now = shell.engine.now();
             let to_minute = 60 - now.rem_euclid(60);
             let to_due = shell

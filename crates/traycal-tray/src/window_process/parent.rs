@@ -18,13 +18,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
-use serde_json::Value;
-use tauri::{AppHandle, Listener, Manager, Runtime};
-use tauri_specta::Event;
+use tokio::sync::broadcast::error::RecvError;
 
 use super::wire::{self, Frame};
 use super::WINDOW_PROCESS_FLAG;
-use crate::ipc::{route, MirrorChanged, ShowEvent, SyncProgress};
+use crate::route;
 use crate::shell::Shell;
 use crate::windows::WindowKind;
 
@@ -40,46 +38,56 @@ struct Link {
     showed: bool,
 }
 
-/// Managed state of the tray process: the window process, started on demand. Clones
-/// share it.
+/// The window process, started on demand. Clones share it.
 #[derive(Clone)]
 pub struct WindowProcess {
     exe: PathBuf,
+    /// Where calls from the windows run (the reader thread is not on the runtime).
+    runtime: tokio::runtime::Handle,
     link: Arc<Mutex<Option<Link>>>,
     next: Arc<AtomicU64>,
 }
 
 impl WindowProcess {
-    /// Windows will run in `exe` (this program) started with the window process flag.
-    pub fn new(exe: PathBuf) -> WindowProcess {
+    /// Windows will run in `exe` (the window program) started with the window process
+    /// flag.
+    pub fn new(exe: PathBuf, runtime: tokio::runtime::Handle) -> WindowProcess {
         WindowProcess {
             exe,
+            runtime,
             link: Arc::new(Mutex::new(None)),
             next: Arc::new(AtomicU64::new(1)),
         }
     }
 
     /// Passes the contract's events to the window process while one runs (with none,
-    /// no window listens).
-    pub fn forward_events<R: Runtime>(&self, app: &AppHandle<R>) {
-        for name in [MirrorChanged::NAME, SyncProgress::NAME, ShowEvent::NAME] {
-            let link = Arc::clone(&self.link);
-            app.listen_any(name, move |event| {
-                let payload = serde_json::from_str(event.payload()).unwrap_or(Value::Null);
-                if let Ok(guard) = link.lock() {
-                    if let Some(link) = guard.as_ref() {
-                        let _ = link.outbox.send(Frame::Event {
-                            name: name.to_string(),
-                            payload,
-                        });
-                    }
+    /// no window listens). Runs until the shell is gone.
+    pub async fn forward_events(self, shell: &Shell) {
+        let mut events = shell.subscribe();
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                // Fell behind: the windows re-read what they show on `mirror-changed`.
+                Err(RecvError::Lagged(_)) => {
+                    crate::events::ShellEvent::MirrorChanged(crate::events::MirrorChanged {
+                        reason: "missed_events".into(),
+                    })
                 }
-            });
+                Err(RecvError::Closed) => return,
+            };
+            if let Ok(guard) = self.link.lock() {
+                if let Some(link) = guard.as_ref() {
+                    let _ = link.outbox.send(Frame::Event {
+                        name: event.name().to_string(),
+                        payload: event.payload(),
+                    });
+                }
+            }
         }
     }
 
     /// Shows `window`: in the running window process, or in a new one.
-    pub fn open<R: Runtime>(&self, app: &AppHandle<R>, window: WindowKind) -> std::io::Result<()> {
+    pub fn open(&self, shell: &Arc<Shell>, window: WindowKind) -> std::io::Result<()> {
         let seq = self.next.fetch_add(1, Ordering::Relaxed);
         let mut guard = self
             .link
@@ -94,7 +102,7 @@ impl WindowProcess {
         // None runs, or it is ending (its socket is closed): start one, and carry over
         // what the ending one had not shown.
         let carried = guard.take().map(|l| l.pending).unwrap_or_default();
-        let mut link = self.start(app, seq, window)?;
+        let mut link = self.start(shell, seq, window)?;
         for (seq, window) in carried {
             if link.outbox.send(Frame::Open { seq, window }).is_ok() {
                 link.pending.push((seq, window));
@@ -105,12 +113,7 @@ impl WindowProcess {
     }
 
     /// Starts a window process that opens `window` as it starts.
-    fn start<R: Runtime>(
-        &self,
-        app: &AppHandle<R>,
-        seq: u64,
-        window: WindowKind,
-    ) -> std::io::Result<Link> {
+    fn start(&self, shell: &Arc<Shell>, seq: u64, window: WindowKind) -> std::io::Result<Link> {
         let generation = self.next.fetch_add(1, Ordering::Relaxed);
         let (ours, theirs) = UnixStream::pair()?;
         let mut child = Command::new(&self.exe)
@@ -118,21 +121,21 @@ impl WindowProcess {
             .stdin(Stdio::from(OwnedFd::from(theirs)))
             .spawn()?;
         let outbox = wire::writer(ours.try_clone()?, "traycal-to-windows")?;
-        let app = app.clone();
+        let shell = Arc::clone(shell);
         let replies = outbox.clone();
         let process = self.clone();
         std::thread::Builder::new()
             .name("traycal-from-windows".into())
             .spawn(move || {
                 let served = wire::read(BufReader::new(ours), "window process", |frame| {
-                    process.heard(&app, generation, frame, &replies)
+                    process.heard(&shell, generation, frame, &replies)
                 });
                 if let Err(e) = served {
                     eprintln!("traycal: window process: {e}");
                 }
                 drop(replies);
                 let _ = child.wait();
-                process.ended(&app, generation);
+                process.ended(&shell, generation);
             })?;
         Ok(Link {
             generation,
@@ -142,19 +145,13 @@ impl WindowProcess {
         })
     }
 
-    fn heard<R: Runtime>(
-        &self,
-        app: &AppHandle<R>,
-        generation: u64,
-        frame: Frame,
-        replies: &Sender<Frame>,
-    ) {
+    fn heard(&self, shell: &Arc<Shell>, generation: u64, frame: Frame, replies: &Sender<Frame>) {
         match frame {
             Frame::Call { id, command, args } => {
-                let app = app.clone();
+                let shell = Arc::clone(shell);
                 let replies = replies.clone();
-                tauri::async_runtime::spawn(async move {
-                    let result = route::dispatch(&app, &command, &args).await;
+                self.runtime.spawn(async move {
+                    let result = route::dispatch(&shell, &command, &args).await;
                     let _ = replies.send(Frame::Reply { id, result });
                 });
             }
@@ -174,7 +171,7 @@ impl WindowProcess {
     }
 
     /// The window process ended: forget it, and show what it had not shown yet.
-    fn ended<R: Runtime>(&self, app: &AppHandle<R>, generation: u64) {
+    fn ended(&self, shell: &Arc<Shell>, generation: u64) {
         let link = match self.link.lock() {
             Ok(mut guard) if guard.as_ref().is_some_and(|l| l.generation == generation) => {
                 guard.take()
@@ -183,14 +180,12 @@ impl WindowProcess {
         };
         let Some(link) = link else { return };
         // What the windows read from the mirror need not stay resident in a tray app.
-        if let Some(shell) = app.try_state::<Shell>() {
-            let engine = std::sync::Arc::clone(&shell.engine);
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = engine.release_memory().await {
-                    eprintln!("traycal: {e}");
-                }
-            });
-        }
+        let engine = Arc::clone(&shell.engine);
+        self.runtime.spawn(async move {
+            if let Err(e) = engine.release_memory().await {
+                eprintln!("traycal: {e}");
+            }
+        });
         if !link.showed {
             if !link.pending.is_empty() {
                 eprintln!("traycal: the window process ended before showing a window");
@@ -198,7 +193,7 @@ impl WindowProcess {
             return;
         }
         for (_, window) in link.pending {
-            if let Err(e) = self.open(app, window) {
+            if let Err(e) = self.open(shell, window) {
                 eprintln!("traycal: cannot open the {} window: {e}", window.label());
             }
         }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use traycal_app::resume;
+use traycal_tray::resume;
 
 struct Bus {
     daemon: Child,

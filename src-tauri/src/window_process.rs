@@ -1,5 +1,9 @@
-//! The window process's side: runs the webviews, passes their commands to the tray
-//! process and its events to them, and ends with its last window.
+//! The window process: runs the webviews, passes their commands to the tray process
+//! and its events to them, and ends with its last window.
+//!
+//! The tray process (`traycal_tray`, which links neither Tauri nor WebKit) starts this
+//! program when a window is wanted, with a socket pair as its standard input; see
+//! `traycal_tray::window_process` for why and for the tray's side.
 //!
 //! Invariants:
 //! - This process never opens the engine: every command is answered by the tray
@@ -19,9 +23,11 @@ use std::sync::{Arc, Mutex};
 use tauri::ipc::{Invoke, InvokeBody, InvokeResolver};
 use tauri::{AppHandle, Emitter, Wry};
 
-use super::wire::{self, Frame};
-use crate::ipc::IpcError;
-use crate::windows::{self, WindowKind};
+use traycal_tray::commands::IpcError;
+use traycal_tray::window_process::wire::{self, Frame};
+use traycal_tray::windows::WindowKind;
+
+use crate::windows;
 
 /// Commands in flight to the tray process.
 struct TrayLink {

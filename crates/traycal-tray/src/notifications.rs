@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use notify_rust::{Notification, Timeout};
-use tauri::{AppHandle, Manager, Runtime};
 use traycal_engine::reminders::{DueReminder, Snooze};
 
 use crate::shell::Shell;
@@ -105,15 +104,15 @@ pub fn actions(r: &DueReminder, now: i64) -> Vec<(String, String)> {
 }
 
 /// Runs the reminder scheduler until the app quits.
-pub async fn run<R: Runtime>(app: AppHandle<R>) {
-    let shell = app.state::<Shell>();
+pub async fn run(shell: Arc<Shell>) {
+    let runtime = tokio::runtime::Handle::current();
     let wake = shell.reminders_wake();
     loop {
         let now = shell.engine.now();
         let wake_at = match shell.engine.claim_due_reminders().await {
             Ok(claimed) => {
                 for r in claimed.reminders {
-                    show(&app, r, now);
+                    show(&shell, &runtime, r, now);
                 }
                 claimed.wake_at
             }
@@ -142,8 +141,9 @@ pub async fn run<R: Runtime>(app: AppHandle<R>) {
 
 /// Shows one reminder and handles its action (on a thread of its own: waiting for an
 /// action blocks until the notification is closed).
-fn show<R: Runtime>(app: &AppHandle<R>, r: DueReminder, now: i64) {
-    let app = app.clone();
+fn show(shell: &Arc<Shell>, runtime: &tokio::runtime::Handle, r: DueReminder, now: i64) {
+    let shell = Arc::clone(shell);
+    let runtime = runtime.clone();
     let spawned = std::thread::Builder::new()
         .name("traycal-notification".into())
         .spawn(move || {
@@ -159,13 +159,13 @@ fn show<R: Runtime>(app: &AppHandle<R>, r: DueReminder, now: i64) {
             }
             match n.show() {
                 Ok(handle) => {
-                    record_delivery(&app, None);
-                    handle.wait_for_action(|action| on_action(&app, &r, action));
+                    shell.set_notification_error(None);
+                    handle.wait_for_action(|action| on_action(&shell, &runtime, &r, action));
                 }
                 Err(e) => {
                     let message = format!("cannot show the reminder for {:?}: {e}", r.summary);
                     eprintln!("traycal: {message}");
-                    record_delivery(&app, Some(message));
+                    shell.set_notification_error(Some(message));
                 }
             }
         });
@@ -196,16 +196,11 @@ pub fn tell(summary: &str, body: &str) {
     }
 }
 
-fn record_delivery<R: Runtime>(app: &AppHandle<R>, error: Option<String>) {
-    app.state::<Shell>().set_notification_error(error);
-}
-
-fn on_action<R: Runtime>(app: &AppHandle<R>, r: &DueReminder, action: &str) {
-    let app = app.clone();
+fn on_action(shell: &Arc<Shell>, runtime: &tokio::runtime::Handle, r: &DueReminder, action: &str) {
+    let shell = Arc::clone(shell);
     let r = r.clone();
     let action = action.to_string();
-    tauri::async_runtime::spawn(async move {
-        let shell = app.state::<Shell>();
+    runtime.spawn(async move {
         let engine: Arc<traycal_engine::Engine> = Arc::clone(&shell.engine);
         let result = match action.as_str() {
             "join" => engine.join_event(r.event_id).await.map(|_| ()),
@@ -216,8 +211,8 @@ fn on_action<R: Runtime>(app: &AppHandle<R>, r: &DueReminder, action: &str) {
                 .map(|_| ()),
             "default" => {
                 // Clicking the notification: this meeting in the agenda.
-                if let Err(e) = shell.show_event(&app, r.event_id, r.start_utc) {
-                    eprintln!("traycal: cannot open the agenda: {e}");
+                if let Err(e) = shell.show_event(r.event_id, r.start_utc) {
+                    eprintln!("traycal: cannot open the agenda: {}", e.message);
                 }
                 Ok(())
             }

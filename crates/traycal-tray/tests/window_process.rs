@@ -10,14 +10,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
-use tauri::Manager;
-use tauri_specta::Event;
-use traycal_app::ipc::MirrorChanged;
-use traycal_app::shell::Shell;
-use traycal_app::window_process::WindowProcess;
-use traycal_app::windows::WindowKind;
 use traycal_engine::{Engine, EngineConfig, FixedClock};
+use traycal_tray::events::{MirrorChanged, ShellEvent};
+use traycal_tray::shell::Shell;
+use traycal_tray::window_process::WindowProcess;
+use traycal_tray::windows::WindowKind;
 
 /// A window process that logs what it hears to `log`. It acknowledges its start-up
 /// window and every `open` frame except one for `settings`, on which it ends at once
@@ -61,7 +58,16 @@ for line in link:
     path
 }
 
-fn app(dir: &Path, exe: PathBuf) -> tauri::App<MockRuntime> {
+/// The tray process's side as the app sets it up: a shell whose windows open in
+/// `exe`, with the contract's events forwarded, on a runtime of its own.
+struct Tray {
+    /// Runs the calls from the window process (kept alive with the test).
+    _runtime: tokio::runtime::Runtime,
+    shell: Arc<Shell>,
+    process: WindowProcess,
+}
+
+fn tray(dir: &Path, exe: PathBuf) -> Tray {
     let clock = Arc::new(FixedClock(
         chrono::DateTime::parse_from_rfc3339("2026-11-23T08:00:00Z")
             .unwrap()
@@ -70,14 +76,22 @@ fn app(dir: &Path, exe: PathBuf) -> tauri::App<MockRuntime> {
     let mut config = EngineConfig::standard(dir.join("data"), clock);
     config.secrets = Box::new(|| Err("no secret store in this test".into()));
     let engine = Arc::new(Engine::open(config).unwrap());
-    let app = mock_builder()
-        .manage(Shell::new(engine))
-        .manage(WindowProcess::new(exe))
-        .build(mock_context(noop_assets()))
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
         .unwrap();
-    traycal_app::ipc_contract!(MockRuntime).mount_events(&app);
-    app.state::<WindowProcess>().forward_events(app.handle());
-    app
+    let shell = Arc::new(Shell::new(engine));
+    let process = WindowProcess::new(exe, runtime.handle().clone());
+    shell.set_windows(process.clone());
+    let forwarded = Arc::clone(&shell);
+    let forwarding = process.clone();
+    runtime.spawn(async move { forwarding.forward_events(&forwarded).await });
+    Tray {
+        _runtime: runtime,
+        shell,
+        process,
+    }
 }
 
 fn lines(log: &Path) -> Vec<Value> {
@@ -121,11 +135,11 @@ fn started(seen: &[Value]) -> Vec<(i64, String)> {
 fn windows_open_in_one_process_that_is_served_and_restarted_for_a_late_request() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log.jsonl");
-    let app = app(dir.path(), stand_in(dir.path(), &log, false));
-    let process = app.state::<WindowProcess>();
+    let t = tray(dir.path(), stand_in(dir.path(), &log, false));
+    let process = &t.process;
 
     // The first request starts the window process with the window to show.
-    process.open(app.handle(), WindowKind::Agenda).unwrap();
+    process.open(&t.shell, WindowKind::Agenda).unwrap();
     let seen = wait_for(&log, "both replies", |s| {
         s.iter().filter(|l| l["frame"] == "reply").count() == 2
     });
@@ -147,11 +161,9 @@ fn windows_open_in_one_process_that_is_served_and_restarted_for_a_late_request()
         .contains("`from`"));
 
     // Events of the contract reach it.
-    MirrorChanged {
+    t.shell.emit(ShellEvent::MirrorChanged(MirrorChanged {
         reason: "test".into(),
-    }
-    .emit(app.handle())
-    .unwrap();
+    }));
     wait_for(&log, "the event", |s| {
         s.iter().any(|l| {
             l["frame"] == "event"
@@ -161,7 +173,7 @@ fn windows_open_in_one_process_that_is_served_and_restarted_for_a_late_request()
     });
 
     // A second window opens in the same process.
-    process.open(app.handle(), WindowKind::Welcome).unwrap();
+    process.open(&t.shell, WindowKind::Welcome).unwrap();
     wait_for(&log, "the welcome request", |s| {
         s.iter()
             .any(|l| l["frame"] == "open" && l["window"] == "welcome")
@@ -170,7 +182,7 @@ fn windows_open_in_one_process_that_is_served_and_restarted_for_a_late_request()
 
     // A request that reaches the process as it ends (it closed its last window) is not
     // lost: a new window process shows it.
-    process.open(app.handle(), WindowKind::Settings).unwrap();
+    process.open(&t.shell, WindowKind::Settings).unwrap();
     let seen = wait_for(&log, "a second window process", |s| started(s).len() == 2);
     let second = started(&seen)[1].clone();
     assert_eq!(second.1, "settings");
@@ -181,14 +193,14 @@ fn windows_open_in_one_process_that_is_served_and_restarted_for_a_late_request()
 fn a_window_process_that_fails_at_start_is_not_restarted_in_a_loop() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log.jsonl");
-    let app = app(dir.path(), stand_in(dir.path(), &log, true));
-    let process = app.state::<WindowProcess>();
-    process.open(app.handle(), WindowKind::Agenda).unwrap();
+    let t = tray(dir.path(), stand_in(dir.path(), &log, true));
+    let process = &t.process;
+    process.open(&t.shell, WindowKind::Agenda).unwrap();
     wait_for(&log, "the start", |s| started(s).len() == 1);
     // Give a restart, which would be wrong, time to happen.
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(started(&lines(&log)).len(), 1, "restarted after failing");
     // The next request tries again.
-    process.open(app.handle(), WindowKind::Agenda).unwrap();
+    process.open(&t.shell, WindowKind::Agenda).unwrap();
     wait_for(&log, "the next start", |s| started(s).len() == 2);
 }

@@ -12,7 +12,7 @@ use std::sync::mpsc::{channel, Sender};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ipc::IpcError;
+use crate::commands::IpcError;
 use crate::windows::WindowKind;
 
 /// One message.
