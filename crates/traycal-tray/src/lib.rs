@@ -185,10 +185,9 @@ pub fn run() {
     });
     let _ = launched.send(Some(Arc::clone(&shell)));
     // This thread owns the tray icon until "Quit".
+    tray::watch_host(to_tray.clone());
     let clicked = menu_clicks(&shell, runtime.handle().clone(), to_tray);
-    if let Err(e) = tray::serve(commands, clicked) {
-        fail(&e);
-    }
+    tray::serve(commands, clicked);
     // Windows end when their socket closes, with this process.
     std::process::exit(0);
 }

@@ -373,19 +373,59 @@ fn menu(model: &TrayModel) -> Result<Menu, String> {
 pub enum TrayCommand {
     /// Show this model.
     Show(TrayModel),
+    /// A tray host (StatusNotifierWatcher) is on the session bus now.
+    HostAppeared,
     /// Remove the icon and stop ("Quit").
     Quit,
+}
+
+/// The freedesktop tray host's name on the session bus.
+const WATCHER: &str = "org.kde.StatusNotifierWatcher";
+
+/// Tells `tray` when a tray host is on the session bus: at once if one is, and each
+/// time one appears (a panel that starts after Traycal at login, or restarts). A
+/// thread that blocks on the bus; without a session bus it says so and ends.
+pub fn watch_host(tray: Sender<TrayCommand>) {
+    let spawned = std::thread::Builder::new()
+        .name("traycal-tray-host".into())
+        .spawn(move || {
+            if let Err(e) = follow_host(&tray) {
+                eprintln!("traycal: cannot watch for a tray host: {e}");
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("traycal: cannot watch for a tray host: {e}");
+    }
+}
+
+fn follow_host(tray: &Sender<TrayCommand>) -> zbus::Result<()> {
+    let bus = zbus::blocking::Connection::session()?;
+    let proxy = zbus::blocking::fdo::DBusProxy::new(&bus)?;
+    // Subscribe first, then ask: a host that appears in between is not missed.
+    let changes = proxy.receive_name_owner_changed_with_args(&[(0, WATCHER)])?;
+    let name = zbus::names::BusName::try_from(WATCHER)?;
+    if proxy.name_has_owner(name)? && tray.send(TrayCommand::HostAppeared).is_err() {
+        return Ok(());
+    }
+    for change in changes {
+        let appeared = change.args().is_ok_and(|a| a.new_owner().is_some());
+        if appeared && tray.send(TrayCommand::HostAppeared).is_err() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Owns the tray icon on this thread until [`TrayCommand::Quit`] or until every
 /// sender is gone; `on_menu` gets the id of each clicked menu item (on the D-Bus
 /// thread).
-pub fn serve(
-    commands: Receiver<TrayCommand>,
-    on_menu: impl Fn(String) + Send + Sync + 'static,
-) -> Result<(), String> {
+///
+/// The icon is created once a tray host is there ([`watch_host`] says so). Until then,
+/// or on a desktop without one, the app runs on without an icon: reminders, the join
+/// shortcut and the windows (`traycal-app --agenda`) work all the same.
+pub fn serve(commands: Receiver<TrayCommand>, on_menu: impl Fn(String) + Send + Sync + 'static) {
     MenuEvent::set_event_handler(Some(move |event: MenuEvent| on_menu(event.id.0)));
-    let first = TrayModel {
+    let mut latest = TrayModel {
         state: TrayState::Idle,
         tooltip: "Traycal".into(),
         items: vec![TrayItem::Action {
@@ -394,27 +434,44 @@ pub fn serve(
             enabled: true,
         }],
     };
-    let tray = TrayIconBuilder::new()
-        .with_id(TRAY_ID)
-        .with_title("Traycal")
-        .with_icon(icon(TrayState::Idle)?)
-        .with_tooltip(&first.tooltip)
-        .with_menu(Box::new(menu(&first)?))
-        .with_menu_on_left_click(true)
-        .build()
-        .map_err(|e| format!("cannot create the tray icon: {e}"))?;
+    let mut tray: Option<TrayIcon> = None;
     for command in commands {
         match command {
             TrayCommand::Show(model) => {
-                if let Err(e) = show(&tray, &model) {
-                    eprintln!("traycal: tray: {e}");
+                if let Some(icon) = &tray {
+                    if let Err(e) = show(icon, &model) {
+                        eprintln!("traycal: tray: {e}");
+                    }
+                }
+                latest = model;
+            }
+            TrayCommand::HostAppeared => {
+                if tray.is_none() {
+                    tray = create(&latest);
                 }
             }
             TrayCommand::Quit => break,
         }
     }
     MenuEvent::set_event_handler(None::<fn(MenuEvent)>);
-    Ok(())
+}
+
+/// The icon showing `model`.
+fn create(model: &TrayModel) -> Option<TrayIcon> {
+    let built = menu(model).and_then(|menu| {
+        TrayIconBuilder::new()
+            .with_id(TRAY_ID)
+            .with_title("Traycal")
+            .with_icon(icon(model.state)?)
+            .with_tooltip(&model.tooltip)
+            .with_menu(Box::new(menu))
+            .with_menu_on_left_click(true)
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    built
+        .inspect_err(|e| eprintln!("traycal: cannot show the tray icon: {e}"))
+        .ok()
 }
 
 fn show(tray: &TrayIcon, model: &TrayModel) -> Result<(), String> {
