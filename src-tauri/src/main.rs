@@ -41,8 +41,8 @@ mod malloc_tuning {
 
     pub fn apply() {
         if std::env::var_os(TUNED).is_some() {
-            // glibc has read them; programs the app starts (a browser for "Join") must
-            // not inherit them. The mark stays, so the window process is not re-run.
+            // glibc has read them; programs the app starts (a browser for "Join", the
+            // window program) must not inherit them.
             for (name, _) in SETTINGS {
                 std::env::remove_var(name);
             }
