@@ -434,12 +434,13 @@ pub fn serve(commands: Receiver<TrayCommand>, on_menu: impl Fn(String) + Send + 
             enabled: true,
         }],
     };
-    let mut tray: Option<TrayIcon> = None;
+    // The icon and the state its image shows.
+    let mut tray: Option<(TrayIcon, TrayState)> = None;
     for command in commands {
         match command {
             TrayCommand::Show(model) => {
-                if let Some(icon) = &tray {
-                    if let Err(e) = show(icon, &model) {
+                if let Some((icon, shown)) = &mut tray {
+                    if let Err(e) = show(icon, shown, &model) {
                         eprintln!("traycal: tray: {e}");
                     }
                 }
@@ -447,7 +448,7 @@ pub fn serve(commands: Receiver<TrayCommand>, on_menu: impl Fn(String) + Send + 
             }
             TrayCommand::HostAppeared => {
                 if tray.is_none() {
-                    tray = create(&latest);
+                    tray = create(&latest).map(|icon| (icon, latest.state));
                 }
             }
             TrayCommand::Quit => break,
@@ -474,12 +475,18 @@ fn create(model: &TrayModel) -> Option<TrayIcon> {
         .ok()
 }
 
-fn show(tray: &TrayIcon, model: &TrayModel) -> Result<(), String> {
+/// Puts `model` on the icon. The icon image changes only with the state (decoding it
+/// and sending it over D-Bus each minute would be work for nothing).
+fn show(tray: &TrayIcon, shown: &mut TrayState, model: &TrayModel) -> Result<(), String> {
     tray.set_menu(Some(Box::new(menu(model)?)));
     tray.set_tooltip(Some(&model.tooltip))
         .map_err(|e| e.to_string())?;
-    tray.set_icon(Some(icon(model.state)?))
-        .map_err(|e| e.to_string())
+    if *shown != model.state {
+        tray.set_icon(Some(icon(model.state)?))
+            .map_err(|e| e.to_string())?;
+        *shown = model.state;
+    }
+    Ok(())
 }
 
 /// Runs a clicked menu item (on the async runtime).

@@ -119,7 +119,9 @@ impl WindowProcess {
         let mut child = Command::new(&self.exe)
             .args([WINDOW_PROCESS_FLAG, window.label(), &seq.to_string()])
             .stdin(Stdio::from(OwnedFd::from(theirs)))
-            .spawn()?;
+            .spawn()
+            // Name the program: it is missing when only the tray program was built.
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", self.exe.display())))?;
         let outbox = wire::writer(ours.try_clone()?, "traycal-to-windows")?;
         let shell = Arc::clone(shell);
         let replies = outbox.clone();
