@@ -27,6 +27,9 @@ pub struct LoadedCalendar<'a> {
     /// The input ended inside a component (a cut-off download): a sync must not
     /// take such a body as the new truth.
     pub truncated: bool,
+    /// The input ended without `END:VCALENDAR` although every component was complete:
+    /// possibly a download cut at an event boundary (see the sync's truncation rule).
+    pub unclosed_calendar: bool,
     /// Whether the input was parsed in two halves at once (see [`load_calendar_split`]).
     pub parsed_in_parts: bool,
 }
@@ -118,7 +121,12 @@ pub fn load_calendar_split<'a>(
                 let second = scope.spawn(|| {
                     let mut p = Parser::resume_in_calendar(input, split);
                     let reads = read_all(&mut p, input, kinds);
-                    (reads, p.calendars_seen(), p.truncated())
+                    (
+                        reads,
+                        p.calendars_seen(),
+                        p.truncated(),
+                        p.unclosed_calendar(),
+                    )
                 });
                 let mut p = Parser::first_part(input.get(..split).unwrap_or_default());
                 let reads = read_all(&mut p, input, kinds);
@@ -131,7 +139,7 @@ pub fn load_calendar_split<'a>(
                 (first, second.join())
             });
             let (reads1, calendars1, clean, lines1) = first;
-            if let (true, Ok((reads2, calendars2, truncated))) = (clean, second) {
+            if let (true, Ok((reads2, calendars2, truncated, unclosed))) = (clean, second) {
                 let mut cal = LoadedCalendar::empty();
                 let mut wr_timezone = None;
                 for r in reads1 {
@@ -143,6 +151,7 @@ pub fn load_calendar_split<'a>(
                 }
                 cal.calendars = calendars1 + calendars2;
                 cal.truncated = truncated;
+                cal.unclosed_calendar = unclosed;
                 cal.parsed_in_parts = true;
                 cal.finish(wr_timezone);
                 return cal;
@@ -158,6 +167,7 @@ pub fn load_calendar_split<'a>(
     }
     cal.calendars = parser.calendars_seen();
     cal.truncated = parser.truncated();
+    cal.unclosed_calendar = parser.unclosed_calendar();
     cal.finish(wr_timezone);
     cal
 }
@@ -185,6 +195,7 @@ impl<'a> LoadedCalendar<'a> {
             calendars: 0,
             components: 0,
             truncated: false,
+            unclosed_calendar: false,
             parsed_in_parts: false,
         }
     }
@@ -446,5 +457,22 @@ mod split_tests {
         let mut sequential = load_calendar_split(text.as_bytes(), &[ItemKind::Event], usize::MAX);
         assert!(split.truncated && sequential.truncated);
         assert_eq!(summary(&mut split), summary(&mut sequential));
+    }
+
+    #[test]
+    fn a_missing_end_vcalendar_is_reported_by_both_parses() {
+        let text = doc(20, 100);
+        let cut = text
+            .trim_end()
+            .trim_end_matches("END:VCALENDAR")
+            .to_string();
+        for min_parallel in [1, usize::MAX] {
+            let whole = load_calendar_split(text.as_bytes(), &[ItemKind::Event], min_parallel);
+            assert!(!whole.unclosed_calendar && !whole.truncated);
+            let open = load_calendar_split(cut.as_bytes(), &[ItemKind::Event], min_parallel);
+            assert!(open.unclosed_calendar, "{min_parallel}");
+            assert!(!open.truncated);
+            assert_eq!(open.items.len(), whole.items.len());
+        }
     }
 }

@@ -130,15 +130,36 @@ impl Window {
 }
 
 /// Limits for one expansion.
+///
+/// Two layers bound the work of expanding a whole calendar, whatever it holds:
+/// - **per series**: at most `max_per_series` instances and `budget` per rule;
+/// - **per calendar** (a feed of 2,000 endless minutely rules must not take the
+///   machine's memory): at most `max_occurrences` occurrences and `max_steps` rule
+///   steps in all, shared fairly between the series (see [`expand_subset`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ExpandOptions {
     pub window: Window,
-    /// Budget per recurrence rule.
+    /// Budget per recurrence rule (the upper bound of a series' step share).
     pub budget: Budget,
     /// At most this many occurrences per series (a hostile SECONDLY rule must not
     /// fill the mirror with millions of rows).
     pub max_per_series: usize,
+    /// At most this many occurrences for the whole expansion.
+    pub max_occurrences: usize,
+    /// At most this many rule steps (see [`Budget::max_steps`]) for the whole
+    /// expansion.
+    pub max_steps: u64,
+    /// The time the user cares about (now). A series cut by the calendar's budget
+    /// keeps the occurrences from here on rather than the oldest ones of the window.
+    pub focus: Option<i64>,
 }
+
+/// Occurrences one expansion may produce in all: far above real calendars (a
+/// 50,000-event export has ~400k in a year), far below what hurts the machine.
+pub const MAX_OCCURRENCES: usize = 1_000_000;
+
+/// Rule steps one expansion may take in all (tens of nanoseconds each).
+pub const MAX_STEPS: u64 = 40_000_000;
 
 impl ExpandOptions {
     /// Defaults for a window.
@@ -147,8 +168,33 @@ impl ExpandOptions {
             window,
             budget: Budget::default(),
             max_per_series: 50_000,
+            max_occurrences: MAX_OCCURRENCES,
+            max_steps: MAX_STEPS,
+            focus: None,
         }
     }
+}
+
+/// A series whose occurrences were cut short by a limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CutSeries {
+    /// Index of the series' first item (its master when it has one).
+    pub item: usize,
+    /// Occurrences kept in the window.
+    pub kept: usize,
+    /// Which limit cut it.
+    pub limit: CutLimit,
+}
+
+/// The limit that cut a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CutLimit {
+    /// Its share of the calendar's occurrence or step budget.
+    CalendarBudget,
+    /// The per-series instance cap ([`ExpandOptions::max_per_series`]).
+    SeriesCap,
+    /// The per-rule step budget (an impossible or very sparse rule).
+    RuleBudget,
 }
 
 /// One concrete occurrence.
@@ -187,6 +233,13 @@ pub struct Expansion {
     /// Problems met while expanding (bad rules, unknown zones), one line each,
     /// naming the UID.
     pub diagnostics: Vec<String>,
+    /// Series that lost occurrences to a limit.
+    pub cut: Vec<CutSeries>,
+    /// [`Expansion::cut`] summed up for people, a line per kind of limit (these lines
+    /// are in `diagnostics` too).
+    pub cut_notes: Vec<String>,
+    /// Rule steps taken in all.
+    pub steps: u64,
 }
 
 /// A time resolved against the zone database.
@@ -361,6 +414,14 @@ pub fn expand_items(
 
 /// Expand only the items at `subset` (indices into `items`, which occurrences and
 /// series refer to). A sync uses this to expand the changed series without copying.
+///
+/// The calendar's budget ([`ExpandOptions::max_occurrences`], `max_steps`) is shared
+/// fairly between the series: each first gets an equal share (capped by the
+/// per-series limits); what the series left unused is then handed out again, in equal
+/// parts, to those that ran out of their share, for a few rounds. So a feed of
+/// endless minutely rules costs no more than the budget and never starves the
+/// ordinary events beside it. A series still cut at the end keeps its occurrences from
+/// [`ExpandOptions::focus`] on, and is listed in [`Expansion::cut`].
 pub fn expand_subset(
     items: &[EventData<'_>],
     subset: &[usize],
@@ -381,16 +442,195 @@ pub fn expand_subset(
             }
         }
     }
+    let results = expand_fairly(items, &groups, tc, opts);
     let mut out = Expansion::default();
-    for group in groups {
-        expand_series(items, group, tc, opts, &mut out);
+    let mut cut_notes = CutNotes::default();
+    for (group, r) in groups.iter().zip(results) {
+        out.steps += r.steps;
+        out.diagnostics.extend(r.diagnostics);
+        if let Some(limit) = r.cut {
+            let first = group.first().copied().unwrap_or_default();
+            cut_notes.add(&items[first], limit);
+            out.cut.push(CutSeries {
+                item: first,
+                kept: r.occurrences.len(),
+                limit,
+            });
+        }
+        out.occurrences.extend(r.occurrences);
+        out.series.extend(r.info);
     }
+    out.cut_notes = cut_notes.lines(opts);
+    out.diagnostics.extend(out.cut_notes.iter().cloned());
     for tzid in tc.unknown_tzids() {
         out.diagnostics.push(format!(
             "unknown time zone {tzid:?}: no IANA, Windows or VTIMEZONE match; read in the file's only zone if it has one, else as UTC"
         ));
     }
     out
+}
+
+/// Rounds of re-sharing the calendar budget (each round costs at most the budget).
+const SHARE_ROUNDS: usize = 4;
+
+/// What one series may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Share {
+    /// Instances (rule instances and RDATEs, counted before the window filter).
+    instances: usize,
+    /// Rule steps, over all its rules.
+    steps: u64,
+}
+
+/// Expands every group within the calendar's budget (see [`expand_subset`]).
+fn expand_fairly(
+    items: &[EventData<'_>],
+    groups: &[Vec<usize>],
+    tc: &mut TimeContext<'_>,
+    opts: &ExpandOptions,
+) -> Vec<SeriesOut> {
+    let n = groups.len().max(1);
+    let caps = Share {
+        instances: opts.max_per_series.max(1),
+        steps: opts.budget.max_steps.max(1),
+    };
+    let mut share = Share {
+        instances: (opts.max_occurrences / n).clamp(1, caps.instances),
+        steps: (opts.max_steps / n as u64).clamp(1, caps.steps),
+    };
+    let mut results: Vec<SeriesOut> = Vec::with_capacity(groups.len());
+    for g in groups {
+        results.push(expand_series(items, g, tc, opts, share, caps, opts.window));
+    }
+    let mut pending: Vec<usize> = (0..groups.len()).collect();
+    for _ in 1..SHARE_ROUNDS {
+        pending.retain(|&g| results[g].starved);
+        if pending.is_empty() {
+            break;
+        }
+        let used_instances: usize = results.iter().map(|r| r.instances).sum();
+        let used_steps: u64 = results.iter().map(|r| r.steps).sum();
+        let h = pending.len();
+        let next = Share {
+            instances: (share.instances + opts.max_occurrences.saturating_sub(used_instances) / h)
+                .min(caps.instances),
+            steps: (share.steps + opts.max_steps.saturating_sub(used_steps) / h as u64)
+                .min(caps.steps),
+        };
+        if next == share {
+            break;
+        }
+        share = next;
+        for &g in &pending {
+            results[g] = expand_series(items, &groups[g], tc, opts, share, caps, opts.window);
+        }
+    }
+    // What was cut by its share keeps the occurrences the user is about to see.
+    if let Some(focus) = opts.focus.filter(|f| *f > opts.window.from) {
+        let later = Window {
+            from: focus,
+            to: opts.window.to,
+        };
+        for (g, r) in results.iter_mut().enumerate() {
+            if r.cut == Some(CutLimit::CalendarBudget) {
+                let again = expand_series(items, &groups[g], tc, opts, share, caps, later);
+                *r = SeriesOut {
+                    cut: Some(CutLimit::CalendarBudget),
+                    ..again
+                };
+            }
+        }
+    }
+    results
+}
+
+/// One series' expansion.
+#[derive(Debug, Default)]
+struct SeriesOut {
+    occurrences: Vec<Occurrence>,
+    info: Option<SeriesInfo>,
+    diagnostics: Vec<String>,
+    instances: usize,
+    steps: u64,
+    /// The limit that cut it, if one did.
+    cut: Option<CutLimit>,
+    /// Cut by its share of the calendar budget (a bigger share would give more).
+    starved: bool,
+}
+
+impl SeriesOut {
+    fn cut_by(&mut self, limit: CutLimit) {
+        if limit == CutLimit::CalendarBudget {
+            self.starved = true;
+        }
+        // The calendar budget is the one to report: it is the one that may lift.
+        if self.cut.is_none() || limit == CutLimit::CalendarBudget {
+            self.cut = Some(limit);
+        }
+    }
+}
+
+/// Lines summing up the series that were cut, a few UIDs named, the rest counted.
+#[derive(Default)]
+struct CutNotes {
+    budget: Vec<String>,
+    capped: Vec<String>,
+    rule: Vec<String>,
+}
+
+/// UIDs named per kind of cut before "and N more".
+const CUT_UIDS_NAMED: usize = 5;
+
+impl CutNotes {
+    fn add(&mut self, ev: &EventData<'_>, limit: CutLimit) {
+        let list = match limit {
+            CutLimit::CalendarBudget => &mut self.budget,
+            CutLimit::SeriesCap => &mut self.capped,
+            CutLimit::RuleBudget => &mut self.rule,
+        };
+        list.push(format!("{} {:?}", ev.kind.name(), ev.uid));
+    }
+
+    fn lines(&self, opts: &ExpandOptions) -> Vec<String> {
+        let named = |list: &[String]| {
+            let mut s = list
+                .iter()
+                .take(CUT_UIDS_NAMED)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if list.len() > CUT_UIDS_NAMED {
+                s.push_str(&format!(" and {} more", list.len() - CUT_UIDS_NAMED));
+            }
+            s
+        };
+        let mut out = Vec::new();
+        if !self.budget.is_empty() {
+            out.push(format!(
+                "occurrence budget reached ({} occurrences per calendar): {} recurring series cut short, each keeping its next occurrences{}: {}",
+                opts.max_occurrences,
+                self.budget.len(),
+                if opts.focus.is_some() { " from now" } else { "" },
+                named(&self.budget)
+            ));
+        }
+        if !self.capped.is_empty() {
+            out.push(format!(
+                "more than {} instances in the window: {} series cut short, the rest are not shown: {}",
+                opts.max_per_series,
+                self.capped.len(),
+                named(&self.capped)
+            ));
+        }
+        if !self.rule.is_empty() {
+            out.push(format!(
+                "recurrence rule needs too much work, expansion stopped: {} series: {}",
+                self.rule.len(),
+                named(&self.rule)
+            ));
+        }
+        out
+    }
 }
 
 /// The length of an occurrence, RFC 5545 3.3.6 / 3.8.5.3: a DTEND gives every
@@ -524,19 +764,29 @@ fn rule_until(rule: &RecurRule, zone: Option<&Zone>, kind: TimeKind) -> Option<N
     }
 }
 
+/// Expands one series (a UID's master and overrides) over `win`, within `share`
+/// (`caps` are the per-series limits the share never exceeds).
 fn expand_series(
     items: &[EventData<'_>],
-    group: Vec<usize>,
+    group: &[usize],
     tc: &mut TimeContext<'_>,
     opts: &ExpandOptions,
-    out: &mut Expansion,
-) {
-    let win = opts.window;
+    share: Share,
+    caps: Share,
+    win: Window,
+) -> SeriesOut {
+    let mut out = SeriesOut::default();
+    // The limit that cuts a series which reaches its share.
+    let instance_limit = if share.instances >= caps.instances {
+        CutLimit::SeriesCap
+    } else {
+        CutLimit::CalendarBudget
+    };
     // Masters and overrides. Several masters with one UID: keep the highest SEQUENCE
     // (later in the file on a tie) — the others are stale copies.
     let mut master: Option<usize> = None;
     let mut overrides: Vec<usize> = Vec::new();
-    for &i in &group {
+    for &i in group {
         if items[i].recurrence_id.is_some() {
             overrides.push(i);
         } else {
@@ -568,10 +818,10 @@ fn expand_series(
     // Frame of the series: the master's start, else the first override's.
     let frame_item = master.or_else(|| overrides.first().copied());
     let Some(frame_item) = frame_item else {
-        return;
+        return out;
     };
     let Some((frame_start, _)) = start_end(&items[frame_item], tc) else {
-        return;
+        return out;
     };
     let zone = frame_start.zone.clone();
     let kind = frame_start.kind;
@@ -613,6 +863,21 @@ fn expand_series(
             let margin = Duration::days(1) + dur.reach();
             let to_local = naive_of(win.to) + Duration::days(1);
             let from_local = naive_of(win.from) - margin;
+            // The earliest wall time whose instance can overlap the window: instances
+            // before it (the margin above) are not counted against the share, so a
+            // dense series does not spend its share outside the window. (Their work
+            // is bounded by the step share.)
+            let counted_from = match (&zone, kind) {
+                (Some(Zone::Utc), TimeKind::Instant) | (None, _) => naive_of(win.from),
+                // Wall time is not monotonic across a DST change (at most 2 hours).
+                (Some(z), TimeKind::Instant) => {
+                    z.utc_to_local(naive_of(win.from)) - Duration::hours(2)
+                }
+                // Floating and all-day occurrences meet the window by wall time.
+                (Some(_), _) => naive_of(win.from),
+            } - dur.wall.abs()
+                - dur.exact.abs();
+            let mut counted = 0usize;
             let mut cut_by_window = false;
             let mut rules: Vec<(RecurRule, Option<NaiveDateTime>)> = Vec::new();
             for text in &ev.rrules {
@@ -637,40 +902,41 @@ fn expand_series(
                 }
             }
             for (rule, until_local) in &rules {
+                let steps_left = share.steps.saturating_sub(out.steps);
                 let mut it = rule.iter(
                     start.local,
                     IterOptions {
                         until_local: *until_local,
                         skip_before: Some(from_local),
-                        budget: opts.budget,
+                        budget: Budget {
+                            max_steps: steps_left,
+                            max_instances: opts.budget.max_instances,
+                        },
                     },
                 );
-                let mut n = 0usize;
                 for l in it.by_ref() {
                     if l > to_local {
                         cut_by_window = true;
                         break;
                     }
-                    n += 1;
-                    if n > opts.max_per_series {
-                        complete = false;
-                        out.diagnostics.push(format!(
-                            "{} {:?}: more than {} instances in the window; the rest are not shown",
-                            ev.kind.name(),
-                            ev.uid,
-                            opts.max_per_series
-                        ));
-                        break;
+                    if l >= counted_from {
+                        if counted >= share.instances {
+                            complete = false;
+                            out.cut_by(instance_limit);
+                            break;
+                        }
+                        counted += 1;
                     }
                     locals.push((l, None, None));
                 }
+                out.steps += it.steps_used();
                 if it.budget_exhausted() {
                     complete = false;
-                    out.diagnostics.push(format!(
-                        "{} {:?}: recurrence rule needs too much work; expansion stopped",
-                        ev.kind.name(),
-                        ev.uid,
-                    ));
+                    if it.steps_used() >= steps_left && share.steps < caps.steps {
+                        out.cut_by(CutLimit::CalendarBudget);
+                    } else {
+                        out.cut_by(CutLimit::RuleBudget);
+                    }
                 }
             }
             if cut_by_window {
@@ -713,18 +979,35 @@ fn expand_series(
             for text in &ev.exrules {
                 if let Ok(rule) = RecurRule::parse(text) {
                     let until_local = rule_until(&rule, zone.as_ref(), kind);
-                    for l in rule.iter(
+                    let steps_left = share.steps.saturating_sub(out.steps);
+                    let mut it = rule.iter(
                         start.local,
                         IterOptions {
                             until_local,
                             skip_before: Some(from_local),
-                            budget: opts.budget,
+                            // Exclusions past what the series produced exclude nothing.
+                            budget: Budget {
+                                max_steps: steps_left,
+                                max_instances: (share.instances as u64)
+                                    .saturating_mul(2)
+                                    .min(opts.budget.max_instances),
+                            },
                         },
-                    ) {
+                    );
+                    for l in it.by_ref() {
                         if l > to_local {
                             break;
                         }
                         ex_locals.push(l);
+                    }
+                    out.steps += it.steps_used();
+                    if it.budget_exhausted() && it.steps_used() >= steps_left {
+                        complete = false;
+                        out.cut_by(if share.steps < caps.steps {
+                            CutLimit::CalendarBudget
+                        } else {
+                            CutLimit::RuleBudget
+                        });
                     }
                 }
             }
@@ -782,6 +1065,12 @@ fn expand_series(
                 };
                 note_end(&mut last_end, e2);
                 if win.overlaps(s2.secs, e2.secs) {
+                    // RDATEs count against the share too (a file can hold a million).
+                    if produced.len() >= share.instances {
+                        complete = false;
+                        out.cut_by(instance_limit);
+                        break;
+                    }
                     produced.push(Occurrence {
                         item,
                         instance: recurring.then_some(s),
@@ -855,8 +1144,10 @@ fn expand_series(
     if complete {
         info.end = last_end;
     }
-    out.occurrences.extend(produced);
-    out.series.push(info);
+    out.instances = produced.len();
+    out.occurrences = produced;
+    out.info = Some(info);
+    out
 }
 
 /// Instance keys a master produces (see [`instance_key`]).

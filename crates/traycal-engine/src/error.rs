@@ -2,7 +2,7 @@
 //! tray app's `{ code, message }`) switch on the code, never on the text.
 
 use traycal_providers::{FeedError, SecretError};
-use traycal_store::StoreError;
+use traycal_store::{StoreError, StoreErrorKind};
 
 /// Everything the engine can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,23 @@ pub enum EngineError {
     /// The link opener (`xdg-open`) could not be run or failed.
     #[error("{0}")]
     Opener(String),
+    /// The deletion guard held a sync: it would delete most of a calendar's upcoming
+    /// events. Nothing was changed; the user applies the deletions or keeps the events.
+    #[error(
+        "{source_name}: this sync would delete {deleting} of your {upcoming} upcoming events \
+         (the feed no longer lists them), so nothing was changed. Apply the deletions or keep \
+         your events in Settings, or run `traycal sync {source_id} --allow-mass-delete` \
+         (or `--keep-events`)"
+    )]
+    MassDeletion {
+        source_id: i64,
+        source_name: String,
+        deleting: u64,
+        upcoming: u64,
+    },
+    /// Another process holds the sync lock for too long (see [`crate::sync_lock`]).
+    #[error("{0}")]
+    SyncBusy(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -50,7 +67,25 @@ impl EngineError {
             EngineError::BadFeed { code, .. } => code,
             EngineError::Refused(_) => "refused_link",
             EngineError::Opener(_) => "opener_failed",
+            EngineError::MassDeletion { .. } => "mass_delete",
+            EngineError::SyncBusy(_) => "sync_busy",
             EngineError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl EngineError {
+    /// True for a problem of this machine, not of the source: lock contention with
+    /// another Traycal process, or a mirror changed by another process under a sync.
+    /// Such failures are never recorded as the source's error.
+    pub fn is_local_contention(&self) -> bool {
+        match self {
+            EngineError::SyncBusy(_) => true,
+            EngineError::Store(e) => matches!(
+                e.kind(),
+                StoreErrorKind::Busy | StoreErrorKind::NotFound | StoreErrorKind::UnknownComponent
+            ),
+            _ => false,
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod reminders;
 pub mod schedule;
 pub mod sources;
 pub mod sync;
+pub mod sync_lock;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -41,7 +42,12 @@ use traycal_store::{AttemptRecord, Mirror, SourceId, SyncOutcome, Validators};
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{EngineError, Result};
-pub use sync::SyncReport;
+pub use sync::{MassDeletionChoice, SyncReport};
+
+/// How long a sync waits for another process's sync (see [`sync_lock`]) before it
+/// gives up with [`EngineError::SyncBusy`]. A first sync of a 100 MB feed takes a few
+/// seconds; a stuck fetch ends at its own timeout.
+pub const SYNC_LOCK_PATIENCE: Duration = Duration::from_secs(300);
 
 /// How far back and ahead occurrences are materialised by default.
 pub const WINDOW_PAST_DAYS: i64 = 30;
@@ -129,6 +135,7 @@ fn record_quiet(
             error: None,
             error_code: None,
             validators,
+            notes: None,
         };
         m.record_attempt(src.id, &rec)?;
         forget_quiet(quiet, src.id.0);
@@ -342,10 +349,29 @@ impl Engine {
         self.with_mirror(|m| Ok(m.release_memory()?)).await
     }
 
-    /// Sync one source now (manual sync or a due scheduled one).
+    /// Sync one source now (manual sync or a due scheduled one). A sync that would
+    /// delete most of the calendar stops with [`EngineError::MassDeletion`].
     pub async fn sync_source(&self, id: i64) -> Result<SyncReport> {
+        self.sync_source_with(id, MassDeletionChoice::Ask).await
+    }
+
+    /// Sync one source, deciding what a sync held by the deletion guard does.
+    ///
+    /// Syncs run one at a time in this process and, through the data directory's
+    /// sync lock, across processes (the tray app and the CLI).
+    pub async fn sync_source_with(
+        &self,
+        id: i64,
+        deletions: MassDeletionChoice,
+    ) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_gate.lock().await;
-        let report = self.sync_source_now(id).await;
+        let dir = self.data_dir.clone();
+        let _across_processes = tokio::task::spawn_blocking(move || {
+            sync_lock::SyncLock::acquire(&dir, SYNC_LOCK_PATIENCE)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(format!("sync lock task failed: {e}")))??;
+        let report = self.sync_source_now(id, deletions).await;
         if self.low_memory.load(std::sync::atomic::Ordering::Relaxed) {
             // Best effort: a failure only means the cache stays as it is.
             let _ = self.with_mirror(|m| Ok(m.release_memory()?)).await;
@@ -353,7 +379,7 @@ impl Engine {
         report
     }
 
-    async fn sync_source_now(&self, id: i64) -> Result<SyncReport> {
+    async fn sync_source_now(&self, id: i64, deletions: MassDeletionChoice) -> Result<SyncReport> {
         let started = Instant::now();
         let now = self.now();
         let window = self.window(now);
@@ -443,8 +469,19 @@ impl Engine {
                         window,
                         next_due_at: ok_next,
                         started,
+                        deletions,
                     };
-                    let report = sync::apply_body(m, &cx, &body);
+                    let report = match sync::apply_body(m, &cx, &body) {
+                        // The mirror changed under the plan (another process removed
+                        // or rewrote events): plan again from what it holds now.
+                        Err(e)
+                            if e.is_local_contention()
+                                && !matches!(e, EngineError::SyncBusy(_)) =>
+                        {
+                            sync::apply_body(m, &cx, &body)
+                        }
+                        other => other,
+                    };
                     forget_quiet(&quiet, src.id.0);
                     report
                 })
@@ -456,13 +493,23 @@ impl Engine {
             Ok(r) => Ok(r),
             Err(e) => {
                 forget_quiet(&self.quiet, source.id.0);
+                if e.is_local_contention() {
+                    // Another Traycal process, not the source: nothing to record
+                    // against the source; the caller reports it and tries again.
+                    return Err(e);
+                }
                 // Record the failure; the stored events stay as they were.
                 let retry_after = match &e {
                     EngineError::Feed(f) => f.retry_after(),
                     _ => None,
                 };
                 let failures = (state.consecutive_failures.max(0) as u32).saturating_add(1);
-                let delay = next_attempt_delay(failures, interval, retry_after, jitter);
+                let delay = match &e {
+                    // Waiting for the user, not for the source: ask again at the
+                    // usual interval rather than backing off.
+                    EngineError::MassDeletion { .. } => interval,
+                    _ => next_attempt_delay(failures, interval, retry_after, jitter),
+                };
                 let next = now + delay.as_secs() as i64;
                 let message = e.to_string();
                 let code = e.code();
@@ -478,6 +525,7 @@ impl Engine {
                         error: Some(&msg2),
                         error_code: Some(code),
                         validators: None,
+                        notes: None,
                     };
                     m.record_attempt(src.id, &rec)?;
                     Ok(())

@@ -9,7 +9,12 @@
 //!   vanished is the same event under a regenerated UID: the stored row is renamed,
 //!   never duplicated;
 //! - a stored item missing from the feed is deleted when it is in the future (or
-//!   open-ended), and kept as history (retired) when it ended before `now`.
+//!   open-ended), and kept as history (retired) when it ended before `now`;
+//! - **the deletion guard**: a plan that would delete more than
+//!   [`MASS_DELETION_MIN`] events and more than half of the calendar's upcoming ones
+//!   is a [`MassDeletion`]; the caller stops and asks before applying it (the user
+//!   applies it, or keeps the events: [`FeedPlan::keep_vanished`]). It looks at the
+//!   plan only, so every provider's sync goes through it.
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -55,6 +60,20 @@ pub enum Vanished {
     Delete(i64),
     /// Ended before now: keep it as history.
     Retire(i64),
+    /// Future, but the user chose to keep it: marked as no longer in the source,
+    /// every occurrence kept.
+    Keep(i64),
+}
+
+/// A plan deleting at most this many events is never held by the guard.
+pub const MASS_DELETION_MIN: u64 = 20;
+
+/// What the deletion guard found: the plan deletes `deleting` of the calendar's
+/// `upcoming` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MassDeletion {
+    pub deleting: u64,
+    pub upcoming: u64,
 }
 
 /// A whole plan, in input order for the incoming items.
@@ -78,10 +97,36 @@ impl FeedPlan {
         for v in &self.vanished {
             match v {
                 Vanished::Delete(_) => c.2 += 1,
-                Vanished::Retire(_) => c.3 += 1,
+                Vanished::Retire(_) | Vanished::Keep(_) => c.3 += 1,
             }
         }
         c
+    }
+
+    /// The deletion guard: `Some` when the plan deletes more than
+    /// [`MASS_DELETION_MIN`] events and more than half of the upcoming ones in
+    /// `stored` (live rows that have not ended by `now`).
+    pub fn mass_deletion(&self, stored: &[Stored<'_>], now: i64) -> Option<MassDeletion> {
+        let deleting = self
+            .vanished
+            .iter()
+            .filter(|v| matches!(v, Vanished::Delete(_)))
+            .count() as u64;
+        let upcoming = stored
+            .iter()
+            .filter(|s| s.removed_at.is_none() && s.series_end.is_none_or(|e| e > now))
+            .count() as u64;
+        (deleting > MASS_DELETION_MIN && deleting * 2 > upcoming)
+            .then_some(MassDeletion { deleting, upcoming })
+    }
+
+    /// Turns every deletion into [`Vanished::Keep`] ("Keep my events").
+    pub fn keep_vanished(&mut self) {
+        for v in &mut self.vanished {
+            if let Vanished::Delete(id) = *v {
+                *v = Vanished::Keep(id);
+            }
+        }
     }
 
     /// True when applying the plan would change no event.
@@ -231,5 +276,45 @@ mod tests {
         s.removed_at = Some(20);
         let p = plan_feed(&[inc("a", 10, 100)], &[s], 1000);
         assert_eq!(p.actions, [ItemAction::Update(1)]);
+    }
+
+    #[test]
+    fn the_guard_holds_a_plan_that_deletes_most_upcoming_events() {
+        let stored: Vec<Stored<'_>> = (0..100)
+            .map(|i| st(i, "x", i, i, Some(2000)))
+            .chain((100..110).map(|i| st(i, "past", i, i, Some(500))))
+            .collect();
+        // All 100 upcoming events gone: held.
+        let p = plan_feed(&[], &stored, 1000);
+        assert_eq!(
+            p.mass_deletion(&stored, 1000),
+            Some(MassDeletion {
+                deleting: 100,
+                upcoming: 100
+            })
+        );
+        // Exactly half: applied. (The feed still lists events 40..80.)
+        let uids: Vec<String> = (0..80).map(|i| format!("u{i}")).collect();
+        let eighty: Vec<Stored<'_>> = (0..80)
+            .map(|i| st(i as i64, &uids[i], 0, i as i64, Some(2000)))
+            .collect();
+        let still: Vec<Incoming<'_>> = (40..80).map(|i| inc(&uids[i], 0, i as i64)).collect();
+        let p2 = plan_feed(&still, &eighty, 1000);
+        assert_eq!(p2.counts().2, 40);
+        assert_eq!(p2.mass_deletion(&eighty, 1000), None, "40 of 80");
+        // 20 or fewer deletions: applied, even when that is all of them.
+        let p3 = plan_feed(&[], &eighty[..20], 1000);
+        assert_eq!(p3.mass_deletion(&eighty[..20], 1000), None, "20 of 20");
+        let p4 = plan_feed(&[], &eighty[..21], 1000);
+        assert!(p4.mass_deletion(&eighty[..21], 1000).is_some(), "21 of 21");
+        // Keeping turns deletions into keeps, counted as history.
+        let mut kept = p;
+        kept.keep_vanished();
+        assert!(kept
+            .vanished
+            .iter()
+            .all(|v| !matches!(v, Vanished::Delete(_))));
+        assert_eq!(kept.counts(), (0, 0, 0, 110));
+        assert_eq!(kept.mass_deletion(&stored, 1000), None);
     }
 }

@@ -6,7 +6,17 @@
 //!   touches the stored events: the last good data stays and the error is recorded;
 //! - `304 Not Modified` or an unchanged body hash means nothing is parsed and no
 //!   event row is written (only the small sync-state/log record);
-//! - only series that changed are expanded and rewritten.
+//! - only series that changed are expanded and rewritten;
+//! - a body that ends without `END:VCALENDAR` is taken for a cut-off download (the
+//!   last good data stays, the error is recorded) unless the feed's last applied body
+//!   ended the same way (some feeds never write it) or nothing is stored yet;
+//! - the deletion guard ([`crate::plan::MassDeletion`]) holds a sync that would delete
+//!   most of a calendar's upcoming events until the user decides
+//!   ([`MassDeletionChoice`]);
+//! - the work and memory of one sync are bounded whatever the feed holds: expansion
+//!   runs within a calendar-wide occurrence and step budget (see
+//!   [`traycal_core::expand::expand_subset`]); what it cut is logged and kept as the
+//!   source's notice.
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::time::Instant;
@@ -14,7 +24,7 @@ use std::time::Instant;
 use traycal_core::calendar::load_calendar;
 use traycal_core::event::{EndSpec, EventData, ItemKind};
 use traycal_core::expand::{
-    expand_subset, item_span, ExpandOptions, Stamp, TimeContext, TimeKind, Window,
+    expand_subset, item_span, CutLimit, ExpandOptions, Stamp, TimeContext, TimeKind, Window,
 };
 use traycal_core::filter::{FilterSpec, Filters};
 use traycal_core::ics::prepare_input;
@@ -27,6 +37,22 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{EngineError, Result};
 use crate::plan::{plan_feed, Incoming, ItemAction, Stored, Vanished};
+
+/// What a sync does when the deletion guard trips (it would delete most of a
+/// calendar's upcoming events).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MassDeletionChoice {
+    /// Stop, change nothing, and report [`EngineError::MassDeletion`].
+    #[default]
+    Ask,
+    /// Apply the deletions ("Apply the deletions", `--allow-mass-delete`).
+    Apply,
+    /// Apply the rest of the sync but keep the events the source dropped ("Keep my
+    /// events", `--keep-events`): they stay, marked as no longer in the source.
+    Keep,
+}
 
 /// What one sync did.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -44,6 +70,9 @@ pub struct SyncReport {
     pub events: u64,
     /// Problems in the feed that were worked around (dropped components etc.).
     pub diagnostics: Vec<String>,
+    /// What this sync had to leave out (series cut by the occurrence budget), for
+    /// people; `None` when nothing was cut.
+    pub notice: Option<String>,
     pub duration_ms: u64,
     pub error: Option<String>,
     pub error_code: Option<String>,
@@ -145,6 +174,7 @@ pub struct ApplyContext<'s> {
     pub window: Window,
     pub next_due_at: i64,
     pub started: Instant,
+    pub deletions: MassDeletionChoice,
 }
 
 /// Parse a fetched body and apply it to the mirror in one transaction.
@@ -190,6 +220,7 @@ pub fn apply_body(
         items,
         mut resolver,
         calendar_zone,
+        unclosed_calendar: cal_unclosed,
         ..
     } = cal;
     // Keep only filtered items; a duplicate key keeps the last copy in the feed.
@@ -245,16 +276,44 @@ pub fn apply_body(
             fingerprint: f,
         })
         .collect();
-    let plan = plan_feed(&incoming, &stored, cx.now);
+    // A download cut at an event boundary looks like a complete calendar without its
+    // END:VCALENDAR. Unless the feed always ends so (its last applied body did too) or
+    // nothing is stored yet, it must not become the new truth.
+    let unclosed_ok =
+        cal_unclosed && (cx.state.unclosed_ok || stored.iter().all(|s| s.removed_at.is_some()));
+    if cal_unclosed && !unclosed_ok {
+        return Err(bad(
+            "truncated_feed",
+            "the body ends without END:VCALENDAR (download cut off?); keeping the last good data"
+                .into(),
+        ));
+    }
+    let mut plan = plan_feed(&incoming, &stored, cx.now);
+    if let Some(mass) = plan.mass_deletion(&stored, cx.now) {
+        match cx.deletions {
+            MassDeletionChoice::Ask => {
+                return Err(EngineError::MassDeletion {
+                    source_id: source.id.0,
+                    source_name: source.name.clone(),
+                    deleting: mass.deleting,
+                    upcoming: mass.upcoming,
+                })
+            }
+            MassDeletionChoice::Keep => plan.keep_vanished(),
+            MassDeletionChoice::Apply => {}
+        }
+    }
     phases.mark("index+plan");
 
     // Which series must be re-expanded: every UID touched by the plan, or all of
-    // them when the materialised window has to move.
+    // them when the materialised window has to move, or when the last sync had to cut
+    // series (the budget is shared by the whole calendar, so it is shared anew).
     let window_moves = cx.state.window_to.is_none_or(|t| t < cx.window.to - 86_400)
         || cx
             .state
             .window_from
-            .is_none_or(|f| f > cx.window.from + 86_400);
+            .is_none_or(|f| f > cx.window.from + 86_400)
+        || cx.state.notice.is_some();
     let mut changed: HashSet<&str> = HashSet::new();
     for (n, a) in plan.actions.iter().enumerate() {
         if window_moves || *a != ItemAction::Unchanged {
@@ -344,12 +403,50 @@ pub fn apply_body(
             series_end_utc: series_end,
         }
     };
+    // The calendar's expansion budget (see traycal_core::expand): a sync that expands
+    // only the changed series gives them their proportional part of it; if that cuts
+    // one, the whole calendar is expanded again and shares the full budget.
+    let full_opts = ExpandOptions {
+        focus: Some(cx.now),
+        ..ExpandOptions::new(cx.window)
+    };
+    let all_uids = chosen
+        .iter()
+        .map(|&i| items[i].uid.as_ref())
+        .collect::<HashSet<&str>>()
+        .len();
+    let work_uids = work_idx
+        .iter()
+        .map(|&i| items[i].uid.as_ref())
+        .collect::<HashSet<&str>>()
+        .len();
+    let partial_opts = (work_uids < all_uids).then(|| {
+        let part = |total: u64| {
+            u64::try_from(u128::from(total) * work_uids as u128 / all_uids.max(1) as u128)
+                .unwrap_or(total)
+                .max(1)
+        };
+        ExpandOptions {
+            max_occurrences: part(full_opts.max_occurrences as u64) as usize,
+            max_steps: part(full_opts.max_steps),
+            ..full_opts
+        }
+    });
     let mut writer = mirror.begin_calendar_sync(calendar, cx.now)?;
     let items_ref = &items;
-    let window = cx.window;
+    let chosen_ref = &chosen;
     let (expanded, prewrite) = std::thread::scope(|scope| {
         let expansion = scope.spawn(move || {
-            let mut exp = expand_subset(items_ref, &work_idx, &mut tc, &ExpandOptions::new(window));
+            let partial = partial_opts.and_then(|opts| {
+                let exp = expand_subset(items_ref, &work_idx, &mut tc, &opts);
+                let starved = exp.cut.iter().any(|c| c.limit == CutLimit::CalendarBudget);
+                (!starved).then_some(exp)
+            });
+            let escalated = partial_opts.is_some() && partial.is_none();
+            let mut exp = match partial {
+                Some(exp) => exp,
+                None => expand_subset(items_ref, chosen_ref, &mut tc, &full_opts),
+            };
             // Instance ids formatted into one buffer (a first sync has ~400k of them:
             // one allocation, not one each).
             let occurrences = std::mem::take(&mut exp.occurrences);
@@ -361,7 +458,7 @@ pub fn apply_body(
                 }
                 instance_ends.push(instance_text.len());
             }
-            (exp, occurrences, instance_text, instance_ends)
+            (exp, occurrences, instance_text, instance_ends, escalated)
         });
         // On a first sync the rows go in now, with the series end a single event
         // would have (its own end); the expansion's verdict corrects the rest.
@@ -381,8 +478,13 @@ pub fn apply_body(
         (expansion.join(), prewrite)
     });
     prewrite?;
-    let (exp, occurrences, instance_text, instance_ends) = expanded
+    let (exp, occurrences, instance_text, instance_ends, escalated) = expanded
         .map_err(|_| EngineError::Internal("the recurrence expansion thread panicked".into()))?;
+    if escalated {
+        // Every series was expanded anew: all their occurrences are replaced.
+        changed.extend(chosen.iter().map(|&i| items[i].uid.as_ref()));
+    }
+    let notice = (!exp.cut_notes.is_empty()).then(|| exp.cut_notes.join("\n"));
     diagnostics.extend(exp.diagnostics.iter().cloned());
     phases.mark("expand (rows written alongside)");
     // Per item (global index): series end.
@@ -442,10 +544,13 @@ pub fn apply_body(
         .iter()
         .filter_map(|v| match v {
             Vanished::Retire(id) => Some((traycal_store::EventId(*id), cx.now, cx.now)),
+            // Kept at the user's word: every occurrence stays.
+            Vanished::Keep(id) => Some((traycal_store::EventId(*id), cx.now, i64::MAX)),
             _ => None,
         })
         .collect();
     let (added, updated, removed, kept_as_history) = plan.counts();
+    let notes = traycal_store::sync_log::notes_text(&diagnostics);
     let duration_ms = cx.started.elapsed().as_millis() as u64;
     let batch = SyncBatch {
         upserts,
@@ -461,6 +566,8 @@ pub fn apply_body(
             content_hash: Some(body.content_hash as i64),
             window_from: Some(cx.window.from),
             window_to: Some(cx.window.to),
+            notice: notice.as_deref(),
+            unclosed_ok,
         },
         log: LogEntry {
             outcome: if plan.is_noop() {
@@ -476,6 +583,7 @@ pub fn apply_body(
             duration_ms,
             error: None,
             error_code: None,
+            notes: notes.as_deref(),
         },
     };
     let outcome = batch.log.outcome;
@@ -493,6 +601,7 @@ pub fn apply_body(
         occurrences_written,
         events: counts.live_events,
         diagnostics,
+        notice,
         duration_ms: cx.started.elapsed().as_millis() as u64,
         error: None,
         error_code: None,

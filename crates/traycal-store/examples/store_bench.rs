@@ -51,8 +51,8 @@ fn generate() -> Generated {
         let uid = format!("{:016x}-{i}@bench.traycal", rng(&mut seed));
         let r = rng(&mut seed);
         let recurring = i % 4 == 0;
-        let all_day = r % 10 == 0;
-        let multi_day = r % 97 == 0;
+        let all_day = r.is_multiple_of(10);
+        let multi_day = r.is_multiple_of(97);
         let span = if multi_day {
             3 * DAY
         } else if all_day {
@@ -106,6 +106,7 @@ fn state(now: i64) -> SyncStateUpdate<'static> {
         content_hash: Some(now),
         window_from: Some(T0),
         window_to: Some(T0 + 365 * DAY),
+        ..SyncStateUpdate::default()
     }
 }
 

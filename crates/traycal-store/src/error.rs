@@ -7,7 +7,7 @@
 //! bugs. Messages never contain calendar URLs or secrets: the mirror only ever sees
 //! masked URLs (guide §3.3), and errors name rows by id or UID.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rusqlite::ErrorCode;
 
@@ -20,9 +20,36 @@ pub enum StoreError {
     /// Another connection holds the write lock longer than the busy timeout.
     #[error("the calendar database is busy (locked by another process): {0}")]
     Busy(#[source] rusqlite::Error),
-    /// The file is damaged or is not an SQLite database.
-    #[error("the calendar database is corrupt or not a database: {0}")]
-    Corrupt(#[source] rusqlite::Error),
+    /// The file is damaged or is not an SQLite database. (The SQLite message is part
+    /// of the text, not a `source`, so a printed error chain does not repeat it.)
+    #[error(
+        "the calendar database{} is damaged ({detail}). Restore it from a backup, or move \
+         it aside and start Traycal again: it creates a new database, and your calendars \
+         have to be added again",
+        at_path(.path)
+    )]
+    Corrupt {
+        path: Option<PathBuf>,
+        detail: String,
+    },
+    /// The file or its directory cannot be written.
+    #[error(
+        "cannot write the calendar database{} ({detail}): the file or its folder is \
+         read-only; check their permissions",
+        at_path(.path)
+    )]
+    ReadOnly {
+        path: Option<PathBuf>,
+        detail: String,
+    },
+    /// An existing database file of zero bytes: what is left of a database after a
+    /// crash or a full disk cut it off, never a file Traycal leaves behind.
+    #[error(
+        "the calendar database {} is empty (0 bytes), probably cut off by a crash or a full \
+         disk. Restore it from a backup, or delete the empty file to start a new database",
+        path.display()
+    )]
+    EmptyFile { path: PathBuf },
     /// The disk (or the file system quota) is full.
     #[error("the disk holding the calendar database is full: {0}")]
     DiskFull(#[source] rusqlite::Error),
@@ -83,8 +110,10 @@ pub enum StoreError {
 pub enum StoreErrorKind {
     /// Lock contention; retrying later is expected to succeed.
     Busy,
-    /// The file is damaged.
+    /// The file is damaged (or empty).
     Corrupt,
+    /// The file or its directory is read-only.
+    ReadOnly,
     /// No space left.
     DiskFull,
     /// A constraint refused the write (usually a caller bug, e.g. duplicate UID on rename).
@@ -109,6 +138,7 @@ impl StoreErrorKind {
         match self {
             Self::Busy => "store.busy",
             Self::Corrupt => "store.corrupt",
+            Self::ReadOnly => "store.read_only",
             Self::DiskFull => "store.disk_full",
             Self::Constraint => "store.constraint",
             Self::SchemaTooNew => "store.schema_too_new",
@@ -126,7 +156,8 @@ impl StoreError {
     pub fn kind(&self) -> StoreErrorKind {
         match self {
             Self::Busy(_) => StoreErrorKind::Busy,
-            Self::Corrupt(_) => StoreErrorKind::Corrupt,
+            Self::Corrupt { .. } | Self::EmptyFile { .. } => StoreErrorKind::Corrupt,
+            Self::ReadOnly { .. } => StoreErrorKind::ReadOnly,
             Self::DiskFull(_) => StoreErrorKind::DiskFull,
             Self::Constraint(_) => StoreErrorKind::Constraint,
             Self::SchemaTooNew { .. } => StoreErrorKind::SchemaTooNew,
@@ -146,6 +177,37 @@ impl StoreError {
     pub(crate) fn not_found(what: &'static str, id: i64) -> Self {
         Self::NotFound { what, id }
     }
+
+    /// Names the database file in errors about the file itself (damaged,
+    /// read-only), so the user knows which file to restore or fix.
+    pub fn with_path(self, file: &Path) -> Self {
+        match self {
+            Self::Corrupt { path: None, detail } => Self::Corrupt {
+                path: Some(file.to_path_buf()),
+                detail,
+            },
+            Self::ReadOnly { path: None, detail } => Self::ReadOnly {
+                path: Some(file.to_path_buf()),
+                detail,
+            },
+            other => other,
+        }
+    }
+}
+
+fn at_path(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| format!(" {}", p.display()))
+        .unwrap_or_default()
+}
+
+/// SQLite's own words for a failure, without the error-code prefix.
+fn sqlite_detail(err: &rusqlite::Error) -> String {
+    match err {
+        rusqlite::Error::SqliteFailure(e, Some(msg)) => format!("{msg}, code {}", e.extended_code),
+        rusqlite::Error::SqliteFailure(e, None) => format!("{e}, code {}", e.extended_code),
+        other => other.to_string(),
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -156,7 +218,14 @@ impl From<rusqlite::Error> for StoreError {
         };
         match code {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Self::Busy(err),
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Self::Corrupt(err),
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Self::Corrupt {
+                path: None,
+                detail: sqlite_detail(&err),
+            },
+            Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen) => Self::ReadOnly {
+                path: None,
+                detail: sqlite_detail(&err),
+            },
             Some(ErrorCode::DiskFull) => Self::DiskFull(err),
             Some(ErrorCode::ConstraintViolation) => Self::Constraint(err),
             _ => Self::Sqlite(err),

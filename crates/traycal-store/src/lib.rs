@@ -1,7 +1,7 @@
 //! The Traycal SQLite mirror: one local database holding every calendar Traycal shows.
 //!
 //! [`Mirror`] owns one SQLite connection (WAL, `synchronous=NORMAL`, foreign keys on,
-//! 5 s busy timeout) and exposes domain operations: sources and their calendars
+//! 30 s busy timeout) and exposes domain operations: sources and their calendars
 //! ([`sources`]), the sync state and sync log ([`sync_log`]), the per-calendar event
 //! index and the transactional application of one sync ([`events`]), and the agenda
 //! queries ([`occurrences`]). The schema and its versioned migrations are in [`schema`].
@@ -77,8 +77,11 @@ id_type!(
 );
 
 /// How long a statement waits for another connection's lock before failing with
-/// [`StoreErrorKind::Busy`].
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// [`StoreErrorKind::Busy`]. Another process's sync holds the write lock for one
+/// transaction (a few seconds for a 100 MB feed's first sync; syncs themselves are
+/// serialised by the engine's sync lock), so a short write of the tray app (a
+/// reminder claim) waits it out instead of failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Page cache per connection, in KiB. A big first sync appends in key order (rows,
 /// texts, clustered occurrences), so spilled pages are rarely read again; a larger
@@ -113,18 +116,46 @@ impl Mirror {
     /// Opens (creating if needed, with its parent directories) the database at `path`,
     /// configures it and migrates it to [`SCHEMA_VERSION`].
     ///
-    /// Fails with [`StoreError::SchemaTooNew`] when the file comes from a newer build.
+    /// Event texts hold meeting passcodes: a new directory is created 0700 and the
+    /// database 0600 (SQLite gives its `-wal` and `-shm` files the database's mode);
+    /// an existing database's files are narrowed to 0600.
+    ///
+    /// Fails with [`StoreError::SchemaTooNew`] when the file comes from a newer build,
+    /// with [`StoreError::EmptyFile`] for an existing file of zero bytes (what a crash
+    /// left, never a new database), and names the file when it is damaged or
+    /// read-only.
     pub fn open(path: &Path) -> Result<Mirror> {
         if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+            if !parent.as_os_str().is_empty() && !parent.exists() {
+                private_dir(parent).map_err(|source| StoreError::Io {
                     path: parent.to_path_buf(),
                     source,
                 })?;
             }
         }
-        let conn = Connection::open(path)?;
-        Self::configure(conn, true)
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() && meta.len() == 0 => {
+                return Err(StoreError::EmptyFile {
+                    path: path.to_path_buf(),
+                })
+            }
+            Ok(_) => narrow_to_owner(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Created here so it never exists with wider permissions.
+                create_private_file(path).map_err(|source| StoreError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?
+            }
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError::from(e).with_path(path))?;
+        Self::configure(conn, true).map_err(|e| e.with_path(path))
     }
 
     /// A private in-memory database (tests, dry runs). Not persisted, no WAL.
@@ -237,11 +268,77 @@ impl Mirror {
 
     /// Runs SQLite's `PRAGMA quick_check`; `Ok(true)` when the file is sound.
     pub fn check_integrity(&self) -> Result<bool> {
-        let verdict: String = self
-            .conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        Ok(verdict == "ok")
+        Ok(self.integrity_problems()?.is_empty())
     }
+
+    /// What SQLite's `PRAGMA quick_check` finds wrong with the file (at most ten
+    /// lines); empty when it is sound. A page too damaged to read is reported as
+    /// [`StoreError::Corrupt`].
+    pub fn integrity_problems(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA quick_check(10)")?;
+        let lines = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(lines.into_iter().filter(|l| l != "ok").collect())
+    }
+
+    /// The database file's path (`None` in memory).
+    pub fn path(&self) -> Option<&str> {
+        self.conn.path().filter(|p| !p.is_empty())
+    }
+}
+
+/// Creates `dir` (and its parents) with mode 0700 for the last component.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Creates an empty file readable and writable by its owner only.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it meanwhile: its own open narrows it.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Narrows the database and its WAL and shared-memory files to 0600 (mirrors made by
+/// earlier builds were 0644). Best effort: a file owned by someone else stays as it is.
+fn narrow_to_owner(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut files = vec![path.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            files.push(name.into());
+        }
+        for f in files {
+            if let Ok(meta) = std::fs::metadata(&f) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    let _ = std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600));
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 #[cfg(test)]

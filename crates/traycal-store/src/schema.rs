@@ -45,6 +45,11 @@
 //! `app_settings`. Every reminder row references its calendar `ON DELETE CASCADE`
 //! (indexed, so removing a calendar does not scan), so removing a source or calendar
 //! leaves none behind; fired rows are also pruned by age.
+//!
+//! Step 3 keeps what a sync had to leave out: the diagnostics of each log row
+//! (`sync_log.notes`), the budget cut of the last applied sync (`sync_state.notice`),
+//! and whether the feed habitually ends without `END:VCALENDAR`
+//! (`sync_state.unclosed_ok`).
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -218,6 +223,19 @@ CREATE TABLE app_settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
+"#,
+    // ---- version 3: what a sync cut or worked around, and feeds without END:VCALENDAR ----
+    r#"
+-- the diagnostics of one sync (dropped components, series cut by the budget), one
+-- per line, capped: what the log shows beside the counts
+ALTER TABLE sync_log ADD COLUMN notes TEXT;
+-- what the last applied sync had to leave out (series cut by the occurrence budget),
+-- shown with the source until a sync no longer needs to; NULL when nothing was cut
+ALTER TABLE sync_state ADD COLUMN notice TEXT;
+-- 1 when the last applied body had no END:VCALENDAR: that feed's habit, so a body
+-- without it is not taken for a cut-off download
+ALTER TABLE sync_state ADD COLUMN unclosed_ok INTEGER NOT NULL DEFAULT 0
+    CHECK (unclosed_ok IN (0, 1));
 "#,
 ];
 

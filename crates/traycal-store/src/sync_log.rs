@@ -121,6 +121,10 @@ pub struct SyncStateRow {
     pub window_from: Option<i64>,
     /// Materialisation window end of the last apply.
     pub window_to: Option<i64>,
+    /// What the last apply had to leave out (series cut by the budget), if anything.
+    pub notice: Option<String>,
+    /// The last applied body had no `END:VCALENDAR` (the feed's habit).
+    pub unclosed_ok: bool,
 }
 
 /// Sync state written by a successful [`Mirror::apply_calendar_sync`].
@@ -141,6 +145,10 @@ pub struct SyncStateUpdate<'a> {
     pub window_from: Option<i64>,
     /// Materialisation window end.
     pub window_to: Option<i64>,
+    /// What this apply had to leave out; `None` clears an earlier notice.
+    pub notice: Option<&'a str>,
+    /// The applied body had no `END:VCALENDAR`.
+    pub unclosed_ok: bool,
 }
 
 /// The log row of one sync (time is taken from [`SyncStateUpdate::attempted_at`] or
@@ -165,6 +173,8 @@ pub struct LogEntry<'a> {
     pub error: Option<&'a str>,
     /// Error code.
     pub error_code: Option<&'a str>,
+    /// The diagnostics, one per line (see [`notes_text`]).
+    pub notes: Option<&'a str>,
 }
 
 /// New HTTP validators to remember on an `unchanged` / `not_modified` attempt.
@@ -195,6 +205,8 @@ pub struct AttemptRecord<'a> {
     pub error_code: Option<&'a str>,
     /// On success, replaces the stored ETag / Last-Modified when `Some`.
     pub validators: Option<Validators<'a>>,
+    /// The diagnostics, one per line (see [`notes_text`]).
+    pub notes: Option<&'a str>,
 }
 
 /// One `sync_log` row.
@@ -226,6 +238,34 @@ pub struct SyncLogRow {
     pub error: Option<String>,
     /// Error code.
     pub error_code: Option<String>,
+    /// What the sync worked around or left out, one line each.
+    pub notes: Option<String>,
+}
+
+/// Lines kept in one log row's notes; the rest are counted.
+pub const MAX_NOTE_LINES: usize = 50;
+
+/// The notes of a log row: the first [`MAX_NOTE_LINES`] lines (each at most 500
+/// characters), then how many more there were. `None` when there are none.
+pub fn notes_text(lines: &[String]) -> Option<String> {
+    if lines.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for l in lines.iter().take(MAX_NOTE_LINES) {
+        let line: String = l
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(500)
+            .collect();
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if lines.len() > MAX_NOTE_LINES {
+        out.push_str(&format!("… and {} more\n", lines.len() - MAX_NOTE_LINES));
+    }
+    out.pop();
+    Some(out)
 }
 
 fn log_from_row(r: &Row<'_>) -> rusqlite::Result<SyncLogRow> {
@@ -251,6 +291,7 @@ fn log_from_row(r: &Row<'_>) -> rusqlite::Result<SyncLogRow> {
         duration_ms: r.get(10)?,
         error: r.get(11)?,
         error_code: r.get(12)?,
+        notes: r.get(13)?,
     })
 }
 
@@ -263,8 +304,8 @@ pub(crate) fn append_log(
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO sync_log (source_id, source_name, at, outcome, added, updated, removed, \
-         kept_as_history, diagnostics, duration_ms, error, error_code) \
-         SELECT id, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM sources WHERE id = ?1",
+         kept_as_history, diagnostics, duration_ms, error, error_code, notes) \
+         SELECT id, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM sources WHERE id = ?1",
     )?;
     let n = stmt.execute(params![
         source.0,
@@ -277,7 +318,8 @@ pub(crate) fn append_log(
         log.diagnostics,
         log.duration_ms,
         log.error,
-        log.error_code
+        log.error_code,
+        log.notes
     ])?;
     if n == 0 {
         return Err(StoreError::not_found("source", source.0));
@@ -302,7 +344,8 @@ pub(crate) fn write_success_state(
             "UPDATE sync_state SET etag = ?2, last_modified = ?3, content_hash = ?4, \
              last_attempt_at = ?5, last_success_at = ?5, next_due_at = ?6, \
              consecutive_failures = 0, last_error = NULL, last_error_code = NULL, \
-             event_count = ?7, window_from = ?8, window_to = ?9 WHERE source_id = ?1",
+             event_count = ?7, window_from = ?8, window_to = ?9, notice = ?10, \
+             unclosed_ok = ?11 WHERE source_id = ?1",
         )?
         .execute(params![
             source.0,
@@ -313,7 +356,9 @@ pub(crate) fn write_success_state(
             st.next_due_at,
             live,
             st.window_from,
-            st.window_to
+            st.window_to,
+            st.notice,
+            st.unclosed_ok
         ])?;
     if n == 0 {
         return Err(StoreError::not_found("sync state of source", source.0));
@@ -327,7 +372,8 @@ impl Mirror {
         let mut stmt = self.conn.prepare_cached(
             "SELECT source_id, etag, last_modified, content_hash, last_attempt_at, \
              last_success_at, next_due_at, consecutive_failures, last_error, last_error_code, \
-             event_count, window_from, window_to FROM sync_state WHERE source_id = ?1",
+             event_count, window_from, window_to, notice, unclosed_ok FROM sync_state \
+             WHERE source_id = ?1",
         )?;
         stmt.query_row([source.0], |r| {
             Ok(SyncStateRow {
@@ -344,6 +390,8 @@ impl Mirror {
                 event_count: r.get(10)?,
                 window_from: r.get(11)?,
                 window_to: r.get(12)?,
+                notice: r.get(13)?,
+                unclosed_ok: r.get(14)?,
             })
         })
         .optional()?
@@ -409,6 +457,7 @@ impl Mirror {
                 duration_ms: a.duration_ms,
                 error: a.error,
                 error_code: a.error_code,
+                notes: a.notes,
                 ..LogEntry::default()
             },
         )?;
@@ -421,7 +470,7 @@ impl Mirror {
     pub fn sync_log(&self, source: Option<SourceId>, limit: usize) -> Result<Vec<SyncLogRow>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         const COLS: &str = "id, source_id, source_name, at, outcome, added, updated, removed, \
-             kept_as_history, diagnostics, duration_ms, error, error_code";
+             kept_as_history, diagnostics, duration_ms, error, error_code, notes";
         let rows = match source {
             Some(s) => {
                 let mut stmt = self.conn.prepare_cached(&format!(

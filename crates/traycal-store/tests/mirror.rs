@@ -706,6 +706,7 @@ fn attempts_update_state_and_the_log_in_order() {
         error: Some(msg),
         error_code: Some("http.503"),
         validators: None,
+        notes: None,
     };
     let mut b = batch(T0);
     b.state.etag = Some("\"e1\"");
@@ -745,6 +746,7 @@ fn attempts_update_state_and_the_log_in_order() {
                 etag: Some("\"e2\""),
                 last_modified: None,
             }),
+            notes: None,
         },
     )
     .unwrap();

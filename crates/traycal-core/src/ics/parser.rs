@@ -115,6 +115,10 @@ pub struct Parser<'a> {
     done: bool,
     /// The input ended inside a top-level component (a cut-off download).
     truncated: bool,
+    /// The input ended inside a `VCALENDAR` with nothing else open: complete
+    /// components but no `END:VCALENDAR` (a download cut at an event boundary, or a
+    /// feed that never writes it).
+    unclosed_calendar: bool,
     /// This parser reads one part of a larger input (see [`Parser::first_part`]): its
     /// end is not the document's end, so it reports nothing about what is left open.
     partial: bool,
@@ -148,6 +152,7 @@ impl<'a> Parser<'a> {
             pending: std::collections::VecDeque::new(),
             done: false,
             truncated: false,
+            unclosed_calendar: false,
             partial: false,
             ended_at_calendar_level: false,
         }
@@ -189,6 +194,12 @@ impl<'a> Parser<'a> {
     /// True when the input ended inside a component: the data was cut off.
     pub fn truncated(&self) -> bool {
         self.truncated
+    }
+
+    /// True when the input ended inside a `VCALENDAR` with every component closed
+    /// (no `END:VCALENDAR`). Only meaningful once the parser is exhausted.
+    pub fn unclosed_calendar(&self) -> bool {
+        self.unclosed_calendar
     }
 
     /// Number of `VCALENDAR` components seen so far.
@@ -657,6 +668,7 @@ impl<'a> Parser<'a> {
             }));
             self.building.clear();
         } else if self.in_calendar {
+            self.unclosed_calendar = true;
             self.pending.push_back(Item::Diagnostic(Diagnostic {
                 line: self.line_no.saturating_sub(1),
                 uid: None,
