@@ -28,7 +28,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use crate::event::{EndSpec, EventData, TimeSpec};
 use crate::recur::{Budget, IterOptions, RecurRule, Until};
 use crate::tz::{Zone, ZoneResolver, ZoneSource};
-use crate::value::DateOrTime;
+use crate::value::{DateOrTime, IcsDuration};
 
 /// The nature of a time value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -418,6 +418,19 @@ impl Span {
         }
     }
 
+    /// The length a DURATION gives an instance in a frame of `kind`: for zoned
+    /// times the days are wall clock and the time part exact; floating and all-day
+    /// values only have wall time, so both parts are wall time there.
+    fn of_duration(d: IcsDuration, kind: TimeKind) -> Span {
+        match kind {
+            TimeKind::Instant => Span {
+                wall: d.nominal(),
+                exact: d.exact(),
+            },
+            TimeKind::Floating | TimeKind::Date => Span::wall(d.as_wall()),
+        }
+    }
+
     /// Upper bound of the length, for window margins.
     fn reach(&self) -> Duration {
         self.wall.abs() + self.exact.abs() + Duration::hours(3)
@@ -448,7 +461,7 @@ fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, 
                     start.zone = end.zone.clone();
                 }
             }
-            EndSpec::Duration(d) if d.num_seconds() % 86_400 != 0 => {
+            EndSpec::Duration(d) if !d.is_whole_days() => {
                 start.kind = TimeKind::Floating;
             }
             _ => {}
@@ -464,16 +477,7 @@ fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, 
                 _ => Span::wall(end.local - start.local),
             }
         }
-        EndSpec::Duration(d) => match start.kind {
-            TimeKind::Instant => {
-                let days = Duration::days(d.num_days());
-                Span {
-                    wall: days,
-                    exact: *d - days,
-                }
-            }
-            _ => Span::wall(*d),
-        },
+        EndSpec::Duration(d) => Span::of_duration(*d, start.kind),
         EndSpec::Default => match start.kind {
             TimeKind::Date => Span::wall(Duration::days(1)),
             _ => Span::wall(Duration::zero()),
@@ -686,7 +690,9 @@ fn expand_series(
                     _ => r.local,
                 };
                 let own = match period_end {
-                    Some(EndSpec::Duration(d)) => Some(Span::exact(*d)),
+                    // A PERIOD's duration is a DURATION value: its days are
+                    // wall-clock days, its time part exact.
+                    Some(EndSpec::Duration(d)) => Some(Span::of_duration(*d, kind)),
                     Some(EndSpec::At(t)) => {
                         let e = tc.in_frame(t, zone.as_ref(), kind);
                         Some(Span::wall(e.local - l))
@@ -930,5 +936,172 @@ mod stamp_format_tests {
                 assert_eq!(buf, format!("x{want}"));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod occurrence_tests {
+    use super::{ExpandOptions, Window};
+    use crate::calendar::{load_calendar, OccurrenceRow};
+    use crate::event::ItemKind;
+
+    /// The occurrences in 2026 of `events` (VEVENT text) in a calendar with the
+    /// given header lines; the input must load and expand without diagnostics.
+    fn rows(header: &str, events: &str) -> Vec<OccurrenceRow> {
+        let text = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{header}{events}END:VCALENDAR\r\n");
+        let mut cal = load_calendar(text.as_bytes(), &[ItemKind::Event]);
+        assert!(cal.diagnostics.is_empty(), "{:?}", cal.diagnostics);
+        let year_2026 = Window {
+            from: 1_767_225_600,
+            to: 1_798_761_600,
+        };
+        let mut diagnostics = Vec::new();
+        let rows = cal.occurrence_rows(&ExpandOptions::new(year_2026), &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        rows
+    }
+
+    fn event(uid: &str, lines: &str) -> String {
+        format!("BEGIN:VEVENT\r\nUID:{uid}\r\n{lines}END:VEVENT\r\n")
+    }
+
+    /// Start and end of the occurrences of `uid`, in start order.
+    fn spans<'r>(rows: &'r [OccurrenceRow], uid: &str) -> Vec<(&'r str, &'r str)> {
+        rows.iter()
+            .filter(|r| r.uid.as_deref() == Some(uid))
+            .map(|r| (r.start_utc.as_str(), r.end_utc.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn duration_days_follow_the_wall_clock_and_hours_are_exact_across_dst() {
+        // Berlin springs forward on 2026-03-29 (a 23-hour day) and falls back on
+        // 2026-10-25 (a 25-hour day).
+        let berlin = |uid: &str, start: &str, duration: &str| {
+            event(
+                uid,
+                &format!("DTSTART;TZID=Europe/Berlin:{start}\r\nDURATION:{duration}\r\n"),
+            )
+        };
+        let rows = rows(
+            "",
+            &[
+                berlin("spring-day", "20260328T120000", "P1D"),
+                berlin("spring-hours", "20260328T120000", "PT24H"),
+                berlin("spring-day-and-hour", "20260328T120000", "P1DT1H"),
+                berlin("spring-week", "20260328T120000", "P1W"),
+                berlin("autumn-day", "20261024T120000", "P1D"),
+                berlin("autumn-hours", "20261024T120000", "PT24H"),
+            ]
+            .concat(),
+        );
+        // P1D: 12:00 Berlin the next day, 23 real hours later.
+        assert_eq!(
+            spans(&rows, "spring-day"),
+            [("2026-03-28T11:00:00Z", "2026-03-29T10:00:00Z")]
+        );
+        // PT24H: 24 real hours, 13:00 on the wall clock.
+        assert_eq!(
+            spans(&rows, "spring-hours"),
+            [("2026-03-28T11:00:00Z", "2026-03-29T11:00:00Z")]
+        );
+        // 12:00 wall the next day, then one exact hour.
+        assert_eq!(
+            spans(&rows, "spring-day-and-hour"),
+            [("2026-03-28T11:00:00Z", "2026-03-29T11:00:00Z")]
+        );
+        assert_eq!(
+            spans(&rows, "spring-week"),
+            [("2026-03-28T11:00:00Z", "2026-04-04T10:00:00Z")]
+        );
+        // P1D: 12:00 Berlin the next day, 25 real hours later.
+        assert_eq!(
+            spans(&rows, "autumn-day"),
+            [("2026-10-24T10:00:00Z", "2026-10-25T11:00:00Z")]
+        );
+        assert_eq!(
+            spans(&rows, "autumn-hours"),
+            [("2026-10-24T10:00:00Z", "2026-10-25T10:00:00Z")]
+        );
+    }
+
+    #[test]
+    fn an_rdate_period_duration_is_nominal_in_days_and_exact_in_hours() {
+        let rows = rows(
+            "",
+            &event(
+                "period",
+                "DTSTART;TZID=Europe/Berlin:20260321T120000\r\nDURATION:PT1H\r\n\
+                 RDATE;VALUE=PERIOD;TZID=Europe/Berlin:20260328T120000/P1D,\
+                 20260328T180000/PT24H\r\n",
+            ),
+        );
+        assert_eq!(
+            spans(&rows, "period"),
+            [
+                ("2026-03-21T11:00:00Z", "2026-03-21T12:00:00Z"),
+                // 12:00 Berlin the next day: 23 real hours over the DST change.
+                ("2026-03-28T11:00:00Z", "2026-03-29T10:00:00Z"),
+                ("2026-03-28T17:00:00Z", "2026-03-29T17:00:00Z"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_absurdly_long_duration_is_ignored_instead_of_overflowing_the_window() {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n",
+            event(
+                "long",
+                "DTSTART:20260328T120000Z\r\nDURATION:P3999999999D\r\n"
+            )
+        );
+        let mut cal = load_calendar(text.as_bytes(), &[ItemKind::Event]);
+        assert!(
+            cal.diagnostics
+                .iter()
+                .any(|d| d.message.contains("DURATION")),
+            "{:?}",
+            cal.diagnostics
+        );
+        let window = Window {
+            from: 1_767_225_600,
+            to: 1_798_761_600,
+        };
+        let rows = cal.occurrence_rows(&ExpandOptions::new(window), &mut Vec::new());
+        assert_eq!(
+            spans(&rows, "long"),
+            [("2026-03-28T12:00:00Z", "2026-03-28T12:00:00Z")]
+        );
+    }
+
+    #[test]
+    fn floating_and_all_day_durations_are_wall_time_only() {
+        let rows = rows(
+            "",
+            &[
+                event(
+                    "floating-hours",
+                    "DTSTART:20260328T120000\r\nDURATION:PT24H\r\n",
+                ),
+                event(
+                    "floating-day",
+                    "DTSTART:20260328T120000\r\nDURATION:P1D\r\n",
+                ),
+                event(
+                    "all-day",
+                    "DTSTART;VALUE=DATE:20260328\r\nDURATION:PT24H\r\n",
+                ),
+            ]
+            .concat(),
+        );
+        for uid in ["floating-hours", "floating-day"] {
+            assert_eq!(
+                spans(&rows, uid),
+                [("2026-03-28T12:00:00", "2026-03-29T12:00:00")],
+                "{uid}"
+            );
+        }
+        assert_eq!(spans(&rows, "all-day"), [("2026-03-28", "2026-03-29")]);
     }
 }
