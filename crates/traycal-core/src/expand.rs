@@ -14,6 +14,9 @@
 //!   gives it the override's properties;
 //! - EXDATE matches by instant when zoned; a floating EXDATE in a zoned series is read
 //!   in the series' zone, and a DATE EXDATE removes the instances on that date;
+//! - in a calendar with `X-WR-TIMEZONE` (Google, Apple), floating DATE-TIMEs are in
+//!   that zone and UTC ones are shown and recurred in it, as Google, Apple and
+//!   python `x-wr-timezone` read them; DATE values stay all-day;
 //! - an end before the start is swapped (recurring-ical-events does the same);
 //! - all work is bounded: the rule iterator has a step and instance budget, and a
 //!   series stops at the end of the window.
@@ -214,8 +217,9 @@ impl Resolved {
 /// Resolves times of one calendar: its VTIMEZONEs and `X-WR-TIMEZONE`.
 pub struct TimeContext<'r> {
     pub resolver: &'r mut ZoneResolver,
-    /// `X-WR-TIMEZONE` (Google, Apple): UTC times in such a calendar are shown and
-    /// recurred in this zone, as python `x-wr-timezone` does.
+    /// `X-WR-TIMEZONE` (Google, Apple): floating DATE-TIMEs in such a calendar are
+    /// in this zone, and UTC ones are shown and recurred in it, as python
+    /// `x-wr-timezone` does. DATE values are not affected.
     pub calendar_zone: Option<Zone>,
     unknown: Vec<String>,
 }
@@ -268,10 +272,19 @@ impl<'r> TimeContext<'r> {
                         kind: TimeKind::Instant,
                     }
                 }
-                None => Resolved {
-                    local,
-                    zone: None,
-                    kind: TimeKind::Floating,
+                // The calendar names the zone of its floating times (Google and
+                // Apple read them so); only without one do they float.
+                None => match &self.calendar_zone {
+                    Some(z) => Resolved {
+                        local,
+                        zone: Some(z.clone()),
+                        kind: TimeKind::Instant,
+                    },
+                    None => Resolved {
+                        local,
+                        zone: None,
+                        kind: TimeKind::Floating,
+                    },
                 },
             },
         }
@@ -302,21 +315,20 @@ impl<'r> TimeContext<'r> {
     /// The TZID to report for an item's occurrences (the corpus' `tzid`): the IANA
     /// name when the TZID resolved through the database or a Windows name, the TZID
     /// as written for VTIMEZONE-defined and unknown zones, the calendar zone for
-    /// converted UTC values, `UTC` for other UTC values, none for floating and all-day
-    /// values. A floating or all-day start that takes its zone from a DATE-TIME end
-    /// reports the end's zone.
+    /// UTC and floating values it converts, `UTC` for other UTC values, none for
+    /// other floating values and for all-day values. An all-day start (or a floating
+    /// one without calendar zone) that takes its zone from a DATE-TIME end reports
+    /// the end's zone.
     pub fn reported_tzid(&mut self, t: &TimeSpec<'_>, end: Option<&EndSpec<'_>>) -> Option<String> {
         match (&t.value, &t.tzid) {
+            (DateOrTime::DateTime { utc: false, .. }, None) if self.calendar_zone.is_some() => {
+                self.calendar_zone.as_ref().map(|z| z.name().to_string())
+            }
             (DateOrTime::Date(_), _) | (DateOrTime::DateTime { utc: false, .. }, None) => match end
             {
+                // A floating end reports the calendar zone, or none without one.
                 Some(EndSpec::At(e)) if !matches!(e.value, DateOrTime::Date(_)) => {
-                    if matches!(e.value, DateOrTime::DateTime { utc: false, .. })
-                        && e.tzid.is_none()
-                    {
-                        None
-                    } else {
-                        self.reported_tzid(e, None)
-                    }
+                    self.reported_tzid(e, None)
                 }
                 _ => None,
             },
@@ -1103,5 +1115,221 @@ mod occurrence_tests {
             );
         }
         assert_eq!(spans(&rows, "all-day"), [("2026-03-28", "2026-03-29")]);
+    }
+}
+
+#[cfg(test)]
+mod calendar_zone_tests {
+    use super::{ExpandOptions, Window};
+    use crate::calendar::load_calendar;
+    use crate::event::ItemKind;
+
+    /// (uid, recurrence_id, start, end, all_day, floating, tzid) of an occurrence.
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        String,
+        bool,
+        bool,
+        Option<String>,
+    );
+
+    /// Every occurrence in 2026 of `events` (uid, VEVENT lines) in a calendar with
+    /// the given header lines, in start order; the input must load and expand
+    /// without diagnostics.
+    fn rows(header: &str, events: &[(&str, &str)]) -> Vec<Row> {
+        let mut text = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{header}");
+        for (uid, lines) in events {
+            text.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:{uid}\r\n{lines}END:VEVENT\r\n"
+            ));
+        }
+        text.push_str("END:VCALENDAR\r\n");
+        let mut cal = load_calendar(text.as_bytes(), &[ItemKind::Event]);
+        assert!(cal.diagnostics.is_empty(), "{:?}", cal.diagnostics);
+        let year_2026 = Window {
+            from: 1_767_225_600,
+            to: 1_798_761_600,
+        };
+        let mut diagnostics = Vec::new();
+        let rows = cal.occurrence_rows(&ExpandOptions::new(year_2026), &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        rows.into_iter()
+            .map(|r| {
+                (
+                    r.uid.unwrap_or_default(),
+                    r.recurrence_id,
+                    r.start_utc,
+                    r.end_utc,
+                    r.all_day,
+                    r.floating,
+                    r.tzid,
+                )
+            })
+            .collect()
+    }
+
+    fn row(
+        uid: &str,
+        recurrence_id: Option<&str>,
+        start: &str,
+        end: &str,
+        (all_day, floating): (bool, bool),
+        tzid: Option<&str>,
+    ) -> Row {
+        (
+            uid.into(),
+            recurrence_id.map(Into::into),
+            start.into(),
+            end.into(),
+            all_day,
+            floating,
+            tzid.map(Into::into),
+        )
+    }
+
+    const TIMED: (bool, bool) = (false, false);
+
+    #[test]
+    fn floating_times_are_read_in_the_x_wr_timezone_and_dates_stay_dates() {
+        let got = rows(
+            "X-WR-TIMEZONE:America/New_York\r\n",
+            &[
+                (
+                    "floating",
+                    "DTSTART:20260115T090000\r\nDTEND:20260115T100000\r\n",
+                ),
+                ("all-day", "DTSTART;VALUE=DATE:20260116\r\n"),
+                (
+                    "utc",
+                    "DTSTART:20260117T150000Z\r\nDTEND:20260117T160000Z\r\n",
+                ),
+                (
+                    "zoned",
+                    "DTSTART;TZID=Europe/Berlin:20260118T090000\r\nDURATION:PT1H\r\n",
+                ),
+            ],
+        );
+        let new_york = Some("America/New_York");
+        assert_eq!(
+            got,
+            [
+                // 09:00 in New York (UTC-5), not a floating 09:00.
+                row(
+                    "floating",
+                    None,
+                    "2026-01-15T14:00:00Z",
+                    "2026-01-15T15:00:00Z",
+                    TIMED,
+                    new_york
+                ),
+                row(
+                    "all-day",
+                    None,
+                    "2026-01-16",
+                    "2026-01-17",
+                    (true, false),
+                    None
+                ),
+                row(
+                    "utc",
+                    None,
+                    "2026-01-17T15:00:00Z",
+                    "2026-01-17T16:00:00Z",
+                    TIMED,
+                    new_york
+                ),
+                row(
+                    "zoned",
+                    None,
+                    "2026-01-18T08:00:00Z",
+                    "2026-01-18T09:00:00Z",
+                    TIMED,
+                    Some("Europe/Berlin")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_floating_series_recurs_in_the_x_wr_timezone_with_its_exdates_rdates_and_overrides() {
+        // Berlin springs forward on 2026-03-29: 09:00 is 08:00Z before, 07:00Z after.
+        let got = rows(
+            "X-WR-TIMEZONE:Europe/Berlin\r\n",
+            &[
+                (
+                    "weekly",
+                    "DTSTART:20260320T090000\r\nDURATION:PT1H\r\n\
+                     RRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE:20260327T090000\r\n\
+                     RDATE:20260401T090000\r\n",
+                ),
+                (
+                    "weekly",
+                    "RECURRENCE-ID:20260403T090000\r\nDTSTART:20260403T150000\r\n\
+                     DTEND:20260403T160000\r\n",
+                ),
+            ],
+        );
+        let berlin = Some("Europe/Berlin");
+        assert_eq!(
+            got,
+            [
+                row(
+                    "weekly",
+                    Some("2026-03-20T08:00:00Z"),
+                    "2026-03-20T08:00:00Z",
+                    "2026-03-20T09:00:00Z",
+                    TIMED,
+                    berlin
+                ),
+                row(
+                    "weekly",
+                    Some("2026-04-01T07:00:00Z"),
+                    "2026-04-01T07:00:00Z",
+                    "2026-04-01T08:00:00Z",
+                    TIMED,
+                    berlin
+                ),
+                row(
+                    "weekly",
+                    Some("2026-04-03T07:00:00Z"),
+                    "2026-04-03T13:00:00Z",
+                    "2026-04-03T14:00:00Z",
+                    TIMED,
+                    berlin
+                ),
+                row(
+                    "weekly",
+                    Some("2026-04-10T07:00:00Z"),
+                    "2026-04-10T07:00:00Z",
+                    "2026-04-10T08:00:00Z",
+                    TIMED,
+                    berlin
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_x_wr_timezone_floating_times_stay_floating() {
+        let got = rows(
+            "",
+            &[(
+                "floating",
+                "DTSTART:20260115T090000\r\nDTEND:20260115T100000\r\n",
+            )],
+        );
+        assert_eq!(
+            got,
+            [row(
+                "floating",
+                None,
+                "2026-01-15T09:00:00",
+                "2026-01-15T10:00:00",
+                (false, true),
+                None
+            )]
+        );
     }
 }
