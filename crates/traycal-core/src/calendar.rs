@@ -14,7 +14,8 @@ pub struct LoadedCalendar<'a> {
     pub items: Vec<EventData<'a>>,
     /// Zones: IANA, Windows names, and the document's own VTIMEZONEs.
     pub resolver: ZoneResolver,
-    /// `X-WR-TIMEZONE`, when it names a known zone.
+    /// `X-WR-TIMEZONE`, when it names a known zone: the zone of the calendar's
+    /// floating DATE-TIMEs, and the one its UTC ones are shown and recurred in.
     pub calendar_zone: Option<Zone>,
     /// `X-WR-CALNAME`.
     pub name: Option<String>,

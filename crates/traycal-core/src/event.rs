@@ -9,10 +9,8 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use chrono::Duration;
-
 use crate::ics::Component;
-use crate::value::{parse_date_or_time, parse_duration, DateOrTime};
+use crate::value::{parse_date_or_time, parse_duration, DateOrTime, IcsDuration};
 
 /// Which kind of component an item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,8 +53,8 @@ pub struct TimeSpec<'a> {
 pub enum EndSpec<'a> {
     /// DTEND (or DUE for a VTODO).
     At(TimeSpec<'a>),
-    /// DURATION.
-    Duration(Duration),
+    /// DURATION: nominal days and exact seconds, applied by expansion.
+    Duration(IcsDuration),
     /// Neither: RFC 5545 3.6.1 defaults apply.
     Default,
 }
@@ -373,7 +371,10 @@ mod tests {
         let ev = read_event(&comps[0], input.as_bytes()).unwrap();
         assert_eq!(ev.uid, "u1");
         assert_eq!(ev.summary.as_deref(), Some("Team, weekly"));
-        assert_eq!(ev.end, EndSpec::Duration(Duration::hours(1)));
+        match ev.end {
+            EndSpec::Duration(d) => assert_eq!((d.days(), d.seconds()), (0, 3_600)),
+            ref other => panic!("DURATION not read: {other:?}"),
+        }
         assert_eq!(
             ev.start.as_ref().unwrap().tzid.as_deref(),
             Some("Europe/Berlin")

@@ -14,6 +14,9 @@
 //!   gives it the override's properties;
 //! - EXDATE matches by instant when zoned; a floating EXDATE in a zoned series is read
 //!   in the series' zone, and a DATE EXDATE removes the instances on that date;
+//! - in a calendar with `X-WR-TIMEZONE` (Google, Apple), floating DATE-TIMEs are in
+//!   that zone and UTC ones are shown and recurred in it, as Google, Apple and
+//!   python `x-wr-timezone` read them; DATE values stay all-day;
 //! - an end before the start is swapped (recurring-ical-events does the same);
 //! - all work is bounded: the rule iterator has a step and instance budget, and a
 //!   series stops at the end of the window.
@@ -28,7 +31,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use crate::event::{EndSpec, EventData, TimeSpec};
 use crate::recur::{Budget, IterOptions, RecurRule, Until};
 use crate::tz::{Zone, ZoneResolver, ZoneSource};
-use crate::value::DateOrTime;
+use crate::value::{DateOrTime, IcsDuration};
 
 /// The nature of a time value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -267,8 +270,9 @@ impl Resolved {
 /// Resolves times of one calendar: its VTIMEZONEs and `X-WR-TIMEZONE`.
 pub struct TimeContext<'r> {
     pub resolver: &'r mut ZoneResolver,
-    /// `X-WR-TIMEZONE` (Google, Apple): UTC times in such a calendar are shown and
-    /// recurred in this zone, as python `x-wr-timezone` does.
+    /// `X-WR-TIMEZONE` (Google, Apple): floating DATE-TIMEs in such a calendar are
+    /// in this zone, and UTC ones are shown and recurred in it, as python
+    /// `x-wr-timezone` does. DATE values are not affected.
     pub calendar_zone: Option<Zone>,
     unknown: Vec<String>,
 }
@@ -321,10 +325,19 @@ impl<'r> TimeContext<'r> {
                         kind: TimeKind::Instant,
                     }
                 }
-                None => Resolved {
-                    local,
-                    zone: None,
-                    kind: TimeKind::Floating,
+                // The calendar names the zone of its floating times (Google and
+                // Apple read them so); only without one do they float.
+                None => match &self.calendar_zone {
+                    Some(z) => Resolved {
+                        local,
+                        zone: Some(z.clone()),
+                        kind: TimeKind::Instant,
+                    },
+                    None => Resolved {
+                        local,
+                        zone: None,
+                        kind: TimeKind::Floating,
+                    },
                 },
             },
         }
@@ -355,21 +368,20 @@ impl<'r> TimeContext<'r> {
     /// The TZID to report for an item's occurrences (the corpus' `tzid`): the IANA
     /// name when the TZID resolved through the database or a Windows name, the TZID
     /// as written for VTIMEZONE-defined and unknown zones, the calendar zone for
-    /// converted UTC values, `UTC` for other UTC values, none for floating and all-day
-    /// values. A floating or all-day start that takes its zone from a DATE-TIME end
-    /// reports the end's zone.
+    /// UTC and floating values it converts, `UTC` for other UTC values, none for
+    /// other floating values and for all-day values. An all-day start (or a floating
+    /// one without calendar zone) that takes its zone from a DATE-TIME end reports
+    /// the end's zone.
     pub fn reported_tzid(&mut self, t: &TimeSpec<'_>, end: Option<&EndSpec<'_>>) -> Option<String> {
         match (&t.value, &t.tzid) {
+            (DateOrTime::DateTime { utc: false, .. }, None) if self.calendar_zone.is_some() => {
+                self.calendar_zone.as_ref().map(|z| z.name().to_string())
+            }
             (DateOrTime::Date(_), _) | (DateOrTime::DateTime { utc: false, .. }, None) => match end
             {
+                // A floating end reports the calendar zone, or none without one.
                 Some(EndSpec::At(e)) if !matches!(e.value, DateOrTime::Date(_)) => {
-                    if matches!(e.value, DateOrTime::DateTime { utc: false, .. })
-                        && e.tzid.is_none()
-                    {
-                        None
-                    } else {
-                        self.reported_tzid(e, None)
-                    }
+                    self.reported_tzid(e, None)
                 }
                 _ => None,
             },
@@ -658,6 +670,19 @@ impl Span {
         }
     }
 
+    /// The length a DURATION gives an instance in a frame of `kind`: for zoned
+    /// times the days are wall clock and the time part exact; floating and all-day
+    /// values only have wall time, so both parts are wall time there.
+    fn of_duration(d: IcsDuration, kind: TimeKind) -> Span {
+        match kind {
+            TimeKind::Instant => Span {
+                wall: d.nominal(),
+                exact: d.exact(),
+            },
+            TimeKind::Floating | TimeKind::Date => Span::wall(d.as_wall()),
+        }
+    }
+
     /// Upper bound of the length, for window margins.
     fn reach(&self) -> Duration {
         self.wall.abs() + self.exact.abs() + Duration::hours(3)
@@ -688,7 +713,7 @@ fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, 
                     start.zone = end.zone.clone();
                 }
             }
-            EndSpec::Duration(d) if d.num_seconds() % 86_400 != 0 => {
+            EndSpec::Duration(d) if !d.is_whole_days() => {
                 start.kind = TimeKind::Floating;
             }
             _ => {}
@@ -704,16 +729,7 @@ fn start_end(it: &EventData<'_>, tc: &mut TimeContext<'_>) -> Option<(Resolved, 
                 _ => Span::wall(end.local - start.local),
             }
         }
-        EndSpec::Duration(d) => match start.kind {
-            TimeKind::Instant => {
-                let days = Duration::days(d.num_days());
-                Span {
-                    wall: days,
-                    exact: *d - days,
-                }
-            }
-            _ => Span::wall(*d),
-        },
+        EndSpec::Duration(d) => Span::of_duration(*d, start.kind),
         EndSpec::Default => match start.kind {
             TimeKind::Date => Span::wall(Duration::days(1)),
             _ => Span::wall(Duration::zero()),
@@ -952,7 +968,9 @@ fn expand_series(
                     _ => r.local,
                 };
                 let own = match period_end {
-                    Some(EndSpec::Duration(d)) => Some(Span::exact(*d)),
+                    // A PERIOD's duration is a DURATION value: its days are
+                    // wall-clock days, its time part exact.
+                    Some(EndSpec::Duration(d)) => Some(Span::of_duration(*d, kind)),
                     Some(EndSpec::At(t)) => {
                         let e = tc.in_frame(t, zone.as_ref(), kind);
                         Some(Span::wall(e.local - l))
@@ -1221,5 +1239,388 @@ mod stamp_format_tests {
                 assert_eq!(buf, format!("x{want}"));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod occurrence_tests {
+    use super::{ExpandOptions, Window};
+    use crate::calendar::{load_calendar, OccurrenceRow};
+    use crate::event::ItemKind;
+
+    /// The occurrences in 2026 of `events` (VEVENT text) in a calendar with the
+    /// given header lines; the input must load and expand without diagnostics.
+    fn rows(header: &str, events: &str) -> Vec<OccurrenceRow> {
+        let text = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{header}{events}END:VCALENDAR\r\n");
+        let mut cal = load_calendar(text.as_bytes(), &[ItemKind::Event]);
+        assert!(cal.diagnostics.is_empty(), "{:?}", cal.diagnostics);
+        let year_2026 = Window {
+            from: 1_767_225_600,
+            to: 1_798_761_600,
+        };
+        let mut diagnostics = Vec::new();
+        let rows = cal.occurrence_rows(&ExpandOptions::new(year_2026), &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        rows
+    }
+
+    fn event(uid: &str, lines: &str) -> String {
+        format!("BEGIN:VEVENT\r\nUID:{uid}\r\n{lines}END:VEVENT\r\n")
+    }
+
+    /// Start and end of the occurrences of `uid`, in start order.
+    fn spans<'r>(rows: &'r [OccurrenceRow], uid: &str) -> Vec<(&'r str, &'r str)> {
+        rows.iter()
+            .filter(|r| r.uid.as_deref() == Some(uid))
+            .map(|r| (r.start_utc.as_str(), r.end_utc.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn duration_days_follow_the_wall_clock_and_hours_are_exact_across_dst() {
+        // Berlin springs forward on 2026-03-29 (a 23-hour day) and falls back on
+        // 2026-10-25 (a 25-hour day).
+        let berlin = |uid: &str, start: &str, duration: &str| {
+            event(
+                uid,
+                &format!("DTSTART;TZID=Europe/Berlin:{start}\r\nDURATION:{duration}\r\n"),
+            )
+        };
+        let rows = rows(
+            "",
+            &[
+                berlin("spring-day", "20260328T120000", "P1D"),
+                berlin("spring-hours", "20260328T120000", "PT24H"),
+                berlin("spring-day-and-hour", "20260328T120000", "P1DT1H"),
+                berlin("spring-week", "20260328T120000", "P1W"),
+                berlin("autumn-day", "20261024T120000", "P1D"),
+                berlin("autumn-hours", "20261024T120000", "PT24H"),
+            ]
+            .concat(),
+        );
+        // P1D: 12:00 Berlin the next day, 23 real hours later.
+        assert_eq!(
+            spans(&rows, "spring-day"),
+            [("2026-03-28T11:00:00Z", "2026-03-29T10:00:00Z")]
+        );
+        // PT24H: 24 real hours, 13:00 on the wall clock.
+        assert_eq!(
+            spans(&rows, "spring-hours"),
+            [("2026-03-28T11:00:00Z", "2026-03-29T11:00:00Z")]
+        );
+        // 12:00 wall the next day, then one exact hour.
+        assert_eq!(
+            spans(&rows, "spring-day-and-hour"),
+            [("2026-03-28T11:00:00Z", "2026-03-29T11:00:00Z")]
+        );
+        assert_eq!(
+            spans(&rows, "spring-week"),
+            [("2026-03-28T11:00:00Z", "2026-04-04T10:00:00Z")]
+        );
+        // P1D: 12:00 Berlin the next day, 25 real hours later.
+        assert_eq!(
+            spans(&rows, "autumn-day"),
+            [("2026-10-24T10:00:00Z", "2026-10-25T11:00:00Z")]
+        );
+        assert_eq!(
+            spans(&rows, "autumn-hours"),
+            [("2026-10-24T10:00:00Z", "2026-10-25T10:00:00Z")]
+        );
+    }
+
+    #[test]
+    fn an_rdate_period_duration_is_nominal_in_days_and_exact_in_hours() {
+        let rows = rows(
+            "",
+            &event(
+                "period",
+                "DTSTART;TZID=Europe/Berlin:20260321T120000\r\nDURATION:PT1H\r\n\
+                 RDATE;VALUE=PERIOD;TZID=Europe/Berlin:20260328T120000/P1D,\
+                 20260328T180000/PT24H\r\n",
+            ),
+        );
+        assert_eq!(
+            spans(&rows, "period"),
+            [
+                ("2026-03-21T11:00:00Z", "2026-03-21T12:00:00Z"),
+                // 12:00 Berlin the next day: 23 real hours over the DST change.
+                ("2026-03-28T11:00:00Z", "2026-03-29T10:00:00Z"),
+                ("2026-03-28T17:00:00Z", "2026-03-29T17:00:00Z"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_absurdly_long_duration_is_ignored_instead_of_overflowing_the_window() {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n",
+            event(
+                "long",
+                "DTSTART:20260328T120000Z\r\nDURATION:P3999999999D\r\n"
+            )
+        );
+        let mut cal = load_calendar(text.as_bytes(), &[ItemKind::Event]);
+        assert!(
+            cal.diagnostics
+                .iter()
+                .any(|d| d.message.contains("DURATION")),
+            "{:?}",
+            cal.diagnostics
+        );
+        let window = Window {
+            from: 1_767_225_600,
+            to: 1_798_761_600,
+        };
+        let rows = cal.occurrence_rows(&ExpandOptions::new(window), &mut Vec::new());
+        assert_eq!(
+            spans(&rows, "long"),
+            [("2026-03-28T12:00:00Z", "2026-03-28T12:00:00Z")]
+        );
+    }
+
+    #[test]
+    fn floating_and_all_day_durations_are_wall_time_only() {
+        let rows = rows(
+            "",
+            &[
+                event(
+                    "floating-hours",
+                    "DTSTART:20260328T120000\r\nDURATION:PT24H\r\n",
+                ),
+                event(
+                    "floating-day",
+                    "DTSTART:20260328T120000\r\nDURATION:P1D\r\n",
+                ),
+                event(
+                    "all-day",
+                    "DTSTART;VALUE=DATE:20260328\r\nDURATION:PT24H\r\n",
+                ),
+            ]
+            .concat(),
+        );
+        for uid in ["floating-hours", "floating-day"] {
+            assert_eq!(
+                spans(&rows, uid),
+                [("2026-03-28T12:00:00", "2026-03-29T12:00:00")],
+                "{uid}"
+            );
+        }
+        assert_eq!(spans(&rows, "all-day"), [("2026-03-28", "2026-03-29")]);
+    }
+}
+
+#[cfg(test)]
+mod calendar_zone_tests {
+    use super::{ExpandOptions, Window};
+    use crate::calendar::load_calendar;
+    use crate::event::ItemKind;
+
+    /// (uid, recurrence_id, start, end, all_day, floating, tzid) of an occurrence.
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        String,
+        bool,
+        bool,
+        Option<String>,
+    );
+
+    /// Every occurrence in 2026 of `events` (uid, VEVENT lines) in a calendar with
+    /// the given header lines, in start order; the input must load and expand
+    /// without diagnostics.
+    fn rows(header: &str, events: &[(&str, &str)]) -> Vec<Row> {
+        let mut text = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{header}");
+        for (uid, lines) in events {
+            text.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:{uid}\r\n{lines}END:VEVENT\r\n"
+            ));
+        }
+        text.push_str("END:VCALENDAR\r\n");
+        let mut cal = load_calendar(text.as_bytes(), &[ItemKind::Event]);
+        assert!(cal.diagnostics.is_empty(), "{:?}", cal.diagnostics);
+        let year_2026 = Window {
+            from: 1_767_225_600,
+            to: 1_798_761_600,
+        };
+        let mut diagnostics = Vec::new();
+        let rows = cal.occurrence_rows(&ExpandOptions::new(year_2026), &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        rows.into_iter()
+            .map(|r| {
+                (
+                    r.uid.unwrap_or_default(),
+                    r.recurrence_id,
+                    r.start_utc,
+                    r.end_utc,
+                    r.all_day,
+                    r.floating,
+                    r.tzid,
+                )
+            })
+            .collect()
+    }
+
+    fn row(
+        uid: &str,
+        recurrence_id: Option<&str>,
+        start: &str,
+        end: &str,
+        (all_day, floating): (bool, bool),
+        tzid: Option<&str>,
+    ) -> Row {
+        (
+            uid.into(),
+            recurrence_id.map(Into::into),
+            start.into(),
+            end.into(),
+            all_day,
+            floating,
+            tzid.map(Into::into),
+        )
+    }
+
+    const TIMED: (bool, bool) = (false, false);
+
+    #[test]
+    fn floating_times_are_read_in_the_x_wr_timezone_and_dates_stay_dates() {
+        let got = rows(
+            "X-WR-TIMEZONE:America/New_York\r\n",
+            &[
+                (
+                    "floating",
+                    "DTSTART:20260115T090000\r\nDTEND:20260115T100000\r\n",
+                ),
+                ("all-day", "DTSTART;VALUE=DATE:20260116\r\n"),
+                (
+                    "utc",
+                    "DTSTART:20260117T150000Z\r\nDTEND:20260117T160000Z\r\n",
+                ),
+                (
+                    "zoned",
+                    "DTSTART;TZID=Europe/Berlin:20260118T090000\r\nDURATION:PT1H\r\n",
+                ),
+            ],
+        );
+        let new_york = Some("America/New_York");
+        assert_eq!(
+            got,
+            [
+                // 09:00 in New York (UTC-5), not a floating 09:00.
+                row(
+                    "floating",
+                    None,
+                    "2026-01-15T14:00:00Z",
+                    "2026-01-15T15:00:00Z",
+                    TIMED,
+                    new_york
+                ),
+                row(
+                    "all-day",
+                    None,
+                    "2026-01-16",
+                    "2026-01-17",
+                    (true, false),
+                    None
+                ),
+                row(
+                    "utc",
+                    None,
+                    "2026-01-17T15:00:00Z",
+                    "2026-01-17T16:00:00Z",
+                    TIMED,
+                    new_york
+                ),
+                row(
+                    "zoned",
+                    None,
+                    "2026-01-18T08:00:00Z",
+                    "2026-01-18T09:00:00Z",
+                    TIMED,
+                    Some("Europe/Berlin")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_floating_series_recurs_in_the_x_wr_timezone_with_its_exdates_rdates_and_overrides() {
+        // Berlin springs forward on 2026-03-29: 09:00 is 08:00Z before, 07:00Z after.
+        let got = rows(
+            "X-WR-TIMEZONE:Europe/Berlin\r\n",
+            &[
+                (
+                    "weekly",
+                    "DTSTART:20260320T090000\r\nDURATION:PT1H\r\n\
+                     RRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE:20260327T090000\r\n\
+                     RDATE:20260401T090000\r\n",
+                ),
+                (
+                    "weekly",
+                    "RECURRENCE-ID:20260403T090000\r\nDTSTART:20260403T150000\r\n\
+                     DTEND:20260403T160000\r\n",
+                ),
+            ],
+        );
+        let berlin = Some("Europe/Berlin");
+        assert_eq!(
+            got,
+            [
+                row(
+                    "weekly",
+                    Some("2026-03-20T08:00:00Z"),
+                    "2026-03-20T08:00:00Z",
+                    "2026-03-20T09:00:00Z",
+                    TIMED,
+                    berlin
+                ),
+                row(
+                    "weekly",
+                    Some("2026-04-01T07:00:00Z"),
+                    "2026-04-01T07:00:00Z",
+                    "2026-04-01T08:00:00Z",
+                    TIMED,
+                    berlin
+                ),
+                row(
+                    "weekly",
+                    Some("2026-04-03T07:00:00Z"),
+                    "2026-04-03T13:00:00Z",
+                    "2026-04-03T14:00:00Z",
+                    TIMED,
+                    berlin
+                ),
+                row(
+                    "weekly",
+                    Some("2026-04-10T07:00:00Z"),
+                    "2026-04-10T07:00:00Z",
+                    "2026-04-10T08:00:00Z",
+                    TIMED,
+                    berlin
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_x_wr_timezone_floating_times_stay_floating() {
+        let got = rows(
+            "",
+            &[(
+                "floating",
+                "DTSTART:20260115T090000\r\nDTEND:20260115T100000\r\n",
+            )],
+        );
+        assert_eq!(
+            got,
+            [row(
+                "floating",
+                None,
+                "2026-01-15T09:00:00",
+                "2026-01-15T10:00:00",
+                (false, true),
+                None
+            )]
+        );
     }
 }

@@ -10,7 +10,10 @@
 //! - one broken component never hides the others: parsing returns items plus
 //!   diagnostics;
 //! - all work is bounded (line length, nesting, recurrence budget), whatever the input;
-//! - times keep their nature: UTC, zoned, floating and all-day values stay distinct.
+//! - times keep their nature: UTC, zoned, floating and all-day values stay distinct
+//!   (a calendar's `X-WR-TIMEZONE` is the zone of its floating times, so there they
+//!   are zoned);
+//! - a DURATION's days are nominal (wall clock) and its time part exact.
 
 pub mod calendar;
 pub mod event;

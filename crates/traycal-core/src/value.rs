@@ -1,5 +1,9 @@
 //! RFC 5545 value types shared by the parser, time zones and recurrence:
 //! DATE, DATE-TIME, UTC-OFFSET and DURATION.
+//!
+//! Values are read as written and nothing is resolved here: a DATE-TIME keeps
+//! whether it was UTC, and a DURATION keeps its nominal days apart from its exact
+//! seconds (they differ across a DST change, RFC 5545 3.3.6).
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use thiserror::Error;
@@ -124,8 +128,62 @@ pub fn parse_utc_offset(s: &str) -> Result<i32, ValueError> {
     Ok(sign * (h * 3600 + m * 60 + sec) as i32)
 }
 
+/// A DURATION value (RFC 5545 3.3.6), with its two kinds of length kept apart:
+/// weeks and days are *nominal* (`P1D` ends at the same wall-clock time the next
+/// day, 23 or 25 real hours across a DST change), hours, minutes and seconds are
+/// *exact* (`PT24H` is always 86,400 real seconds).
+///
+/// Invariant (only [`parse_duration`] makes one): days and seconds never have
+/// opposite signs (the grammar has one sign for the whole value), and
+/// `|days| * 86,400 + |seconds|` stays below [`MAX_DURATION_SECONDS`], so any
+/// arithmetic on them fits in a [`Duration`] and in a date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct IcsDuration {
+    days: i64,
+    seconds: i64,
+}
+
+/// Longest DURATION accepted, in seconds (about 126 years): longer ones are
+/// nonsense, not arithmetic, and would overflow date computations.
+pub const MAX_DURATION_SECONDS: i64 = 4_000_000_000;
+
+impl IcsDuration {
+    /// Nominal days, weeks counted as 7 days; negative for a `-` duration.
+    pub fn days(self) -> i64 {
+        self.days
+    }
+
+    /// Exact seconds of the time part; negative for a `-` duration.
+    pub fn seconds(self) -> i64 {
+        self.seconds
+    }
+
+    /// The nominal part, to be added to a wall-clock time.
+    pub fn nominal(self) -> Duration {
+        Duration::days(self.days)
+    }
+
+    /// The exact part, to be added to an instant.
+    pub fn exact(self) -> Duration {
+        Duration::seconds(self.seconds)
+    }
+
+    /// Both parts with every day counted as 24 hours: the length on a wall clock
+    /// without zone (floating and all-day values), and what an alarm offset is.
+    pub fn as_wall(self) -> Duration {
+        self.nominal() + self.exact()
+    }
+
+    /// True when the duration is a whole number of days, however written
+    /// (`P1D` and `PT24H` both are).
+    pub fn is_whole_days(self) -> bool {
+        self.seconds % 86_400 == 0
+    }
+}
+
 /// Parse a DURATION (`[+-]P[nW]` or `[+-]P[nD][T[nH][nM][nS]]`).
-pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {
+/// Leniency: units may come in any order and more than once (`P1W2D` is 9 days).
+pub fn parse_duration(s: &str) -> Result<IcsDuration, ValueError> {
     let t = s.trim();
     let err = || ValueError::new("DURATION", s);
     let (neg, rest) = match t.as_bytes().first() {
@@ -137,7 +195,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {
         .strip_prefix('P')
         .or_else(|| rest.strip_prefix('p'))
         .ok_or_else(err)?;
-    let mut secs: i64 = 0;
+    let (mut days, mut secs): (i64, i64) = (0, 0);
     let mut num: Option<i64> = None;
     let mut in_time = false;
     let mut any = false;
@@ -145,25 +203,29 @@ pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {
         match c {
             '0'..='9' => {
                 let d = i64::from(c as u8 - b'0');
-                // Bounded: more than ~100 years of duration is nonsense, not arithmetic.
                 let n = num
                     .unwrap_or(0)
                     .checked_mul(10)
                     .and_then(|n| n.checked_add(d));
-                num = Some(n.filter(|n| *n < 4_000_000_000).ok_or_else(err)?);
+                num = Some(n.filter(|n| *n < MAX_DURATION_SECONDS).ok_or_else(err)?);
             }
             'T' | 't' => in_time = true,
             'W' | 'w' | 'D' | 'd' | 'H' | 'h' | 'M' | 'm' | 'S' | 's' => {
                 let n = num.take().ok_or_else(err)?;
-                let unit = match (c.to_ascii_uppercase(), in_time) {
-                    ('W', false) => 7 * 86_400,
-                    ('D', false) => 86_400,
-                    ('H', true) => 3_600,
-                    ('M', true) => 60,
-                    ('S', true) => 1,
+                let (day_unit, sec_unit) = match (c.to_ascii_uppercase(), in_time) {
+                    ('W', false) => (7, 0),
+                    ('D', false) => (1, 0),
+                    ('H', true) => (0, 3_600),
+                    ('M', true) => (0, 60),
+                    ('S', true) => (0, 1),
                     _ => return Err(err()),
                 };
-                secs = secs.checked_add(n * unit).ok_or_else(err)?;
+                days += n * day_unit;
+                secs += n * sec_unit;
+                // Checked at every step, so neither total can overflow.
+                if days * 86_400 + secs >= MAX_DURATION_SECONDS {
+                    return Err(err());
+                }
                 any = true;
             }
             _ => return Err(err()),
@@ -172,7 +234,17 @@ pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {
     if !any || num.is_some() {
         return Err(err());
     }
-    Ok(Duration::seconds(if neg { -secs } else { secs }))
+    Ok(if neg {
+        IcsDuration {
+            days: -days,
+            seconds: -secs,
+        }
+    } else {
+        IcsDuration {
+            days,
+            seconds: secs,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -200,10 +272,43 @@ mod tests {
     fn offsets_and_durations() {
         assert_eq!(parse_utc_offset("+0200").unwrap(), 7200);
         assert_eq!(parse_utc_offset("-0530").unwrap(), -19800);
-        assert_eq!(parse_duration("PT1H30M").unwrap(), Duration::minutes(90));
-        assert_eq!(parse_duration("-P1W").unwrap(), Duration::days(-7));
-        assert_eq!(parse_duration("P1DT2H").unwrap(), Duration::hours(26));
+        let dur = |days, seconds| IcsDuration { days, seconds };
+        assert_eq!(parse_duration("PT1H30M").unwrap(), dur(0, 5_400));
+        assert_eq!(parse_duration("-P1W").unwrap(), dur(-7, 0));
+        assert_eq!(parse_duration("P1DT2H").unwrap(), dur(1, 7_200));
+        assert_eq!(parse_duration("-P1DT2H").unwrap(), dur(-1, -7_200));
+        assert_eq!(
+            parse_duration("P1DT2H").unwrap().as_wall(),
+            Duration::hours(26)
+        );
         assert!(parse_duration("P").is_err());
         assert!(parse_duration("PT1H2").is_err());
+    }
+
+    #[test]
+    fn a_day_is_nominal_and_24_hours_are_exact() {
+        let day = parse_duration("P1D").unwrap();
+        let hours = parse_duration("PT24H").unwrap();
+        assert_ne!(day, hours);
+        assert_eq!(
+            (day.nominal(), day.exact()),
+            (Duration::days(1), Duration::zero())
+        );
+        assert_eq!(
+            (hours.nominal(), hours.exact()),
+            (Duration::zero(), Duration::hours(24))
+        );
+        assert!(day.is_whole_days() && hours.is_whole_days());
+        assert!(!parse_duration("PT25H").unwrap().is_whole_days());
+    }
+
+    #[test]
+    fn absurdly_long_durations_are_refused() {
+        assert!(parse_duration("P46000D").is_ok()); // ~126 years
+        assert!(parse_duration("P47000D").is_err());
+        assert!(parse_duration("P3999999999W").is_err());
+        // Repeating a unit must not add up past the bound either.
+        let repeated = format!("PT{}", "3999999H".repeat(2000));
+        assert!(parse_duration(&repeated).is_err());
     }
 }

@@ -94,7 +94,11 @@ fn fingerprint(ev: &EventData<'_>, rkey: &str) -> i64 {
     s.push('\u{1f}');
     match &ev.end {
         EndSpec::At(t) => s.push_str(&format!("{:?}{:?}", t.value, t.tzid)),
-        EndSpec::Duration(d) => s.push_str(&d.num_seconds().to_string()),
+        // Time-only durations keep the encoding of before nominal days existed (total
+        // seconds), so stored fingerprints of such events still match; a duration
+        // with days is told apart from the same number of exact hours.
+        EndSpec::Duration(d) if d.days() == 0 => s.push_str(&d.seconds().to_string()),
+        EndSpec::Duration(d) => s.push_str(&format!("{}d{}", d.days(), d.seconds())),
         EndSpec::Default => {}
     }
     s.push('\u{1f}');

@@ -75,7 +75,7 @@ pub fn alarm_triggers(event: &Component<'_>) -> Vec<AlarmTrigger> {
         let every = alarm
             .prop("DURATION")
             .and_then(|d| parse_duration(&d.value).ok())
-            .map(|d| d.num_seconds())
+            .map(|d| d.as_wall().num_seconds())
             .filter(|s| *s > 0);
         let repeats = every.map_or(0, |_| repeat);
         for n in 0..=repeats {
@@ -101,7 +101,9 @@ fn read_trigger(p: &crate::ics::Property<'_>) -> Option<AlarmTrigger> {
         let (local, _utc) = parse_datetime(value).ok()?;
         return Some(AlarmTrigger::At(local.and_utc().timestamp()));
     }
-    let offset = parse_duration(value).ok()?.num_seconds();
+    // Triggers are kept as offsets in seconds from an instant, so a day counts as
+    // 24 hours here (a `-P1D` reminder across a DST change fires 24 h before).
+    let offset = parse_duration(value).ok()?.as_wall().num_seconds();
     let related_end = p
         .param("RELATED")
         .is_some_and(|r| r.eq_ignore_ascii_case("END"));
