@@ -2,6 +2,7 @@
 
 pub mod corpus;
 pub mod feed_server;
+pub mod harness;
 
 pub use corpus::{corpus_root, workspace_root};
 pub use feed_server::{FeedServer, RecordedRequest, Route};

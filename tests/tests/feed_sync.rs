@@ -2,111 +2,14 @@
 //! ICS subscriptions end to end: the engine syncing from a real HTTP server on
 //! 127.0.0.1 into a real SQLite mirror in a temp dir, with a test-controlled clock.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
 use traycal_engine::sources::AddIcs;
-use traycal_engine::{Clock, Engine, EngineConfig};
-use traycal_providers::{FeedClientConfig, MemorySecretStore, SecretStore};
-use traycal_store::{Mirror, SourceId};
-use traycal_system_tests::{FeedServer, Route};
-
-/// A clock the test moves.
-struct TestClock(AtomicI64);
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc.timestamp_opt(self.0.load(Ordering::SeqCst), 0).unwrap()
-    }
-}
-
-struct Harness {
-    engine: Engine,
-    clock: Arc<TestClock>,
-    secrets: Arc<MemorySecretStore>,
-    dir: tempfile::TempDir,
-    server: FeedServer,
-}
-
-/// 2026-03-02 (a Monday) 08:00 UTC.
-const T0: i64 = 1_772_438_400;
-
-async fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(TestClock(AtomicI64::new(T0)));
-    let secrets = Arc::new(MemorySecretStore::new());
-    let s2: Arc<dyn SecretStore> = secrets.clone();
-    let engine = Engine::open(EngineConfig {
-        data_dir: dir.path().to_path_buf(),
-        secrets: Box::new(move || Ok(Arc::clone(&s2))),
-        clock: clock.clone(),
-        feed: FeedClientConfig {
-            total_timeout: Duration::from_secs(2),
-            connect_timeout: Duration::from_secs(2),
-            max_redirects: 3,
-            ..FeedClientConfig::default()
-        },
-    })
-    .unwrap();
-    Harness {
-        engine,
-        clock,
-        secrets,
-        dir,
-        server: FeedServer::start().await,
-    }
-}
-
-impl Harness {
-    async fn add(&self, path: &str) -> i64 {
-        self.add_with(AddIcs {
-            url: self.server.url(path),
-            name: Some("Team".into()),
-            ..AddIcs::default()
-        })
-        .await
-    }
-
-    async fn add_with(&self, req: AddIcs) -> i64 {
-        self.engine.add_ics(req).await.unwrap().id
-    }
-
-    fn mirror(&self) -> Mirror {
-        Mirror::open(&self.dir.path().join("mirror.sqlite3")).unwrap()
-    }
-
-    /// The mirror's database and WAL bytes (a changed byte is a write).
-    fn mirror_files(&self) -> Vec<(String, Vec<u8>)> {
-        ["mirror.sqlite3", "mirror.sqlite3-wal"]
-            .iter()
-            .map(|f| {
-                let bytes = std::fs::read(self.dir.path().join(f)).unwrap_or_default();
-                (f.to_string(), bytes)
-            })
-            .collect()
-    }
-
-    async fn summaries(&self, from: i64, to: i64) -> Vec<String> {
-        let a = self.engine.agenda(from, to).await.unwrap();
-        a.entries.into_iter().map(|e| e.summary).collect()
-    }
-}
-
-/// An event line block.
-fn ev(uid: &str, start: &str, end: &str, summary: &str, extra: &str) -> String {
-    format!(
-        "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\nSUMMARY:{summary}\r\n{extra}END:VEVENT\r\n"
-    )
-}
-
-fn cal(events: &[String]) -> String {
-    format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal tests//EN\r\n{}END:VCALENDAR\r\n",
-        events.concat()
-    )
-}
+use traycal_providers::MemorySecretStore;
+use traycal_store::SourceId;
+use traycal_system_tests::harness::{cal, ev, harness, Harness, T0};
+use traycal_system_tests::Route;
 
 /// The fixture team calendar (fixtures/feeds/team.ics): a weekly standup with an
 /// override and an EXDATE, a one-off meeting, an all-day event and a past event.

@@ -66,7 +66,7 @@ pub fn added(s: &SourceInfo, json: bool) -> Result<()> {
     }
     say!("Added source {} \"{}\" ({})", s.id, s.name, s.url);
     if let Some(store) = &s.secret_in {
-        say!("  The URL carries a credential: it is kept in {store}; only the masked form is stored.");
+        say!("  Feed URLs work like passwords: this one is kept in {store}; only its short form is stored.");
     }
     say!(
         "  Syncs every {}. Run `traycal sync {}` to fetch it now.",

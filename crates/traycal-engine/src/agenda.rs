@@ -72,6 +72,9 @@ pub struct SourceStatus {
     pub consecutive_failures: i64,
     pub last_error: Option<String>,
     pub last_error_code: Option<String>,
+    /// What the last applied sync had to leave out (series cut by the occurrence
+    /// budget), one line per kind; `None` when nothing was cut.
+    pub notice: Option<String>,
 }
 
 /// A sync-log line.
@@ -90,6 +93,8 @@ pub struct LogLine {
     pub duration_ms: u64,
     pub error: Option<String>,
     pub error_code: Option<String>,
+    /// What the sync worked around or left out, one per line (capped).
+    pub notes: Option<String>,
 }
 
 /// Format Unix seconds in the user's zone.
@@ -293,6 +298,7 @@ impl Engine {
                     consecutive_failures: st.consecutive_failures,
                     last_error: st.last_error,
                     last_error_code: st.last_error_code,
+                    notice: st.notice,
                 });
             }
             Ok(out)
@@ -301,8 +307,13 @@ impl Engine {
     }
 
     /// The sync log, newest first.
+    /// [`EngineError::NoSuchSource`] for an id that names no source (a removed
+    /// source's lines are in the log of all sources).
     pub async fn log(&self, id: Option<i64>, limit: usize) -> Result<Vec<LogLine>> {
         self.with_mirror(move |m| {
+            if let Some(i) = id {
+                m.source(SourceId(i))?.ok_or(EngineError::NoSuchSource(i))?;
+            }
             Ok(m.sync_log(id.map(SourceId), limit)?
                 .into_iter()
                 .map(|l| LogLine {
@@ -318,6 +329,7 @@ impl Engine {
                     duration_ms: l.duration_ms,
                     error: l.error,
                     error_code: l.error_code,
+                    notes: l.notes,
                 })
                 .collect())
         })

@@ -188,6 +188,24 @@ fn forget_quiet(quiet: &QuietChecks, id: i64) {
     }
 }
 
+/// Rewrites the shown form of every source's URL with today's rule (earlier builds
+/// showed more of a URL). The short form of a shown form is the short form of the
+/// URL, so the secret store is not needed.
+fn reshow_urls(mirror: &mut Mirror) -> Result<()> {
+    for row in mirror.sources()? {
+        let shown = match &row.url {
+            Some(plain) => FeedUrl::parse(plain).map(|u| u.masked()),
+            None => FeedUrl::parse(&row.url_display).map(|u| u.masked()),
+        };
+        if let Ok(shown) = shown {
+            if shown != row.url_display {
+                mirror.set_url_display(row.id, &shown)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Opens the secret store.
 pub type SecretsOpener =
     Box<dyn Fn() -> std::result::Result<Arc<dyn SecretStore>, String> + Send + Sync>;
@@ -213,18 +231,22 @@ pub struct Engine {
     sync_gate: tokio::sync::Mutex<()>,
     /// Set by [`Engine::prefer_low_memory`].
     low_memory: std::sync::atomic::AtomicBool,
+    /// Occurrences one sync may materialise per calendar (see
+    /// [`Engine::limit_expansion`]).
+    max_occurrences: std::sync::atomic::AtomicUsize,
 }
 
 impl Engine {
     /// Open (or create) the mirror in `config.data_dir`.
     pub fn open(config: EngineConfig) -> Result<Engine> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        traycal_store::private_dir(&config.data_dir).map_err(|e| {
             EngineError::InvalidInput(format!(
                 "cannot create the data directory {}: {e}",
                 config.data_dir.display()
             ))
         })?;
-        let mirror = Mirror::open(&config.data_dir.join(data_dir::MIRROR_FILE))?;
+        let mut mirror = Mirror::open(&config.data_dir.join(data_dir::MIRROR_FILE))?;
+        reshow_urls(&mut mirror)?;
         Ok(Engine {
             mirror: Arc::new(Mutex::new(mirror)),
             feed: FeedClient::new(config.feed)?,
@@ -236,6 +258,9 @@ impl Engine {
             quiet: QuietChecks::default(),
             sync_gate: tokio::sync::Mutex::new(()),
             low_memory: std::sync::atomic::AtomicBool::new(false),
+            max_occurrences: std::sync::atomic::AtomicUsize::new(
+                traycal_core::expand::MAX_OCCURRENCES,
+            ),
             catalogue: std::sync::OnceLock::new(),
         })
     }
@@ -343,6 +368,14 @@ impl Engine {
             .await
     }
 
+    /// Caps the occurrences one sync materialises per calendar (default
+    /// [`traycal_core::expand::MAX_OCCURRENCES`]); tests use a small cap to reach it
+    /// quickly.
+    pub fn limit_expansion(&self, max_occurrences: usize) {
+        self.max_occurrences
+            .store(max_occurrences.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Returns the mirror's cached pages to the allocator (the tray app, when its
     /// windows have closed: what they read need not stay resident). Best effort.
     pub async fn release_memory(&self) -> Result<()> {
@@ -392,7 +425,21 @@ impl Engine {
                 Ok((s, st))
             })
             .await?;
+        // A URL an earlier build kept in plain text goes to the secret store first.
+        // Best effort: a keyring that refuses leaves it, and the sync goes on.
+        let source = match self.protect_url(&source).await {
+            Ok(true) => {
+                self.with_mirror(move |m| {
+                    m.source(SourceId(id))?.ok_or(EngineError::NoSuchSource(id))
+                })
+                .await?
+            }
+            _ => source,
+        };
         let jitter = fastrand::f64();
+        let max_occurrences = self
+            .max_occurrences
+            .load(std::sync::atomic::Ordering::Relaxed);
         let interval = Duration::from_secs(source.interval_secs.max(60) as u64);
         let ok_next = now + interval.as_secs() as i64;
         // A window that must move needs the body even if the server says 304.
@@ -470,18 +517,9 @@ impl Engine {
                         next_due_at: ok_next,
                         started,
                         deletions,
+                        max_occurrences,
                     };
-                    let report = match sync::apply_body(m, &cx, &body) {
-                        // The mirror changed under the plan (another process removed
-                        // or rewrote events): plan again from what it holds now.
-                        Err(e)
-                            if e.is_local_contention()
-                                && !matches!(e, EngineError::SyncBusy(_)) =>
-                        {
-                            sync::apply_body(m, &cx, &body)
-                        }
-                        other => other,
-                    };
+                    let report = sync::apply_body(m, &cx, &body);
                     forget_quiet(&quiet, src.id.0);
                     report
                 })

@@ -38,7 +38,7 @@ pub struct PreviewEvent {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FeedPreview {
-    /// The URL as it would be stored (masked when it carries a secret).
+    /// The URL's short form, as it will be shown.
     pub url: String,
     /// `X-WR-CALNAME`, or a name from the URL.
     pub suggested_name: String,
@@ -56,7 +56,6 @@ impl Engine {
     /// Fetches and parses a feed without storing anything.
     pub async fn preview_ics(&self, url: &str) -> Result<FeedPreview> {
         let feed_url = FeedUrl::parse(url)?;
-        let secret_url = feed_url.carries_secret();
         let opts = FetchOptions {
             max_bytes: DEFAULT_MAX_BYTES,
             ..FetchOptions::default()
@@ -124,11 +123,7 @@ impl Engine {
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| crate::sources::default_name(&feed_url));
         Ok(FeedPreview {
-            url: if secret_url {
-                feed_url.masked()
-            } else {
-                feed_url.as_url().to_string()
-            },
+            url: feed_url.masked(),
             suggested_name,
             events: cal.items.len() as u64,
             upcoming: upcoming.len() as u64,

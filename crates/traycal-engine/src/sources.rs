@@ -1,10 +1,13 @@
 //! Adding, listing, changing and removing sources.
 //!
-//! A URL that carries a credential ([`FeedUrl::carries_secret`]) is kept only in the
-//! secret store (the OS keyring; or, when the user explicitly chose it with
-//! `TRAYCAL_SECRET_STORE=file`, a 0600 file). The mirror stores its masked form. When
-//! no secret store is available, adding such a URL fails with a message that says
-//! what to do — it is never stored in plain text silently.
+//! Every subscription URL is a bearer token (anyone holding a private feed's URL
+//! reads the calendar), so every `http(s)` URL is kept only in the secret store (the
+//! OS keyring; or, when the user explicitly chose it with `TRAYCAL_SECRET_STORE=file`,
+//! a 0600 file). The mirror stores its short form ([`FeedUrl::masked`]); the full URL
+//! is read back only to fetch it, or when the user asks to see it
+//! ([`Engine::reveal_source_url`]). When no secret store is available, adding a feed
+//! fails with a message that says what to do: a URL is never stored in plain text
+//! silently. Only local `file:` paths are stored as they are.
 
 use traycal_core::filter::{FilterSpec, RuleSpec};
 use traycal_providers::FeedUrl;
@@ -70,19 +73,71 @@ fn parse_rules(list: &[String]) -> Result<Vec<RuleSpec>> {
         .collect()
 }
 
-/// A default name from the URL: its last path segment without `.ics`, else the host.
+/// A default name from the URL: its last path segment without `.ics` when that reads
+/// as a name (never a token), else the host.
 pub(crate) fn default_name(url: &FeedUrl) -> String {
-    let u = url.as_url();
-    let seg = u
-        .path_segments()
-        .and_then(|mut s| s.next_back())
-        .filter(|s| !s.is_empty() && s.len() < 60 && !url.carries_secret())
+    let seg = url
+        .plain_name()
         .map(|s| s.trim_end_matches(".ics").to_string());
     seg.filter(|s| !s.is_empty() && s != "basic")
-        .unwrap_or_else(|| u.host_str().unwrap_or("calendar").to_string())
+        .unwrap_or_else(|| url.as_url().host_str().unwrap_or("calendar").to_string())
 }
 
 impl Engine {
+    /// Puts a feed URL into the secret store under a new key; returns the key and the
+    /// store's name.
+    async fn keep_url_secret(&self, url: &FeedUrl) -> Result<(String, String)> {
+        let store = self.secret_store().map_err(|e| {
+            EngineError::InvalidInput(format!(
+                "Traycal keeps feed URLs (which work like passwords) only in a secret store, \
+                 and none is available for {}: {e}",
+                url.masked()
+            ))
+        })?;
+        let key = format!(
+            "ics-url-{:016x}{:016x}",
+            fastrand::u64(..),
+            fastrand::u64(..)
+        );
+        let store2 = std::sync::Arc::clone(store);
+        let (k2, u2) = (key.clone(), url.as_url().to_string());
+        tokio::task::spawn_blocking(move || store2.put(&k2, &u2))
+            .await
+            .map_err(|e| EngineError::Internal(e.to_string()))??;
+        Ok((key, store.describe().to_string()))
+    }
+
+    /// The full URL of a source, for the user who asked to see it (Settings'
+    /// "Show"): read from the secret store, never logged.
+    pub async fn reveal_source_url(&self, id: i64) -> Result<String> {
+        let row = self
+            .with_mirror(move |m| m.source(SourceId(id))?.ok_or(EngineError::NoSuchSource(id)))
+            .await?;
+        let url = self.source_url(&row)?;
+        Ok(url.as_url().to_string())
+    }
+
+    /// Moves a URL that an earlier build stored in plain text into the secret store
+    /// (the sync of that source calls this first). Returns whether it moved. With no
+    /// secret store available the plain URL stays, and the sync keeps working, until a
+    /// later sync finds one.
+    pub(crate) async fn protect_url(&self, row: &SourceRow) -> Result<bool> {
+        let (Some(plain), None) = (&row.url, &row.secret_ref) else {
+            return Ok(false);
+        };
+        let Ok(url) = FeedUrl::parse(plain) else {
+            return Ok(false);
+        };
+        if url.is_local_file() || self.secret_store().is_err() {
+            return Ok(false);
+        }
+        let (key, _) = self.keep_url_secret(&url).await?;
+        let (id, shown) = (row.id, url.masked());
+        self.with_mirror(move |m| Ok(m.move_url_to_secret(id, &key, &shown)?))
+            .await?;
+        Ok(true)
+    }
+
     /// Subscribe to an ICS feed. Validates everything before storing anything.
     pub async fn add_ics(&self, req: AddIcs) -> Result<SourceInfo> {
         let url = FeedUrl::parse(&req.url)?;
@@ -110,26 +165,11 @@ impl Engine {
             .clone()
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| default_name(&url));
-        let (plain, secret_ref, store_name) = if url.carries_secret() {
-            let store = self.secret_store().map_err(|e| {
-                EngineError::InvalidInput(format!(
-                    "{} carries a credential, which Traycal keeps only in a secret store: {e}",
-                    url.masked()
-                ))
-            })?;
-            let key = format!(
-                "ics-url-{:016x}{:016x}",
-                fastrand::u64(..),
-                fastrand::u64(..)
-            );
-            let store2 = std::sync::Arc::clone(store);
-            let (k2, u2) = (key.clone(), url.as_url().to_string());
-            tokio::task::spawn_blocking(move || store2.put(&k2, &u2))
-                .await
-                .map_err(|e| EngineError::Internal(e.to_string()))??;
-            (None, Some(key), Some(store.describe().to_string()))
-        } else {
+        let (plain, secret_ref, store_name) = if url.is_local_file() {
             (Some(url.as_url().to_string()), None, None)
+        } else {
+            let (key, store) = self.keep_url_secret(&url).await?;
+            (None, Some(key), Some(store))
         };
         let new = NewSource {
             kind: SourceKind::Ics,

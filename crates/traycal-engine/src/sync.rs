@@ -179,6 +179,8 @@ pub struct ApplyContext<'s> {
     pub next_due_at: i64,
     pub started: Instant,
     pub deletions: MassDeletionChoice,
+    /// The calendar's occurrence budget (see [`ExpandOptions::max_occurrences`]).
+    pub max_occurrences: usize,
 }
 
 /// Parse a fetched body and apply it to the mirror in one transaction.
@@ -250,7 +252,11 @@ pub fn apply_body(
     }
 
     let calendar = mirror.calendar_of(source.id)?;
-    let index = mirror.event_index(calendar)?;
+    // The one transaction of this sync starts before the plan reads the mirror: no
+    // other process (the tray app, another CLI) can change what the plan was made
+    // from before it is applied. Returning early rolls it back.
+    let mut writer = mirror.begin_calendar_sync(calendar, cx.now)?;
+    let index = writer.event_index()?;
     let stored: Vec<Stored<'_>> = index
         .iter()
         .map(|e| Stored {
@@ -378,9 +384,9 @@ pub fn apply_body(
         .collect();
     phases.mark("build rows");
 
-    // One transaction from here on. On a calendar's first sync the raw texts (the bulk
-    // of the bytes) are written while another thread expands the recurrences: the two
-    // halves of the work overlap on two cores instead of running one after the other.
+    // On a calendar's first sync the raw texts (the bulk of the bytes) are written
+    // while another thread expands the recurrences: the two halves of the work
+    // overlap on two cores instead of running one after the other.
     // One row per component to write; `series_end` is filled in after expansion.
     let (to_write, raws, hashes, rkeys, items_all) = (&to_write, &raws, &hashes, &rkeys, &items);
     let row = move |k: usize, series_end: Option<i64>| {
@@ -412,6 +418,7 @@ pub fn apply_body(
     // one, the whole calendar is expanded again and shares the full budget.
     let full_opts = ExpandOptions {
         focus: Some(cx.now),
+        max_occurrences: cx.max_occurrences,
         ..ExpandOptions::new(cx.window)
     };
     let all_uids = chosen
@@ -436,7 +443,6 @@ pub fn apply_body(
             ..full_opts
         }
     });
-    let mut writer = mirror.begin_calendar_sync(calendar, cx.now)?;
     let items_ref = &items;
     let chosen_ref = &chosen;
     let (expanded, prewrite) = std::thread::scope(|scope| {

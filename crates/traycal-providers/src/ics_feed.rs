@@ -71,6 +71,10 @@ pub enum FeedError {
     /// The body is not a calendar (see [`FeedBody::into_calendar`]).
     #[error("feed {url} did not return a calendar (got {what})")]
     NotCalendar { url: String, what: BodyKind },
+    /// A `file:` feed that cannot be read: missing, unreadable, or not a regular
+    /// file (a device such as `/dev/zero`, a FIFO or a directory is never read).
+    #[error("cannot read the calendar file {url}: {detail}")]
+    File { url: String, detail: String },
 }
 
 fn scheme_note(scheme: &Option<String>) -> String {
@@ -99,6 +103,7 @@ impl FeedError {
             FeedError::TooManyRedirects { .. } => "too_many_redirects",
             FeedError::Http { .. } => "http_status",
             FeedError::NotCalendar { .. } => "not_calendar",
+            FeedError::File { .. } => "file_unreadable",
         }
     }
 
@@ -413,6 +418,10 @@ fn has_source<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
 
 /// Reads a `file:` feed: the size cap applies as for HTTP, and the file's
 /// modification time stands in for `Last-Modified` (an unchanged file is "304").
+///
+/// Only regular files are read (a device like `/dev/zero` never ends; a FIFO blocks
+/// until a writer comes), opened without blocking, and the read itself stops one byte
+/// past the cap, so a file that grows meanwhile cannot exceed it.
 async fn fetch_file(url: &FeedUrl, opts: &FetchOptions) -> Result<FetchOutcome, FeedError> {
     let masked = url.masked();
     let path = url
@@ -422,11 +431,37 @@ async fn fetch_file(url: &FeedUrl, opts: &FetchOptions) -> Result<FetchOutcome, 
             scheme: Some("file".into()),
             reason: "not a local absolute file path".into(),
         })?;
-    let io_error = |e: std::io::Error| FeedError::Network {
+    let file_error = |detail: String| FeedError::File {
         url: masked.clone(),
-        detail: format!("cannot read the file: {e}"),
+        detail,
     };
-    let meta = tokio::fs::metadata(&path).await.map_err(io_error)?;
+    let io_error = |e: std::io::Error| {
+        file_error(match e.kind() {
+            std::io::ErrorKind::NotFound => "the file does not exist (moved or deleted?)".into(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+            _ => e.to_string(),
+        })
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+        options.custom_flags(libc_nonblock());
+    }
+    let std_file = options.open(&path).map_err(io_error)?;
+    let meta = std_file.metadata().map_err(io_error)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "a device, pipe or socket"
+        };
+        return Err(file_error(format!(
+            "it is {what}, not a regular file; only calendar files can be subscribed"
+        )));
+    }
     if meta.len() > opts.max_bytes {
         return Err(FeedError::TooLarge {
             url: masked,
@@ -441,7 +476,18 @@ async fn fetch_file(url: &FeedUrl, opts: &FetchOptions) -> Result<FetchOutcome, 
     if modified.is_some() && modified == opts.last_modified {
         return Ok(FetchOutcome::NotModified);
     }
-    let bytes = tokio::fs::read(&path).await.map_err(io_error)?;
+    let cap = opts.max_bytes;
+    let bytes = tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        std_file
+            .take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)?;
+        Ok::<_, std::io::Error>(bytes)
+    })
+    .await
+    .map_err(|e| file_error(format!("the read was interrupted ({e})")))?
+    .map_err(io_error)?;
     if bytes.len() as u64 > opts.max_bytes {
         return Err(FeedError::TooLarge {
             url: masked,
@@ -456,6 +502,20 @@ async fn fetch_file(url: &FeedUrl, opts: &FetchOptions) -> Result<FetchOutcome, 
         content_type: Some("text/calendar".into()),
         final_url: url.as_url().clone(),
     }))
+}
+
+/// `O_NONBLOCK` on Linux and the BSDs (no `libc` dependency for one constant).
+#[cfg(unix)]
+const fn libc_nonblock() -> i32 {
+    if cfg!(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd"
+    )) {
+        0x0004
+    } else {
+        0o4000
+    }
 }
 
 /// "outer: inner: root" from an error whose URL was already removed. Lower
@@ -517,7 +577,45 @@ mod tests {
             .fetch(&url, &FetchOptions::default())
             .await
             .unwrap_err();
-        assert!(err.to_string().contains("cannot read the file"), "{err}");
+        assert_eq!(err.code(), "file_unreadable");
+        assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn only_regular_files_are_read() {
+        let client = FeedClient::new(FeedClientConfig::default()).unwrap();
+        // /dev/zero never ends: it must be refused before a byte is read.
+        let zero = FeedUrl::parse("file:///dev/zero").unwrap();
+        let err = client
+            .fetch(&zero, &FetchOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "file_unreadable");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        // A FIFO with no writer would block forever.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("feed.ics");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let url = FeedUrl::parse(&format!("file://{}", fifo.display())).unwrap();
+        let err = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.fetch(&url, &FetchOptions::default()),
+        )
+        .await
+        .expect("a FIFO must not hang the fetch")
+        .unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        // A folder.
+        let url = FeedUrl::parse(&format!("file://{}", dir.path().display())).unwrap();
+        let err = client
+            .fetch(&url, &FetchOptions::default())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("a folder"), "{err}");
     }
 
     #[test]

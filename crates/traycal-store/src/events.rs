@@ -319,29 +319,33 @@ const DELETE_DOOMED_SQL: &str = "DELETE FROM occurrences \
      AND start_utc >= (SELECT cut_from FROM temp.doomed_occurrences d \
                        WHERE d.event_id = occurrences.event_id)";
 
+fn event_index_of(conn: &rusqlite::Connection, calendar: CalendarId) -> Result<Vec<IndexedEvent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, uid, recurrence_id, content_hash, fingerprint, start_utc, \
+         series_end_utc, removed_at FROM events INDEXED BY events_reconcile \
+         WHERE calendar_id = ?1 ORDER BY uid, recurrence_id",
+    )?;
+    let rows = stmt.query_map([calendar.0], |r| {
+        Ok(IndexedEvent {
+            id: EventId(r.get(0)?),
+            uid: r.get(1)?,
+            recurrence_id: r.get(2)?,
+            content_hash: r.get(3)?,
+            fingerprint: r.get(4)?,
+            start_utc: r.get(5)?,
+            series_end_utc: r.get(6)?,
+            removed_at: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 impl Mirror {
     /// The reconciliation index of a calendar: every row (live and kept-as-history),
     /// ordered by `(uid, recurrence_id)`. Served from a covering index: no raw text is
     /// read.
     pub fn event_index(&self, calendar: CalendarId) -> Result<Vec<IndexedEvent>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, uid, recurrence_id, content_hash, fingerprint, start_utc, \
-             series_end_utc, removed_at FROM events INDEXED BY events_reconcile \
-             WHERE calendar_id = ?1 ORDER BY uid, recurrence_id",
-        )?;
-        let rows = stmt.query_map([calendar.0], |r| {
-            Ok(IndexedEvent {
-                id: EventId(r.get(0)?),
-                uid: r.get(1)?,
-                recurrence_id: r.get(2)?,
-                content_hash: r.get(3)?,
-                fingerprint: r.get(4)?,
-                start_utc: r.get(5)?,
-                series_end_utc: r.get(6)?,
-                removed_at: r.get(7)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        event_index_of(&self.conn, calendar)
     }
 
     /// A full stored row by id.
@@ -468,6 +472,13 @@ macro_rules! event_params {
 }
 
 impl CalendarSync<'_> {
+    /// The calendar's reconciliation index (see [`Mirror::event_index`]), read inside
+    /// this transaction: a plan made from it cannot be overtaken by another process's
+    /// write before it is applied.
+    pub fn event_index(&self) -> Result<Vec<IndexedEvent>> {
+        event_index_of(&self.tx, self.calendar)
+    }
+
     /// True when the calendar has no stored rows yet (its first sync).
     pub fn is_first_sync(&self) -> bool {
         !self.had_events

@@ -288,8 +288,10 @@ impl Mirror {
     }
 }
 
-/// Creates `dir` (and its parents) with mode 0700 for the last component.
-fn private_dir(dir: &Path) -> std::io::Result<()> {
+/// Creates `dir` (and its parents) with mode 0700 for the last component: the data
+/// directory holds calendar texts (meeting passcodes) that other local users must not
+/// read.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

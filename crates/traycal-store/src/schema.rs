@@ -49,7 +49,8 @@
 //! Step 3 keeps what a sync had to leave out: the diagnostics of each log row
 //! (`sync_log.notes`), the budget cut of the last applied sync (`sync_state.notice`),
 //! and whether the feed habitually ends without `END:VCALENDAR`
-//! (`sync_state.unclosed_ok`).
+//! (`sync_state.unclosed_ok`). It also makes the next sync of every source rewrite
+//! every event once, because this build reads some values differently.
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -236,6 +237,11 @@ ALTER TABLE sync_state ADD COLUMN notice TEXT;
 -- without it is not taken for a cut-off download
 ALTER TABLE sync_state ADD COLUMN unclosed_ok INTEGER NOT NULL DEFAULT 0
     CHECK (unclosed_ok IN (0, 1));
+-- this build reads some values differently (a DURATION's hours are exact, floating
+-- times in an X-WR-TIMEZONE calendar are in that zone): the next sync of every
+-- source fetches, parses and rewrites everything once
+UPDATE events SET content_hash = 0;
+UPDATE sync_state SET content_hash = NULL, window_to = NULL;
 "#,
 ];
 

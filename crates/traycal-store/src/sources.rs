@@ -336,6 +336,36 @@ impl Mirror {
         Ok(())
     }
 
+    /// Replaces a source's plain URL by a secret-store key (the URL moved into the
+    /// secret store) and its shown form. [`StoreError::NotFound`] if it does not exist.
+    pub fn move_url_to_secret(
+        &mut self,
+        id: SourceId,
+        secret_ref: &str,
+        url_display: &str,
+    ) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE sources SET url = NULL, secret_ref = ?2, url_display = ?3 WHERE id = ?1",
+            params![id.0, secret_ref, url_display],
+        )?;
+        if n == 0 {
+            return Err(StoreError::not_found("source", id.0));
+        }
+        Ok(())
+    }
+
+    /// Sets the form of a source's URL that is shown (and logged).
+    pub fn set_url_display(&mut self, id: SourceId, url_display: &str) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE sources SET url_display = ?2 WHERE id = ?1",
+            params![id.0, url_display],
+        )?;
+        if n == 0 {
+            return Err(StoreError::not_found("source", id.0));
+        }
+        Ok(())
+    }
+
     /// Removes a source with its calendars, events, occurrences and sync state (one
     /// transaction). Its log rows survive. Returns whether it existed.
     pub fn remove_source(&mut self, id: SourceId) -> Result<bool> {

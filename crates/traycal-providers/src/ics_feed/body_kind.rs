@@ -46,9 +46,40 @@ impl std::fmt::Display for BodyKind {
 /// and bounded so a 20 MB body costs nothing extra.
 const SNIFF_WINDOW: usize = 1024;
 
-/// Classifies a body by its first bytes (after a UTF-8 BOM and whitespace).
+/// Classifies a body by its first bytes (after a UTF-8 BOM and whitespace). A body
+/// with a UTF-16 byte-order mark is decoded first (its NUL bytes are not binary):
+/// the parser reads such feeds.
 pub fn classify_body(bytes: &[u8]) -> BodyKind {
     let window = &bytes[..bytes.len().min(SNIFF_WINDOW)];
+    if let Some(text) = utf16_text(window) {
+        return classify_text(text.as_bytes());
+    }
+    classify_text(window)
+}
+
+/// The window decoded from UTF-16 (LE or BE by its byte-order mark), if it has one.
+fn utf16_text(window: &[u8]) -> Option<String> {
+    let le = match window {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = window[2..].chunks_exact(2).map(|pair| {
+        let bytes = [pair[0], pair[1]];
+        if le {
+            u16::from_le_bytes(bytes)
+        } else {
+            u16::from_be_bytes(bytes)
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
+}
+
+fn classify_text(window: &[u8]) -> BodyKind {
     if is_binary(window) {
         return BodyKind::Binary;
     }
@@ -127,6 +158,16 @@ mod tests {
                 BodyKind::Binary,
             ),
             (b"Service temporarily unavailable", BodyKind::Unknown),
+            // UTF-16 with a byte-order mark, both byte orders.
+            (
+                b"\xFF\xFEB\0E\0G\0I\0N\0:\0V\0C\0A\0L\0E\0N\0D\0A\0R\0\r\0\n\0",
+                BodyKind::Calendar,
+            ),
+            (
+                b"\xFE\xFF\0B\0E\0G\0I\0N\0:\0V\0C\0A\0L\0E\0N\0D\0A\0R\0\r\0\n",
+                BodyKind::Calendar,
+            ),
+            (b"\xFF\xFE<\0h\0t\0m\0l\0>\0", BodyKind::Html),
         ];
         for (bytes, kind) in table {
             assert_eq!(
