@@ -11,6 +11,8 @@ In one go, on one machine and one generated feed (../shared/bench/gen_ics.py N S
   agenda 7d     `traycal agenda --from 2026-06-01 --days 7 --json` (process wall time
                 and the engine's own "query_ms" when it prints one)
   py peer       ../shared/bench/peers/py_icalendar.py expand FEED, in bench/.work/venv
+  hostile sync  `traycal sync` of a 316 KB feed of 2,000 endless FREQ=MINUTELY series
+                (plus 10 ordinary events): bounded by the per-calendar occurrence budget
 
 Every step is a child process: wall time from fork to reap, peak RSS from os.wait4
 (ru_maxrss). Traycal steps report the median over --runs; a step whose command does
@@ -49,6 +51,11 @@ TARGET_SYNC_S = 2.0
 TARGET_SYNC_RSS_MB = 300.0
 TARGET_RESYNC_S = 0.2
 TARGET_AGENDA_MS = 10.0
+# Issue "Hardening": any feed under the size cap syncs in under 30 s and 400 MB.
+TARGET_HOSTILE_S = 30.0
+TARGET_HOSTILE_RSS_MB = 400.0
+HOSTILE_SERIES = 2000
+HOSTILE_BUDGET = 1_000_000  # traycal_core::expand::MAX_OCCURRENCES
 
 
 def log(msg):
@@ -637,6 +644,70 @@ def step_sync_and_agenda(binary, feed_path, runs, work, keep):
     return list(results.values())
 
 
+def hostile_feed():
+    """2,000 VEVENTs, each DTSTART + RRULE:FREQ=MINUTELY with no end, and 10 ordinary
+    events the budget must leave whole."""
+    out = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Traycal bench//hostile//EN"]
+    for i in range(HOSTILE_SERIES):
+        out += ["BEGIN:VEVENT", f"UID:minutely-{i}@bench", "DTSTAMP:20260101T000000Z",
+                "DTSTART:20260101T000000Z", "RRULE:FREQ=MINUTELY", f"SUMMARY:Every minute {i}",
+                "END:VEVENT"]
+    for i in range(10):
+        out += ["BEGIN:VEVENT", f"UID:ordinary-{i}@bench", "DTSTAMP:20260101T000000Z",
+                f"DTSTART:202606{10 + i:02d}T090000Z", f"DTEND:202606{10 + i:02d}T100000Z",
+                f"SUMMARY:Ordinary {i}", "END:VEVENT"]
+    out.append("END:VCALENDAR")
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+def step_hostile(binary, runs, work, keep):
+    """A fresh `traycal sync` of the hostile feed: wall, peak RSS, what was stored."""
+    res = {"step": "hostile", "title": f"hostile sync ({HOSTILE_SERIES:,} endless minutely series)"}
+    if not has_subcommand(binary, "sync"):
+        res.update(status="n/a", note="no `sync` command in this build")
+        return res
+    env = dict(os.environ, TRAYCAL_NOW=NOW, TRAYCAL_SECRET_STORE="file")
+    env.pop("TRAYCAL_DATA_DIR", None)
+    body = hostile_feed()
+    walls, rss, stored = [], [], []
+    with FeedServer(body) as srv:
+        log(f"  hostile feed served at {srv.url} ({len(body):,} bytes)")
+        for i in range(runs):
+            data = tempfile.mkdtemp(prefix=f"hostile-{i}-", dir=work)
+            try:
+                base = [binary, "--data-dir", data]
+                r = measure(base + ["add-ics", srv.url, "--name", "hostile"], env=env)
+                if not r.ok:
+                    res.update(status="error", note="add-ics failed: " + r.tail())
+                    return res
+                r = measure(base + ["--json", "sync"], env=env)
+                if not r.ok:
+                    res.update(status="error", note="sync failed: " + r.tail())
+                    return res
+                walls.append(r.wall_s)
+                rss.append(r.maxrss_kib)
+                con = sqlite3.connect(os.path.join(data, "mirror.sqlite3"))
+                try:
+                    occ = con.execute("SELECT count(*) FROM occurrences").fetchone()[0]
+                    ordinary = con.execute(
+                        "SELECT count(*) FROM occurrences o JOIN events e ON e.id = o.event_id "
+                        "WHERE e.uid LIKE 'ordinary-%'").fetchone()[0]
+                    notice = con.execute("SELECT notice FROM sync_state").fetchone()[0]
+                finally:
+                    con.close()
+                db_mb = os.path.getsize(os.path.join(data, "mirror.sqlite3")) / 1e6
+                stored.append({"occurrences": occ, "ordinary": ordinary, "notice": notice,
+                               "db_mb": round(db_mb, 1)})
+                log(f"  hostile run {i + 1}/{runs}: {fmt_s(r.wall_s)}, {fmt_rss(r.maxrss_kib)}, "
+                    f"{occ:,} occurrences, {ordinary}/10 ordinary, db {db_mb:.0f} MB")
+            finally:
+                if not keep:
+                    shutil.rmtree(data, ignore_errors=True)
+    res.update(status="ok", wall_s=med(walls), walls=walls, maxrss_kib=max(rss),
+               stored=stored, feed_bytes=len(body))
+    return res
+
+
 # ---------------------------------------------------------------------------------------
 # Verdicts and report
 # ---------------------------------------------------------------------------------------
@@ -668,6 +739,14 @@ def verdicts(steps, expected, peer):
             s["target"] += "; 304"
             s["pass"] = s["pass"] and all(d.get("304", 0) >= 1 and not d.get("200")
                                           for d in s["server"])
+    ho = by.get("hostile", {})
+    if ho.get("status") == "ok":
+        ho["target"] = (f"<= {TARGET_HOSTILE_S:.0f} s; RSS < {TARGET_HOSTILE_RSS_MB:.0f} MB; "
+                        f"<= {HOSTILE_BUDGET:,} occ.; ordinary events whole; cut reported")
+        ho["pass"] = (ho["wall_s"] <= TARGET_HOSTILE_S
+                      and ho["maxrss_kib"] * 1024 < TARGET_HOSTILE_RSS_MB * 1e6
+                      and all(st["occurrences"] <= HOSTILE_BUDGET and st["ordinary"] == 10
+                              and st["notice"] for st in ho["stored"]))
     ag = by.get("agenda", {})
     if ag.get("status") == "ok":
         if ag.get("query_ms") is not None:
@@ -710,6 +789,13 @@ def report(steps, info, args, expected):
         print(f"ratio parse+expand, Python peer / Traycal: {occ['peer_ratio']:.1f}x wall, "
               f"{peer['maxrss_kib'] / max(occ['maxrss_kib'], 1):.1f}x peak RSS "
               f"(peer counted {peer['count']:,})")
+    ho = by.get("hostile", {})
+    if ho.get("status") == "ok":
+        st = ho["stored"][-1]
+        print(f"hostile feed ({ho['feed_bytes']:,} bytes): {st['occurrences']:,} occurrences "
+              f"stored (without the budget: {HOSTILE_SERIES:,} x 50,000), {st['ordinary']}/10 "
+              f"ordinary events, database {st['db_mb']} MB; notice: "
+              f"{(st['notice'] or 'NONE').splitlines()[0][:120]}")
     full = by.get("full", {})
     for key in ("resync304", "resync200"):
         s = by.get(key, {})
@@ -737,6 +823,8 @@ def main():
     ap.add_argument("--bin", help="traycal binary (default: cargo build --release)")
     ap.add_argument("--work", default=os.path.join(HERE, ".work"))
     ap.add_argument("--keep-data", action="store_true", help="keep the data dirs of runs")
+    ap.add_argument("--hostile-only", action="store_true",
+                    help="only the hostile-feed step (no 50k feed, no peer)")
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
@@ -744,6 +832,15 @@ def main():
     LAUNCHER = Launcher()  # first, while this process is small
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
+    if args.hostile_only:
+        binary = ensure_binary(args.bin)
+        info = machine_info()
+        steps = [step_hostile(binary, args.runs, work, args.keep_data)]
+        verdicts(steps, 0, None)
+        report(steps, info, args, 0)
+        LAUNCHER.close()
+        s = steps[0]
+        return 0 if s.get("status") == "ok" and s.get("pass") else 1
     feed, exp = ensure_feed(work, args.events, args.seed)
     expected = int(exp["expected_occurrences_in_window"])
     binary = ensure_binary(args.bin)
@@ -753,6 +850,7 @@ def main():
 
     steps = [step_occurrences(binary, feed, expected, args.runs)]
     steps += step_sync_and_agenda(binary, feed, args.runs, work, args.keep_data)
+    steps.append(step_hostile(binary, args.runs, work, args.keep_data))
     peer = None
     if not args.skip_peer:
         try:

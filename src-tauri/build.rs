@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "sync_log",
     "load_sample",
+    "decide_deletions",
+    "reveal_source_url",
     "reminder_settings",
     "set_reminder_settings",
     "my_addresses",

@@ -47,6 +47,55 @@ def write_feed():
     return os.environ["E2E_FEED_URL"] + "/team.ics"
 
 
+def write_rota(events):
+    """A rota feed of `events` daily shifts from tomorrow on (0: a valid empty calendar)."""
+    day = dt.datetime.now(dt.timezone.utc).replace(hour=9, minute=0, second=0, microsecond=0)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//traycal e2e//EN", "X-WR-CALNAME:E2E Rota"]
+    for i in range(events):
+        start = day + dt.timedelta(days=i + 1)
+        lines += ["BEGIN:VEVENT", f"UID:shift-{i}@e2e", f"DTSTAMP:{ics_time(day)}",
+                  f"DTSTART:{ics_time(start)}", f"DTEND:{ics_time(start + dt.timedelta(hours=8))}",
+                  f"SUMMARY:E2E Shift {i}", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    path = os.path.join(W, "feeds", "rota.ics")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\r\n".join(lines) + "\r\n")
+    # A later mtime than the last fetch, whatever the clock's resolution.
+    later = time.time() + 5 + events
+    os.utime(path, (later, later))
+    return os.environ["E2E_FEED_URL"] + "/rota.ics"
+
+
+def check_held_deletions(s, item):
+    """A rota whose feed suddenly lists nothing: the sync stops and asks (Settings and
+    the tray say so), and "Keep my events" keeps all 30 shifts."""
+    s.switch_to_window("settings")
+    url = write_rota(30)
+    field = s.wait_for('[data-testid="add-url"]')[0]
+    field.clear()
+    field.type(url)
+    s.wait_for('[data-testid="add-test"]')[0].click()
+    s.wait_for('[data-testid="preview-count"]', text="30")
+    s.wait_for('[data-testid="add-save"]')[0].click()
+    row = s.wait_for('[data-testid="source-row"]', text="30 events", timeout=30)[0]
+    rota_id = row.attr("data-source-id")
+    write_rota(0)
+    s.wait_for(f'[data-testid="source-row"][data-source-id="{rota_id}"] [data-testid="source-sync"]')[0].click()
+    held = s.wait_for(f'[data-testid="source-row"][data-source-id="{rota_id}"] [data-testid="source-held"]',
+                      timeout=30)[0]
+    assert "30 of your 30 upcoming events" in held.text(), held.text()
+    wait_tray(item, lambda l: any("Decide in Settings" in x for x in l), "says a sync waits for a decision")
+    shot(s, "settings-held-deletions.png")
+    s.wait_for(f'[data-testid="source-row"][data-source-id="{rota_id}"] [data-testid="held-keep"]')[0].click()
+    s.wait_for(f'[data-testid="source-row"][data-source-id="{rota_id}"] [data-testid="source-held"]', count=0,
+               timeout=30)
+    # The shifts are all still there.
+    s.wait_for(f'[data-testid="source-row"][data-source-id="{rota_id}"]', text="30 events")
+    s.wait_for(f'[data-testid="source-row"][data-source-id="{rota_id}"] [data-testid="source-remove"]')[0].click()
+    s.wait_for('[data-testid="confirm-remove"]')[0].click()
+    s.wait_for(f'[data-testid="source-row"][data-source-id="{rota_id}"]', count=0)
+
+
 def window_opened(title):
     """Waits for the X window, then lets it settle: WebKitWebDriver has dropped its
     connection when a browsing context was switched to while it was being created."""
@@ -205,6 +254,8 @@ def test_subscribe_see_and_remove(s):
         time.sleep(0.2)
     with open(opened, encoding="utf-8") as f:
         assert f.read().split() == ["https://meet.google.com/abc-defg-hij"]
+
+    check_held_deletions(s, item)
 
     # Remove it in the settings window, with confirmation.
     s.switch_to_window("settings")

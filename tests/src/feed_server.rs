@@ -237,6 +237,16 @@ impl FeedServer {
         self.lock().routes.insert(path.to_string(), route);
     }
 
+    /// A function that replaces the route for `path`, usable from another task
+    /// while the server runs (a feed that changes under concurrent syncs).
+    pub fn route_setter(&self, path: &str) -> impl Fn(Route) + Send + Sync + 'static {
+        let state = Arc::clone(&self.state);
+        let path = path.to_string();
+        move |route| {
+            lock_state(&state).routes.insert(path.clone(), route);
+        }
+    }
+
     pub fn remove_route(&self, path: &str) {
         self.lock().routes.remove(path);
     }

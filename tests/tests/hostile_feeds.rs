@@ -194,6 +194,8 @@ async fn keep_my_events_keeps_them_and_stops_asking() {
         .unwrap();
     assert_eq!(kept.outcome, "updated");
     assert_eq!((kept.added, kept.removed, kept.kept_as_history), (1, 0, 90));
+    // Kept events still count as the calendar's events.
+    assert_eq!(kept.events, 101);
     // All 101 events show in the agenda; the 90 are no longer the feed's.
     let shown = h
         .engine

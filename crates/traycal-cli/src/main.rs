@@ -1,6 +1,7 @@
 //! `traycal`: the headless command line over the Traycal engine.
 //!
-//! Human output by default, `--json` everywhere. Errors exit non-zero with a message
+//! Human output by default, `--json` everywhere (one JSON document per run, errors
+//! included: `{"error": {"code", "message"}}`). Errors exit non-zero with a message
 //! naming the source and the problem (exit 2 for bad input, 3 for a failed sync, 1
 //! otherwise). The data directory is shared with the tray app: `--data-dir`, else
 //! `TRAYCAL_DATA_DIR`, else `$XDG_DATA_HOME/traycal`.
@@ -14,7 +15,7 @@ use anyhow::{anyhow, Context, Result};
 use chrono::{Local, NaiveDate, TimeZone};
 use clap::{Parser, Subcommand};
 use traycal_engine::sources::AddIcs;
-use traycal_engine::{clock, data_dir, Engine, EngineConfig, EngineError};
+use traycal_engine::{clock, data_dir, Engine, EngineConfig, EngineError, MassDeletionChoice};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,8 +37,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Subscribe to an ICS feed (http, https or webcal URL).
+    /// Subscribe to an ICS feed (http, https or webcal URL, or a local .ics file).
     AddIcs {
+        /// The feed's URL, or the path of a local .ics file.
         url: String,
         /// Display name (default: from the URL).
         #[arg(long)]
@@ -51,8 +53,8 @@ enum Command {
         /// Drop events matching a rule (repeatable; same syntax as --include).
         #[arg(long)]
         exclude: Vec<String>,
-        /// Download size cap in bytes (default 20 MB).
-        #[arg(long)]
+        /// Download size cap in bytes (default 20 MB, at most 2 GiB).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_BYTES_LIMIT))]
         max_bytes: Option<u64>,
         /// Sync right away after adding.
         #[arg(long)]
@@ -63,7 +65,16 @@ enum Command {
     /// Remove a source and its events.
     Remove { id: i64 },
     /// Sync one source, or all enabled sources.
-    Sync { id: Option<i64> },
+    Sync {
+        id: Option<i64>,
+        /// Apply a sync that would delete most of a calendar's upcoming events
+        /// (otherwise it stops and asks).
+        #[arg(long, conflicts_with = "keep_events")]
+        allow_mass_delete: bool,
+        /// Such a sync applies the rest but keeps the events the feed dropped.
+        #[arg(long)]
+        keep_events: bool,
+    },
     /// Last sync, next sync, interval, event count, upcoming count, last error.
     Status { id: Option<i64> },
     /// Occurrences of all calendars, day by day.
@@ -71,8 +82,8 @@ enum Command {
         /// First day (YYYY-MM-DD, your zone; default today).
         #[arg(long)]
         from: Option<NaiveDate>,
-        /// Number of days.
-        #[arg(long, default_value_t = 7)]
+        /// Number of days (1 to 3660).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3660))]
         days: u32,
     },
     /// The running or next event, with its join link.
@@ -87,14 +98,18 @@ enum Command {
     /// The sync log, newest first.
     Log {
         id: Option<i64>,
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        limit: u32,
     },
     /// Keep syncing in the foreground: each source at its interval, with back-off.
     Run,
     /// Expand a local ICS file (or - for stdin) without storing it; JSON lines.
     Occurrences(occurrences::OccurrencesArgs),
 }
+
+/// The largest `--max-bytes` (2 GiB): larger feeds do not exist, and the value must
+/// fit the mirror's signed column.
+const MAX_BYTES_LIMIT: u64 = 2 << 30;
 
 fn engine(cli: &Cli) -> Result<Engine> {
     let dir = data_dir::resolve(cli.data_dir.clone()).ok_or_else(|| {
@@ -109,6 +124,15 @@ fn exit_code(e: &anyhow::Error) -> i32 {
         Some(EngineError::InvalidInput(_)) | Some(EngineError::NoSuchSource(_)) => 2,
         Some(EngineError::Feed(f)) if f.code() == "invalid_url" => 2,
         _ => 1,
+    }
+}
+
+/// The stable code of an error for `--json` output.
+fn error_code(e: &anyhow::Error) -> &'static str {
+    match e.downcast_ref::<EngineError>() {
+        Some(engine) => engine.code(),
+        None if e.downcast_ref::<clap::Error>().is_some() => "invalid_input",
+        None => "error",
     }
 }
 
@@ -132,9 +156,14 @@ async fn run(cli: Cli) -> Result<i32> {
         } => {
             let interval = traycal_engine::schedule::parse_interval(every)
                 .map_err(EngineError::InvalidInput)?;
+            // A relative path to a file that exists is that file.
+            let url = match std::fs::canonicalize(url) {
+                Ok(abs) if !url.contains("://") && abs.is_file() => abs.display().to_string(),
+                _ => url.clone(),
+            };
             let info = engine
                 .add_ics(AddIcs {
-                    url: url.clone(),
+                    url,
                     name: name.clone(),
                     interval: Some(interval),
                     include: include.clone(),
@@ -143,35 +172,63 @@ async fn run(cli: Cli) -> Result<i32> {
                     color: None,
                 })
                 .await?;
-            output::added(&info, json)?;
             if *sync {
                 let r = engine.sync_source(info.id).await?;
-                output::sync_reports(std::slice::from_ref(&r), json)?;
+                output::added_and_synced(&info, &r, json)?;
                 return Ok(if r.outcome == "failed" { 3 } else { 0 });
             }
+            output::added(&info, json)?;
         }
         Command::Sources => output::sources(&engine.sources().await?, json)?,
         Command::Remove { id } => {
             let info = engine.remove_source(*id).await?;
             output::removed(&info, json)?;
         }
-        Command::Sync { id } => {
+        Command::Sync {
+            id,
+            allow_mass_delete,
+            keep_events,
+        } => {
+            let choice = if *allow_mass_delete {
+                MassDeletionChoice::Apply
+            } else if *keep_events {
+                MassDeletionChoice::Keep
+            } else {
+                MassDeletionChoice::Ask
+            };
             let reports = match id {
-                Some(id) => vec![engine.sync_source(*id).await?],
-                None => engine.sync_all().await?,
+                Some(id) => vec![engine.sync_source_with(*id, choice).await?],
+                None => engine.sync_all_with(choice).await?,
             };
             output::sync_reports(&reports, json)?;
             if reports.iter().any(|r| r.outcome == "failed") {
                 return Ok(3);
             }
         }
-        Command::Status { id } => output::status(&engine.status(*id).await?, json)?,
+        Command::Status { id } => {
+            output::status(&engine.status(*id).await?, json)?;
+            // The mirror itself: a damaged page says so here (exit 1), not only when
+            // a query happens to read it.
+            let problems = engine.check_mirror().await?;
+            if !problems.is_empty() {
+                return Err(anyhow!(traycal_engine::mirror_damage_message(
+                    engine.data_dir(),
+                    &problems
+                )));
+            }
+        }
         Command::Agenda { from, days } => {
             let start = match from {
                 Some(d) => *d,
                 None => Local::now().date_naive(),
             };
-            let end = start + chrono::Days::new(u64::from((*days).max(1)));
+            let end = start
+                .checked_add_days(chrono::Days::new(u64::from(*days)))
+                .ok_or_else(|| {
+                    EngineError::InvalidInput(format!(
+                        "{start} + {days} days is past the last date Traycal knows"
+                    ))
+                })?;
             let at = |d: NaiveDate| {
                 Local
                     .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
@@ -204,7 +261,7 @@ async fn run(cli: Cli) -> Result<i32> {
                 output::join_link(&meeting, false)?;
             }
         }
-        Command::Log { id, limit } => output::log(&engine.log(*id, *limit).await?, json)?,
+        Command::Log { id, limit } => output::log(&engine.log(*id, *limit as usize).await?, json)?,
         Command::Run => loop {
             let reports = engine.sync_due().await?;
             if !reports.is_empty() {
@@ -220,7 +277,24 @@ async fn run(cli: Cli) -> Result<i32> {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    // `--json` is known before parsing, so argument errors can be JSON too.
+    let json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            let message = e.kind().to_string();
+            let detail = e.to_string();
+            let first = detail
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or(&message)
+                .trim_start_matches("error: ")
+                .to_string();
+            output::error_json("invalid_input", &first);
+            std::process::exit(2);
+        }
+        Err(e) => e.exit(),
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -241,7 +315,11 @@ fn main() {
             if closed_pipe {
                 std::process::exit(0);
             }
-            eprintln!("traycal: {e:#}");
+            if json {
+                output::error_json(error_code(&e), &format!("{e:#}"));
+            } else {
+                eprintln!("traycal: {e:#}");
+            }
             std::process::exit(exit_code(&e));
         }
     }

@@ -105,6 +105,29 @@ pub fn sources(list: &[SourceInfo], json: bool) -> Result<()> {
     Ok(())
 }
 
+/// `add-ics --sync`: the new source and its first sync, as one JSON document
+/// (`{"source": …, "sync": …}`) or as text.
+pub fn added_and_synced(s: &SourceInfo, r: &SyncReport, json: bool) -> Result<()> {
+    if json {
+        #[derive(Serialize)]
+        struct AddedAndSynced<'a> {
+            source: &'a SourceInfo,
+            sync: &'a SyncReport,
+        }
+        return print_json(&AddedAndSynced { source: s, sync: r });
+    }
+    added(s, false)?;
+    sync_reports(std::slice::from_ref(r), false)
+}
+
+/// An error as the one JSON document of a `--json` run, on standard output:
+/// `{"error": {"code": …, "message": …}}`.
+pub fn error_json(code: &str, message: &str) {
+    let doc = serde_json::json!({ "error": { "code": code, "message": message } });
+    // Nothing else can report a failure to write the error itself.
+    let _ = print_json(&doc);
+}
+
 pub fn sync_reports(list: &[SyncReport], json: bool) -> Result<()> {
     if json {
         return print_json(list);
@@ -114,6 +137,14 @@ pub fn sync_reports(list: &[SyncReport], json: bool) -> Result<()> {
     }
     for r in list {
         match r.outcome.as_str() {
+            "failed" if r.error_code.as_deref() == Some("mass_delete") => {
+                say!(
+                    "{} (source {}): held: {}",
+                    r.source_name,
+                    r.source_id,
+                    plain(r.error.as_deref().unwrap_or("")),
+                );
+            }
             "failed" => {
                 say!(
                     "{} (source {}): sync failed: {} — keeping the last good data ({} events)",
@@ -139,6 +170,11 @@ pub fn sync_reports(list: &[SyncReport], json: bool) -> Result<()> {
                 r.occurrences_written,
                 r.duration_ms
             ),
+        }
+        if let Some(n) = &r.notice {
+            for line in n.lines() {
+                say!("  cut: {}", plain(line));
+            }
         }
         if !r.diagnostics.is_empty() {
             say!(
@@ -182,6 +218,11 @@ pub fn status(list: &[SourceStatus], json: bool) -> Result<()> {
                 s.consecutive_failures,
                 plain(e)
             );
+        }
+        if let Some(n) = &s.notice {
+            for line in n.lines() {
+                say!("     cut: {}", plain(line));
+            }
         }
     }
     Ok(())

@@ -188,6 +188,20 @@ fn forget_quiet(quiet: &QuietChecks, id: i64) {
     }
 }
 
+/// What to tell the user when [`Engine::check_mirror`] finds damage.
+pub fn mirror_damage_message(data_dir: &Path, problems: &[String]) -> String {
+    format!(
+        "the calendar database {} is damaged ({}). Restore it from a backup, or move it \
+         aside and start Traycal again: it creates a new database, and your calendars have \
+         to be added again",
+        data_dir.join(data_dir::MIRROR_FILE).display(),
+        problems
+            .first()
+            .map(String::as_str)
+            .unwrap_or("quick check failed")
+    )
+}
+
 /// Rewrites the shown form of every source's URL with today's rule (earlier builds
 /// showed more of a URL). The short form of a shown form is the short form of the
 /// URL, so the secret store is not needed.
@@ -586,12 +600,34 @@ impl Engine {
 
     /// Sync every enabled source (manual "sync all"), one after another.
     pub async fn sync_all(&self) -> Result<Vec<SyncReport>> {
+        self.sync_all_with(MassDeletionChoice::Ask).await
+    }
+
+    /// [`Engine::sync_all`], deciding what a sync held by the deletion guard does.
+    pub async fn sync_all_with(&self, deletions: MassDeletionChoice) -> Result<Vec<SyncReport>> {
         let ids = self.enabled_sources().await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(self.sync_source(id).await?);
+            out.push(self.sync_source_with(id, deletions).await?);
         }
         Ok(out)
+    }
+
+    /// Checks the mirror file with SQLite's quick check, on a connection of its own
+    /// (the engine's stays free meanwhile). Returns what is wrong (at most ten
+    /// lines); empty when the file is sound.
+    pub async fn check_mirror(&self) -> Result<Vec<String>> {
+        let path = self.data_dir.join(data_dir::MIRROR_FILE);
+        tokio::task::spawn_blocking(move || {
+            let problems = match Mirror::open(&path).and_then(|m| m.integrity_problems()) {
+                Ok(p) => p,
+                Err(e) if e.kind() == traycal_store::StoreErrorKind::Corrupt => vec![e.to_string()],
+                Err(e) => return Err(EngineError::from(e.with_path(&path))),
+            };
+            Ok(problems)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(format!("integrity check failed to run: {e}")))?
     }
 
     /// Sync the sources that are due now; returns their reports.

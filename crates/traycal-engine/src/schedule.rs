@@ -21,7 +21,8 @@ pub fn is_due(enabled: bool, next_due_at: Option<i64>, now: i64) -> bool {
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
     let t = text.trim().to_ascii_lowercase();
     let minutes = if let Some(h) = t.strip_suffix('h') {
-        h.trim().parse::<u64>().ok().map(|h| h * 60)
+        // Checked: an absurd number of hours must not wrap around to an allowed one.
+        h.trim().parse::<u64>().ok().and_then(|h| h.checked_mul(60))
     } else if let Some(m) = t.strip_suffix("min").or_else(|| t.strip_suffix('m')) {
         m.trim().parse::<u64>().ok()
     } else {
@@ -54,5 +55,7 @@ mod tests {
         assert_eq!(parse_interval("10").unwrap(), Duration::from_secs(600));
         assert!(parse_interval("30s").is_err());
         assert!(parse_interval("7m").unwrap_err().contains("1m, 5m"));
+        // 4611686018427387905 × 60 wraps to 60 in u64 arithmetic.
+        assert!(parse_interval("4611686018427387905h").is_err());
     }
 }

@@ -140,7 +140,7 @@ impl Engine {
 
     /// Subscribe to an ICS feed. Validates everything before storing anything.
     pub async fn add_ics(&self, req: AddIcs) -> Result<SourceInfo> {
-        let url = FeedUrl::parse(&req.url)?;
+        let url = FeedUrl::parse(&feed_address(&req.url)?)?;
         let spec = FilterSpec {
             include: parse_rules(&req.include)?,
             exclude: parse_rules(&req.exclude)?,
@@ -321,6 +321,29 @@ impl Engine {
         };
         self.update_source(id, patch).await
     }
+}
+
+/// A feed address as typed: a URL as it is, and a local path (`/…`, `~/…`) as the
+/// `file:` URL of that file.
+pub(crate) fn feed_address(input: &str) -> Result<String> {
+    let text = input.trim();
+    let path = if let Some(rest) = text.strip_prefix("~/") {
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                EngineError::InvalidInput(format!("{text}: HOME is not set, so ~ means nothing"))
+            })?;
+        std::path::PathBuf::from(home).join(rest)
+    } else if text.starts_with('/') {
+        std::path::PathBuf::from(text)
+    } else {
+        return Ok(text.to_string());
+    };
+    url::Url::from_file_path(&path)
+        .map(|u| u.to_string())
+        .map_err(|()| {
+            EngineError::InvalidInput(format!("{} is not an absolute path", path.display()))
+        })
 }
 
 /// Rule lines without the blank ones (a text area leaves them).

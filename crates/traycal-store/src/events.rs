@@ -372,11 +372,14 @@ impl Mirror {
             .optional()?)
     }
 
-    /// Live (not removed) event rows of a source (masters and overrides each count).
+    /// Event rows of a source that are not history (masters and overrides each
+    /// count): live rows, and rows the source dropped that the user kept and that had
+    /// not ended when they were dropped ("Keep my events").
     pub fn event_count(&self, source: SourceId) -> Result<u64> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT count(*) FROM calendars c JOIN events e ON e.calendar_id = c.id \
-             WHERE c.source_id = ?1 AND e.removed_at IS NULL",
+             WHERE c.source_id = ?1 AND (e.removed_at IS NULL \
+             OR e.series_end_utc IS NULL OR e.series_end_utc > e.removed_at)",
         )?;
         Ok(stmt.query_row([source.0], |r| r.get(0))?)
     }

@@ -336,7 +336,8 @@ pub(crate) fn write_success_state(
     let live: i64 = conn
         .prepare_cached(
             "SELECT count(*) FROM calendars c JOIN events e ON e.calendar_id = c.id \
-             WHERE c.source_id = ?1 AND e.removed_at IS NULL",
+             WHERE c.source_id = ?1 AND (e.removed_at IS NULL \
+             OR e.series_end_utc IS NULL OR e.series_end_utc > e.removed_at)",
         )?
         .query_row([source.0], |r| r.get(0))?;
     let n = conn

@@ -175,6 +175,11 @@ pub fn run() {
         tokio::spawn(tray::run(Arc::clone(&shell), to_tray.clone()));
         tokio::spawn(notifications::run(Arc::clone(&shell)));
         tokio::spawn(Shell::run_scheduler(Arc::clone(&shell)));
+        // A damaged page of the mirror shows in the tray even before a query reads it.
+        tokio::spawn({
+            let shell = Arc::clone(&shell);
+            async move { shell.check_mirror().await }
+        });
         let resumed = Arc::clone(&shell);
         tokio::spawn(resume::run(move || {
             eprintln!("traycal: resumed from suspend: syncing and planning reminders");

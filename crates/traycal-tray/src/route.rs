@@ -58,6 +58,10 @@ pub async fn dispatch(shell: &Arc<Shell>, command: &str, args: &Value) -> IpcRes
         "sync_now" => reply(sources::sync_now(s, arg(a, "id")?).await),
         "sync_log" => reply(sources::sync_log(s, arg(a, "id")?, arg(a, "limit")?).await),
         "load_sample" => reply(sources::load_sample(s).await),
+        "decide_deletions" => {
+            reply(sources::decide_deletions(s, arg(a, "id")?, arg(a, "choice")?).await)
+        }
+        "reveal_source_url" => reply(sources::reveal_source_url(s, arg(a, "id")?).await),
         "reminder_settings" => reply(reminders::reminder_settings(s).await),
         "set_reminder_settings" => reply(
             reminders::set_reminder_settings(s, arg(a, "calendarId")?, arg(a, "prefs")?).await,

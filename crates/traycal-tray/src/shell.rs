@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Notify};
-use traycal_engine::{Engine, SyncReport};
+use traycal_engine::{Engine, MassDeletionChoice, SyncReport};
 
 use crate::autostart::Autostart;
 use crate::commands::{IpcError, IpcResult};
@@ -44,6 +44,8 @@ struct Status {
     last_round_at: Option<i64>,
     /// Why the last reminder could not be shown (no notification server, …).
     notification_error: Option<String>,
+    /// What the start-up integrity check found wrong with the mirror file.
+    mirror_damage: Option<String>,
 }
 
 /// Events a slow listener may fall behind by before it misses some (it then re-reads
@@ -234,8 +236,9 @@ impl Shell {
             );
         };
         let error = s
-            .last_error
+            .mirror_damage
             .clone()
+            .or_else(|| s.last_error.clone())
             .or_else(|| s.notification_error.clone());
         let state = if s.syncing > 0 {
             TrayState::Syncing
@@ -283,14 +286,27 @@ impl Shell {
 
     /// Syncs one source, or every enabled one, reporting progress per source.
     pub async fn sync(&self, id: Option<i64>) -> IpcResult<Vec<SyncReport>> {
+        self.sync_with(id, MassDeletionChoice::Ask).await
+    }
+
+    /// [`Shell::sync`], deciding what a sync held by the deletion guard does.
+    pub async fn sync_with(
+        &self,
+        id: Option<i64>,
+        choice: MassDeletionChoice,
+    ) -> IpcResult<Vec<SyncReport>> {
         let ids = match id {
             Some(id) => vec![id],
             None => self.engine.enabled_sources().await?,
         };
-        self.sync_round(ids).await
+        self.sync_round(ids, choice).await
     }
 
-    async fn sync_round(&self, ids: Vec<i64>) -> IpcResult<Vec<SyncReport>> {
+    async fn sync_round(
+        &self,
+        ids: Vec<i64>,
+        choice: MassDeletionChoice,
+    ) -> IpcResult<Vec<SyncReport>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -318,7 +334,7 @@ impl Shell {
                 SyncPhase::Fetching,
                 done,
             )));
-            match self.engine.sync_source(id).await {
+            match self.engine.sync_source_with(id, choice).await {
                 Ok(report) => {
                     let phase = if report.error.is_some() {
                         SyncPhase::Failed
@@ -327,6 +343,16 @@ impl Shell {
                     };
                     self.emit(ShellEvent::SyncProgress(progress(phase, done + 1)));
                     reports.push(report);
+                }
+                Err(e) if e.is_local_contention() => {
+                    // Another Traycal process (the CLI) held the mirror: not this
+                    // source's fault and no reason to stop the round; the next
+                    // round tries again.
+                    eprintln!("traycal: sync of source {id} deferred: {e}");
+                    self.emit(ShellEvent::SyncProgress(progress(
+                        SyncPhase::Failed,
+                        done + 1,
+                    )));
                 }
                 Err(e) => {
                     self.emit(ShellEvent::SyncProgress(progress(
@@ -353,20 +379,52 @@ impl Shell {
         result.map(|()| reports)
     }
 
-    /// Reads the failing sources from the engine's status.
+    /// Checks the mirror file (SQLite's quick check, on a connection of its own) and
+    /// keeps what it finds for the tray. Run once at start, in the background.
+    pub async fn check_mirror(&self) {
+        let damage = match self.engine.check_mirror().await {
+            Ok(problems) if problems.is_empty() => None,
+            Ok(problems) => Some(traycal_engine::mirror_damage_message(
+                self.engine.data_dir(),
+                &problems,
+            )),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(d) = &damage {
+            eprintln!("traycal: {d}");
+        }
+        if let Ok(mut s) = self.status.lock() {
+            s.mirror_damage = damage;
+        }
+        self.refresh_tray();
+    }
+
+    /// Reads the failing sources from the engine's status. A sync held by the
+    /// deletion guard comes first: it waits for the user.
     async fn refresh_error(&self) {
         let error = match self.engine.status(None).await {
-            Ok(list) => list
-                .into_iter()
-                .filter(|s| s.source.enabled && s.consecutive_failures > 0)
-                .map(|s| {
-                    format!(
-                        "{}: {}",
-                        s.source.name,
-                        s.last_error.unwrap_or_else(|| "sync failed".into())
-                    )
-                })
-                .next(),
+            Ok(list) => {
+                let failing: Vec<_> = list
+                    .into_iter()
+                    .filter(|s| s.source.enabled && s.consecutive_failures > 0)
+                    .collect();
+                let held = failing
+                    .iter()
+                    .find(|s| s.last_error_code.as_deref() == Some("mass_delete"));
+                match held {
+                    Some(s) => Some(format!(
+                        "{}: the feed dropped most upcoming events; nothing was deleted. Decide in Settings",
+                        s.source.name
+                    )),
+                    None => failing.into_iter().next().map(|s| {
+                        format!(
+                            "{}: {}",
+                            s.source.name,
+                            s.last_error.unwrap_or_else(|| "sync failed".into())
+                        )
+                    }),
+                }
+            }
             Err(e) => Some(e.to_string()),
         };
         if let Ok(mut s) = self.status.lock() {
@@ -381,7 +439,7 @@ impl Shell {
         loop {
             match shell.engine.due_sources().await {
                 Ok(due) if !due.is_empty() => {
-                    if let Err(e) = shell.sync_round(due).await {
+                    if let Err(e) = shell.sync_round(due, MassDeletionChoice::Ask).await {
                         eprintln!("traycal: scheduled sync failed: {}", e.message);
                     }
                 }

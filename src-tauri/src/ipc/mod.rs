@@ -67,6 +67,8 @@ macro_rules! ipc_contract {
                 $crate::ipc::sources::sync_now,
                 $crate::ipc::sources::sync_log,
                 $crate::ipc::sources::load_sample,
+                $crate::ipc::sources::decide_deletions,
+                $crate::ipc::sources::reveal_source_url,
                 $crate::ipc::reminders::reminder_settings,
                 $crate::ipc::reminders::set_reminder_settings,
                 $crate::ipc::reminders::my_addresses,

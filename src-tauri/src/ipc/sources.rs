@@ -6,7 +6,7 @@ use tauri::State;
 use traycal_engine::agenda::{LogLine, SourceStatus};
 use traycal_engine::preview::FeedPreview;
 use traycal_engine::sources::{SourceEdit, SourceInfo};
-use traycal_engine::SyncReport;
+use traycal_engine::{MassDeletionChoice, SyncReport};
 use traycal_tray::commands::sources::{self as run, AddFeed};
 use traycal_tray::shell::Shell;
 
@@ -68,6 +68,24 @@ pub async fn sync_log(
     limit: u32,
 ) -> IpcResult<Vec<LogLine>> {
     run::sync_log(&shell, id, limit).await
+}
+
+/// Decides a sync the deletion guard held ("Apply the deletions" / "Keep my events").
+#[tauri::command]
+#[specta::specta]
+pub async fn decide_deletions(
+    shell: State<'_, Arc<Shell>>,
+    id: i64,
+    choice: MassDeletionChoice,
+) -> IpcResult<SyncReport> {
+    run::decide_deletions(&shell, id, choice).await
+}
+
+/// The full URL of a source, for the user who asked to see it.
+#[tauri::command]
+#[specta::specta]
+pub async fn reveal_source_url(shell: State<'_, Arc<Shell>>, id: i64) -> IpcResult<String> {
+    run::reveal_source_url(&shell, id).await
 }
 
 /// Subscribes to the built-in sample calendar (offline, relative to now).

@@ -48,6 +48,10 @@ export const commands = {
 	syncLog: (id: number | null, limit: number) => typedError<LogLine[], IpcError>(__TAURI_INVOKE("sync_log", { id, limit })),
 	/**  Subscribes to the built-in sample calendar (offline, relative to now). */
 	loadSample: () => typedError<SourceInfo, IpcError>(__TAURI_INVOKE("load_sample")),
+	/**  Decides a sync the deletion guard held ("Apply the deletions" / "Keep my events"). */
+	decideDeletions: (id: number, choice: MassDeletionChoice) => typedError<SyncReport, IpcError>(__TAURI_INVOKE("decide_deletions", { id, choice })),
+	/**  The full URL of a source, for the user who asked to see it. */
+	revealSourceUrl: (id: number) => typedError<string, IpcError>(__TAURI_INVOKE("reveal_source_url", { id })),
 	/**  Every calendar with its reminder preferences (defaults where none were set). */
 	reminderSettings: () => typedError<CalendarReminders[], IpcError>(__TAURI_INVOKE("reminder_settings")),
 	/**  Sets a calendar's reminder preferences; the scheduler re-plans at once. */
@@ -192,7 +196,7 @@ export type EventJoin = {
 
 /**  What a feed holds, before subscribing. */
 export type FeedPreview = {
-	/**  The URL as it would be stored (masked when it carries a secret). */
+	/**  The URL's short form, as it will be shown. */
 	url: string,
 	/**  `X-WR-CALNAME`, or a name from the URL. */
 	suggested_name: string,
@@ -254,7 +258,24 @@ export type LogLine = {
 	duration_ms: number,
 	error: string | null,
 	error_code: string | null,
+	/**  What the sync worked around or left out, one per line (capped). */
+	notes: string | null,
 };
+
+/**
+ *  What a sync does when the deletion guard trips (it would delete most of a
+ *  calendar's upcoming events).
+ */
+export type MassDeletionChoice = 
+/**  Stop, change nothing, and report [`EngineError::MassDeletion`]. */
+"ask" | 
+/**  Apply the deletions ("Apply the deletions", `--allow-mass-delete`). */
+"apply" | 
+/**
+ *  Apply the rest of the sync but keep the events the source dropped ("Keep my
+ *  events", `--keep-events`): they stay, marked as no longer in the source.
+ */
+"keep";
 
 /**
  *  The mirror changed (a sync wrote, a source was added, edited or removed): views
@@ -378,6 +399,11 @@ export type SourceStatus = {
 	consecutive_failures: number,
 	last_error: string | null,
 	last_error_code: string | null,
+	/**
+	 *  What the last applied sync had to leave out (series cut by the occurrence
+	 *  budget), one line per kind; `None` when nothing was cut.
+	 */
+	notice: string | null,
 } & SourceInfo;
 
 /**  Where a running sync is. */
@@ -411,6 +437,11 @@ export type SyncReport = {
 	events: number,
 	/**  Problems in the feed that were worked around (dropped components etc.). */
 	diagnostics: string[],
+	/**
+	 *  What this sync had to leave out (series cut by the occurrence budget), for
+	 *  people; `None` when nothing was cut.
+	 */
+	notice: string | null,
 	duration_ms: number,
 	error: string | null,
 	error_code: string | null,

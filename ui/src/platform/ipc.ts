@@ -21,6 +21,7 @@ import type {
   FeedPreview,
   JoinLink,
   LogLine,
+  MassDeletionChoice,
   NextMeeting,
   ShortcutSettings,
   ShowEvent,
@@ -46,6 +47,7 @@ export type {
   IpcError,
   JoinLink,
   LogLine,
+  MassDeletionChoice,
   MirrorChanged,
   NextMeeting,
   PreviewEvent,
@@ -120,6 +122,11 @@ export const ipc = {
   syncNow: (id: number | null): Promise<SyncReport[]> => unwrap(() => commands.syncNow(id)),
   syncLog: (id: number | null, limit: number): Promise<LogLine[]> => unwrap(() => commands.syncLog(id, limit)),
   loadSample: (): Promise<SourceInfo> => unwrap(() => commands.loadSample()),
+  /** Decides a sync held by the deletion guard: delete what the feed dropped, or keep it. */
+  decideDeletions: (id: number, choice: MassDeletionChoice): Promise<SyncReport> =>
+    unwrap(() => commands.decideDeletions(id, choice)),
+  /** The full URL of a source (it works like a password: shown only on request). */
+  revealSourceUrl: (id: number): Promise<string> => unwrap(() => commands.revealSourceUrl(id)),
   openWindow: (window: WindowKind): Promise<null> => unwrap(() => commands.openWindow(window)),
   /** Turns start at login on or off; resolves to the new state. */
   setAutostart: (enabled: boolean): Promise<boolean> => unwrap(() => commands.setAutostart(enabled)),

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use traycal_engine::agenda::{LogLine, SourceStatus};
 use traycal_engine::preview::FeedPreview;
 use traycal_engine::sources::{AddIcs, SourceEdit, SourceInfo};
-use traycal_engine::SyncReport;
+use traycal_engine::{MassDeletionChoice, SyncReport};
 
 use super::{IpcError, IpcResult};
 use std::sync::Arc;
@@ -80,6 +80,32 @@ pub async fn remove_source(shell: &Arc<Shell>, id: i64) -> IpcResult<SourceInfo>
 /// Syncs one source now, or all of them.
 pub async fn sync_now(shell: &Arc<Shell>, id: Option<i64>) -> IpcResult<Vec<SyncReport>> {
     shell.sync(id).await
+}
+
+/// Decides a sync the deletion guard held: `apply` deletes the events the feed no
+/// longer lists ("Apply the deletions"), `keep` keeps them ("Keep my events"). The
+/// source is fetched again, so the decision applies to what the feed holds now.
+pub async fn decide_deletions(
+    shell: &Arc<Shell>,
+    id: i64,
+    choice: MassDeletionChoice,
+) -> IpcResult<SyncReport> {
+    if choice == MassDeletionChoice::Ask {
+        return Err(IpcError::new(
+            "invalid_input",
+            "the choice must be `apply` or `keep`",
+        ));
+    }
+    let mut reports = shell.sync_with(Some(id), choice).await?;
+    reports
+        .pop()
+        .ok_or_else(|| IpcError::new("no_such_source", format!("no source with id {id}")))
+}
+
+/// The full URL of a source, for the user who asked to see it in Settings. Feed URLs
+/// work like passwords: everywhere else they are shown in their short form.
+pub async fn reveal_source_url(shell: &Arc<Shell>, id: i64) -> IpcResult<String> {
+    Ok(shell.engine.reveal_source_url(id).await?)
 }
 
 /// The newest sync-log lines, of one source or all.

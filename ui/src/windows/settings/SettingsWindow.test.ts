@@ -184,6 +184,54 @@ describe('sources list', () => {
   });
 });
 
+describe('what a sync held or cut', () => {
+  it('asks before a sync deletes most events, and applies or keeps them', async () => {
+    const user = await renderWith([
+      sourceStatus({
+        id: 7,
+        name: 'Team',
+        last_error:
+          'Team: this sync would delete 100 of your 100 upcoming events (the feed no longer lists them), so nothing was changed.',
+        last_error_code: 'mass_delete',
+        consecutive_failures: 1,
+      }),
+    ]);
+    const held = screen.getByTestId('source-held');
+    expect(held.textContent).toContain('100 of your 100 upcoming events');
+    expect(screen.queryByTestId('source-error')).toBeNull();
+    await user.click(within(held).getByRole('button', { name: 'Keep my events' }));
+    expect(ipc.decideDeletions).toHaveBeenCalledWith(7, 'keep');
+    await user.click(within(held).getByRole('button', { name: 'Apply the deletions' }));
+    expect(ipc.decideDeletions).toHaveBeenCalledWith(7, 'apply');
+  });
+
+  it('shows what the last sync left out', async () => {
+    await renderWith([
+      sourceStatus({
+        id: 7,
+        notice:
+          'occurrence budget reached (1000000 occurrences per calendar): 2000 recurring series cut short\nmore than 50000 instances in the window: 1 series cut short',
+      }),
+    ]);
+    const notice = screen.getByTestId('source-notice');
+    expect(notice.textContent).toContain('Some events were left out');
+    expect(notice.querySelectorAll('p')).toHaveLength(2);
+  });
+
+  it('shows the full feed URL only on request', async () => {
+    const user = await renderWith([
+      sourceStatus({ id: 7, url: 'https://example.com/…/cal.ics', secret_in: 'the GNOME keyring' }),
+    ]);
+    expect(screen.queryByTestId('source-full-url')).toBeNull();
+    expect(screen.getByText('https://example.com/…/cal.ics')).toBeTruthy();
+    await user.click(screen.getByTestId('source-show-url'));
+    expect(ipc.revealSourceUrl).toHaveBeenCalledWith(7);
+    expect((await screen.findByTestId('source-full-url')).textContent).toBe('https://example.com/feed/secret-key/cal.ics');
+    await user.click(screen.getByRole('button', { name: 'Hide' }));
+    expect(screen.queryByTestId('source-full-url')).toBeNull();
+  });
+});
+
 describe('add subscription', () => {
   it('tests, previews, then saves with the chosen settings', async () => {
     const user = await renderWith([]);
@@ -308,6 +356,7 @@ describe('sync log', () => {
         duration_ms: 120,
         error: null,
         error_code: null,
+        notes: 'line 4: VEVENT without DTSTART dropped',
       },
       {
         at: '2026-11-23T09:00:00Z',
@@ -322,6 +371,7 @@ describe('sync log', () => {
         duration_ms: 30,
         error: 'connection refused',
         error_code: 'network',
+        notes: null,
       },
     ]);
     await renderWith();
@@ -336,6 +386,8 @@ describe('sync log', () => {
     expect(failed.classList.contains('failed')).toBe(true);
     expect(failed.textContent).toContain('connection refused');
     expect(failed.textContent).toContain('network');
+    expect(ok.querySelector('details')?.textContent).toContain('VEVENT without DTSTART dropped');
+    expect(failed.querySelector('details')).toBeNull();
   });
 });
 
