@@ -47,6 +47,9 @@ def write_feed():
     return os.environ["E2E_FEED_URL"] + "/team.ics"
 
 
+ROTA_MTIME = [0.0]
+
+
 def write_rota(events):
     """A rota feed of `events` daily shifts from tomorrow on (0: a valid empty calendar)."""
     day = dt.datetime.now(dt.timezone.utc).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -60,9 +63,10 @@ def write_rota(events):
     path = os.path.join(W, "feeds", "rota.ics")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\r\n".join(lines) + "\r\n")
-    # A later mtime than the last fetch, whatever the clock's resolution.
-    later = time.time() + 5 + events
-    os.utime(path, (later, later))
+    # Each version strictly later than the one fetched before, whatever the clock's
+    # resolution (the feed server answers If-Modified-Since from the file's mtime).
+    ROTA_MTIME[0] = max(ROTA_MTIME[0], time.time()) + 10
+    os.utime(path, (ROTA_MTIME[0], ROTA_MTIME[0]))
     return os.environ["E2E_FEED_URL"] + "/rota.ics"
 
 

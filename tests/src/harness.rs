@@ -72,6 +72,19 @@ pub async fn harness() -> Harness {
 
 #[allow(clippy::unwrap_used)]
 impl Harness {
+    /// Another engine (another process, as far as the mirror knows) on `data_dir`,
+    /// with this harness's secret store and clock.
+    pub fn engine_at(&self, data_dir: &std::path::Path) -> Engine {
+        let secrets: Arc<dyn SecretStore> = self.secrets.clone();
+        Engine::open(EngineConfig {
+            data_dir: data_dir.to_path_buf(),
+            secrets: Box::new(move || Ok(Arc::clone(&secrets))),
+            clock: self.clock.clone(),
+            feed: FeedClientConfig::default(),
+        })
+        .unwrap()
+    }
+
     pub async fn add(&self, path: &str) -> i64 {
         self.add_with(AddIcs {
             url: self.server.url(path),

@@ -346,16 +346,7 @@ async fn a_plain_url_stored_by_an_earlier_build_moves_to_the_secret_store() {
         assert_eq!(id, SourceId(1));
     }
     // A new engine on the same data dir shows the short form at once.
-    let reopened = traycal_engine::Engine::open(traycal_engine::EngineConfig {
-        data_dir: h.dir.path().to_path_buf(),
-        secrets: {
-            let s: std::sync::Arc<dyn traycal_providers::SecretStore> = h.secrets.clone();
-            Box::new(move || Ok(std::sync::Arc::clone(&s)))
-        },
-        clock: h.clock.clone(),
-        feed: traycal_providers::FeedClientConfig::default(),
-    })
-    .unwrap();
+    let reopened = h.engine_at(h.dir.path());
     let listed = reopened.sources().await.unwrap();
     assert_eq!(
         listed[0].url,
@@ -378,16 +369,7 @@ async fn the_data_dir_and_its_files_are_private() {
     let h = harness().await;
     // A data dir the engine creates (the harness's own exists already).
     let data = h.dir.path().join("new/traycal");
-    let engine = traycal_engine::Engine::open(traycal_engine::EngineConfig {
-        data_dir: data.clone(),
-        secrets: {
-            let s: std::sync::Arc<dyn traycal_providers::SecretStore> = h.secrets.clone();
-            Box::new(move || Ok(std::sync::Arc::clone(&s)))
-        },
-        clock: h.clock.clone(),
-        feed: traycal_providers::FeedClientConfig::default(),
-    })
-    .unwrap();
+    let engine = h.engine_at(&data);
     h.server
         .set_route("/team.ics", Route::ics(cal(&daily_events(0, 5))));
     let info = engine

@@ -412,8 +412,9 @@ impl Shell {
                     .iter()
                     .find(|s| s.last_error_code.as_deref() == Some("mass_delete"));
                 match held {
+                    // The action first: the tray shortens long labels.
                     Some(s) => Some(format!(
-                        "{}: the feed dropped most upcoming events; nothing was deleted. Decide in Settings",
+                        "Decide in Settings: {} would delete most upcoming events (nothing deleted yet)",
                         s.source.name
                     )),
                     None => failing.into_iter().next().map(|s| {
