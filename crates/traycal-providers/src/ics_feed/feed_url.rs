@@ -210,9 +210,10 @@ fn last_segment(url: &Url) -> Option<String> {
 }
 
 /// A segment that reads as a name a person chose (`basic.ics`, `germany`,
-/// `team-calendar-2026.ics`), not as a token: at most 40 characters of letters,
-/// digits, `.`, `_` and `-`, and every run between those separators either letters
-/// only, or at most 4 digits (a year), or at most 8 characters mixing both.
+/// `team-calendar-2026.ics`, `v2`), not as a token or an id: at most 40 characters
+/// of letters, digits, `.`, `_` and `-`, and every run between those separators
+/// either letters only, or at most 4 digits (a year), or at most 8 characters mixing
+/// letters and digits.
 fn is_plain_name(seg: &str) -> bool {
     if seg.is_empty() || seg.len() > 40 {
         return false;
@@ -225,7 +226,7 @@ fn is_plain_name(seg: &str) -> bool {
     }
     seg.split(['.', '_', '-']).all(|run| {
         let digits = run.chars().filter(char::is_ascii_digit).count();
-        digits == 0 || (digits == run.len() && digits <= 4) || run.len() <= 8
+        digits == 0 || (digits == run.len() && digits <= 4) || (digits < run.len() && run.len() <= 8)
     })
 }
 
