@@ -380,8 +380,7 @@ fn insert_update_rename_delete_retire() {
     m.apply_calendar_sync(c, &b).unwrap();
     assert!(m.occurrences_of(c, "past").unwrap().is_empty());
     let mut b = batch(now + 2);
-    b.upserts
-        .push(ev("past", "", T0 - 2 * D, T0 - D, "Back"));
+    b.upserts.push(ev("past", "", T0 - 2 * D, T0 - D, "Back"));
     m.apply_calendar_sync(c, &b).unwrap();
     let p = m.event(past).unwrap().unwrap();
     assert_eq!(

@@ -226,7 +226,9 @@ fn is_plain_name(seg: &str) -> bool {
     }
     seg.split(['.', '_', '-']).all(|run| {
         let digits = run.chars().filter(char::is_ascii_digit).count();
-        digits == 0 || (digits == run.len() && digits <= 4) || (digits < run.len() && run.len() <= 8)
+        digits == 0
+            || (digits == run.len() && digits <= 4)
+            || (digits < run.len() && run.len() <= 8)
     })
 }
 
