@@ -141,7 +141,10 @@ async fn an_empty_calendar_does_not_delete_a_hundred_events_without_asking() {
     assert_eq!(err.error_code.as_deref(), Some("mass_delete"));
     let msg = err.error.unwrap();
     assert!(msg.contains("100 of your 100 upcoming events"), "{msg}");
-    assert!(msg.contains("--allow-mass-delete"), "{msg}");
+    assert!(
+        msg.contains("apply the deletions, or keep your events"),
+        "{msg}"
+    );
     assert_eq!(live_events(&h), 100, "nothing deleted");
     // The source shows it; the log has it.
     let status = h.engine.status(Some(id)).await.unwrap();

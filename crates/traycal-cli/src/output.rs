@@ -144,6 +144,11 @@ pub fn sync_reports(list: &[SyncReport], json: bool) -> Result<()> {
                     r.source_id,
                     plain(r.error.as_deref().unwrap_or("")),
                 );
+                say!(
+                    "  Run `traycal sync {} --allow-mass-delete` to apply the deletions, or `traycal sync {} --keep-events` to keep the events.",
+                    r.source_id,
+                    r.source_id
+                );
             }
             "failed" => {
                 say!(

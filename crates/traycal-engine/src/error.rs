@@ -36,10 +36,9 @@ pub enum EngineError {
     /// The deletion guard held a sync: it would delete most of a calendar's upcoming
     /// events. Nothing was changed; the user applies the deletions or keeps the events.
     #[error(
-        "{source_name}: this sync would delete {deleting} of your {upcoming} upcoming events \
-         (the feed no longer lists them), so nothing was changed. Apply the deletions or keep \
-         your events in Settings, or run `traycal sync {source_id} --allow-mass-delete` \
-         (or `--keep-events`)"
+        "{source_name}: the feed no longer lists {deleting} of your {upcoming} upcoming \
+         events, so this sync changed nothing until you decide: apply the deletions, or keep \
+         your events"
     )]
     MassDeletion {
         source_id: i64,

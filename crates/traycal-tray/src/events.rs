@@ -36,6 +36,8 @@ pub enum SyncPhase {
     Writing,
     Done,
     Failed,
+    /// The deletion guard held the sync: it waits for the user's decision.
+    Held,
 }
 
 /// Progress of a sync, per source (long first syncs show it).

@@ -336,10 +336,10 @@ impl Shell {
             )));
             match self.engine.sync_source_with(id, choice).await {
                 Ok(report) => {
-                    let phase = if report.error.is_some() {
-                        SyncPhase::Failed
-                    } else {
-                        SyncPhase::Done
+                    let phase = match (report.error_code.as_deref(), &report.error) {
+                        (Some("mass_delete"), _) => SyncPhase::Held,
+                        (_, Some(_)) => SyncPhase::Failed,
+                        (_, None) => SyncPhase::Done,
                     };
                     self.emit(ShellEvent::SyncProgress(progress(phase, done + 1)));
                     reports.push(report);

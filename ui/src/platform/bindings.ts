@@ -407,7 +407,9 @@ export type SourceStatus = {
 } & SourceInfo;
 
 /**  Where a running sync is. */
-export type SyncPhase = "fetching" | "parsing" | "writing" | "done" | "failed";
+export type SyncPhase = "fetching" | "parsing" | "writing" | "done" | "failed" | 
+/**  The deletion guard held the sync: it waits for the user's decision. */
+"held";
 
 /**  Progress of a sync, per source (long first syncs show it). */
 export type SyncProgress = {
