@@ -29,6 +29,8 @@ const COMMANDS: &[&str] = &[
     "shortcut_settings",
     "set_join_shortcut",
     "take_shown_event",
+    "preferences",
+    "set_preferences",
 ];
 
 fn main() {

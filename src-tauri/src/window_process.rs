@@ -119,6 +119,9 @@ pub fn run(first: WindowKind, seq: u64) -> Result<(), String> {
     });
     let forwarding = Arc::clone(&link);
     let app = tauri::Builder::default()
+        // "Choose a file…" (a local calendar): the native file chooser, here in the
+        // window process; the chosen path goes to the tray process as a feed address.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(move |invoke| forwarding.forward(invoke))
         .setup(move |app| {
             // The first window opens before the event loop starts: WebKit's automation

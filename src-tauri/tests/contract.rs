@@ -178,7 +178,7 @@ fn errors_cross_as_code_and_message() {
     let err = h.call("remove_source", json!({ "id": 999 })).unwrap_err();
     assert_eq!(
         err,
-        json!({ "code": "no_such_source", "message": "no source with id 999" })
+        json!({ "code": "no_such_source", "message": "No source with id 999.", "detail": null })
     );
     let err = h
         .call("preview_feed", json!({ "url": "javascript:alert(1)" }))
@@ -371,7 +371,7 @@ fn my_addresses_are_validated_and_normalised() {
         err["message"]
             .as_str()
             .unwrap()
-            .contains("address 2 (\"Jane Doe\")"),
+            .contains("Address 2 (\"Jane Doe\")"),
         "{err}"
     );
     // Nothing stored is lost.
@@ -402,7 +402,7 @@ fn the_join_shortcut_is_parsed_then_grabbed_then_stored() {
         .unwrap_err();
     assert_eq!(
         err,
-        json!({ "code": "shortcut_unavailable", "message": "no X11 display in shell tests" })
+        json!({ "code": "shortcut_unavailable", "message": "no X11 display in shell tests", "detail": null })
     );
     let engine = Arc::clone(&h.shell.engine);
     let stored = tauri::async_runtime::block_on(engine.join_shortcut_setting()).unwrap();

@@ -372,9 +372,15 @@ async fn failures_and_garbage_keep_the_last_good_data() {
         let r = h.engine.sync_source(id).await.unwrap();
         assert_eq!(r.outcome, "failed", "{code}: {r:?}");
         assert_eq!(r.error_code.as_deref(), Some(code), "{r:?}");
+        // Plain words in `error`; the technical account names the source.
+        assert!(!r.error.as_deref().unwrap().is_empty());
         assert!(
-            r.error.as_deref().unwrap().contains("Team") || code == "http_status",
-            "error names the source: {r:?}"
+            r.error_detail
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Team")
+                || code == "http_status",
+            "the detail names the source: {r:?}"
         );
         assert_eq!(h.summaries(T0, T0 + WEEK).await, good, "{code}: data kept");
         let st = &h.engine.status(Some(id)).await.unwrap()[0];

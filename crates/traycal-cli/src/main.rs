@@ -237,9 +237,13 @@ async fn run(cli: Cli) -> Result<i32> {
                     .context("that date does not exist in your time zone")
             };
             let agenda = engine.agenda(at(start)?, at(end)?).await?;
-            output::agenda(&agenda, json)?;
+            let hour12 = engine.display_prefs().await?.hour12;
+            output::agenda(&agenda, json, hour12)?;
         }
-        Command::Next => output::next(engine.next_meeting().await?.as_ref(), json)?,
+        Command::Next => {
+            let hour12 = engine.display_prefs().await?.hour12;
+            output::next(engine.next_meeting().await?.as_ref(), json, hour12)?
+        }
         Command::Join { print } => {
             let meeting = engine
                 .next_meeting()

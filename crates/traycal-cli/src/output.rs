@@ -233,16 +233,21 @@ pub fn status(list: &[SourceStatus], json: bool) -> Result<()> {
     Ok(())
 }
 
-fn time_of(e: &AgendaEntry) -> String {
+/// The time range of an entry on the user's clock (`09:00–09:30`, `9:00 AM–9:30 AM`).
+fn time_of(e: &AgendaEntry, hour12: bool) -> String {
     if e.all_day {
-        "all day    ".to_string()
-    } else {
-        let hm = |s: &str| s.get(11..16).unwrap_or("").to_string();
-        format!("{}–{}", hm(&e.start), hm(&e.end))
+        return "all day".to_string();
     }
+    // `start`/`end` are local ISO times: `2026-11-23T09:00:00+01:00`.
+    let hm = |s: &str| {
+        chrono::NaiveTime::parse_from_str(s.get(11..16).unwrap_or(""), "%H:%M")
+            .map(|t| traycal_engine::display::clock_time(&t, hour12))
+            .unwrap_or_default()
+    };
+    format!("{}–{}", hm(&e.start), hm(&e.end))
 }
 
-pub fn agenda(a: &Agenda, json: bool) -> Result<()> {
+pub fn agenda(a: &Agenda, json: bool, hour12: bool) -> Result<()> {
     if json {
         return print_json(a);
     }
@@ -250,6 +255,12 @@ pub fn agenda(a: &Agenda, json: bool) -> Result<()> {
         say!("Nothing between {} and {}.", a.from, a.to);
         return Ok(());
     }
+    let width = a
+        .entries
+        .iter()
+        .map(|e| time_of(e, hour12).chars().count())
+        .max()
+        .unwrap_or(0);
     let mut day = String::new();
     for e in &a.entries {
         let d = e.start.get(..10).unwrap_or("").to_string();
@@ -262,8 +273,8 @@ pub fn agenda(a: &Agenda, json: bool) -> Result<()> {
             .as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"));
         say!(
-            "  {}  {}{}{}  [{}]",
-            time_of(e),
+            "  {:<width$}  {}{}{}  [{}]",
+            time_of(e, hour12),
             if cancelled { "(cancelled) " } else { "" },
             plain(&e.summary),
             e.location
@@ -276,7 +287,7 @@ pub fn agenda(a: &Agenda, json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn next(m: Option<&NextMeeting>, json: bool) -> Result<()> {
+pub fn next(m: Option<&NextMeeting>, json: bool, hour12: bool) -> Result<()> {
     if json {
         return print_json(&m);
     }
@@ -287,7 +298,7 @@ pub fn next(m: Option<&NextMeeting>, json: bool) -> Result<()> {
             say!(
                 "{} {}  {}{}  [{}]",
                 e.start.get(..10).unwrap_or(""),
-                time_of(e),
+                time_of(e, hour12),
                 plain(&e.summary),
                 e.location
                     .as_deref()

@@ -70,8 +70,11 @@ pub struct SourceStatus {
     pub events: u64,
     pub upcoming_30_min: u64,
     pub consecutive_failures: i64,
+    /// The last error in plain words.
     pub last_error: Option<String>,
     pub last_error_code: Option<String>,
+    /// Its technical account, when it says more.
+    pub last_error_detail: Option<String>,
     /// What the last applied sync had to leave out (series cut by the occurrence
     /// budget), one line per kind; `None` when nothing was cut.
     pub notice: Option<String>,
@@ -93,6 +96,8 @@ pub struct LogLine {
     pub duration_ms: u64,
     pub error: Option<String>,
     pub error_code: Option<String>,
+    /// The technical account of the error, when it says more.
+    pub error_detail: Option<String>,
     /// What the sync worked around or left out, one per line (capped).
     pub notes: Option<String>,
 }
@@ -298,6 +303,7 @@ impl Engine {
                     consecutive_failures: st.consecutive_failures,
                     last_error: st.last_error,
                     last_error_code: st.last_error_code,
+                    last_error_detail: st.last_error_detail,
                     notice: st.notice,
                 });
             }
@@ -329,6 +335,7 @@ impl Engine {
                     duration_ms: l.duration_ms,
                     error: l.error,
                     error_code: l.error_code,
+                    error_detail: l.error_detail,
                     notes: l.notes,
                 })
                 .collect())

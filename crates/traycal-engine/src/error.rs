@@ -74,6 +74,34 @@ impl EngineError {
 }
 
 impl EngineError {
+    /// What happened and what to do, in plain words, for the windows and the tray.
+    /// The technical account ([`Display`](std::fmt::Display)) is
+    /// [`EngineError::detail`], shown behind a disclosure and kept in the log.
+    pub fn plain(&self) -> String {
+        match self {
+            EngineError::Feed(f) => f.plain(),
+            EngineError::BadFeed { message, .. } => sentence(message),
+            EngineError::MassDeletion {
+                deleting, upcoming, ..
+            } => format!(
+                "The feed no longer lists {deleting} of your {upcoming} upcoming events, so \
+                 this sync changed nothing until you decide: apply the deletions, or keep \
+                 your events."
+            ),
+            EngineError::Opener(m) => format!("The browser could not be started: {m}"),
+            EngineError::SyncBusy(_) => {
+                "Another Traycal (the command line?) is syncing; this sync waits for it.".into()
+            }
+            other => sentence(&other.to_string()),
+        }
+    }
+
+    /// The technical account behind [`EngineError::plain`], when it says more.
+    pub fn detail(&self) -> Option<String> {
+        let full = self.to_string();
+        (sentence(&full) != self.plain()).then_some(full)
+    }
+
     /// True for a problem of this machine, not of the source: lock contention with
     /// another Traycal process, or a mirror changed by another process under a sync.
     /// Such failures are never recorded as the source's error.
@@ -87,6 +115,19 @@ impl EngineError {
             _ => false,
         }
     }
+}
+
+/// `text` with a capital first letter and a full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let mut out: String = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?', ')']) {
+        out.push('.');
+    }
+    out
 }
 
 /// Engine result.

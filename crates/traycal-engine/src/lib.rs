@@ -19,6 +19,7 @@ pub mod agenda;
 pub mod clock;
 pub mod data_dir;
 pub mod detail;
+pub mod display;
 pub mod error;
 pub mod opener;
 pub mod plan;
@@ -134,6 +135,7 @@ fn record_quiet(
             diagnostics: 0,
             error: None,
             error_code: None,
+            error_detail: None,
             validators,
             notes: None,
         };
@@ -563,10 +565,12 @@ impl Engine {
                     _ => next_attempt_delay(failures, interval, retry_after, jitter),
                 };
                 let next = now + delay.as_secs() as i64;
-                let message = e.to_string();
+                // Kept in plain words, with the technical account beside them.
+                let message = e.plain();
+                let detail = e.detail();
                 let code = e.code();
                 let src = source.clone();
-                let msg2 = message.clone();
+                let (msg2, detail2) = (message.clone(), detail.clone());
                 self.with_mirror(move |m| {
                     let rec = AttemptRecord {
                         outcome: SyncOutcome::Failed,
@@ -576,6 +580,7 @@ impl Engine {
                         diagnostics: 0,
                         error: Some(&msg2),
                         error_code: Some(code),
+                        error_detail: detail2.as_deref(),
                         validators: None,
                         notes: None,
                     };
@@ -591,6 +596,7 @@ impl Engine {
                     duration_ms: started.elapsed().as_millis() as u64,
                     error: Some(message),
                     error_code: Some(code.to_string()),
+                    error_detail: detail,
                     next_due_at: next,
                     ..Default::default()
                 })

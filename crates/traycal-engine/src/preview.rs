@@ -55,7 +55,7 @@ pub struct FeedPreview {
 impl Engine {
     /// Fetches and parses a feed without storing anything.
     pub async fn preview_ics(&self, url: &str) -> Result<FeedPreview> {
-        let feed_url = FeedUrl::parse(url)?;
+        let feed_url = FeedUrl::parse(&crate::sources::feed_address(url)?)?;
         let opts = FetchOptions {
             max_bytes: DEFAULT_MAX_BYTES,
             ..FetchOptions::default()

@@ -53,6 +53,11 @@ pub const MAX_SNOOZE_MINUTES: u32 = 24 * 60;
 const MY_ADDRESSES: &str = "my_addresses";
 /// App setting: the global join shortcut ("" = off).
 const JOIN_SHORTCUT: &str = "join_shortcut";
+/// The `app_settings` key of the Snooze length.
+const SNOOZE_MINUTES: &str = "snooze_minutes";
+/// A reminder's one Snooze button lasts this long unless the user chose otherwise.
+pub const DEFAULT_SNOOZE_MINUTES: u32 = 5;
+const SNOOZE_RANGE: std::ops::RangeInclusive<u32> = 1..=120;
 
 /// A reminder to show.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -492,6 +497,30 @@ impl Engine {
     pub async fn set_join_shortcut_setting(&self, shortcut: Option<String>) -> Result<()> {
         self.with_mirror(move |m| Ok(m.set_app_setting(JOIN_SHORTCUT, shortcut.as_deref())?))
             .await
+    }
+
+    /// How long a reminder's Snooze lasts, in minutes (default 5).
+    pub async fn snooze_minutes(&self) -> Result<u32> {
+        let stored = self
+            .with_mirror(|m| Ok(m.app_setting(SNOOZE_MINUTES)?))
+            .await?;
+        Ok(stored
+            .and_then(|s| s.parse().ok())
+            .filter(|m| SNOOZE_RANGE.contains(m))
+            .unwrap_or(DEFAULT_SNOOZE_MINUTES))
+    }
+
+    /// Sets the Snooze length (1 to 120 minutes).
+    pub async fn set_snooze_minutes(&self, minutes: u32) -> Result<u32> {
+        if !SNOOZE_RANGE.contains(&minutes) {
+            return Err(EngineError::InvalidInput(format!(
+                "a snooze lasts 1 to 120 minutes, not {minutes}"
+            )));
+        }
+        let value = (minutes != DEFAULT_SNOOZE_MINUTES).then(|| minutes.to_string());
+        self.with_mirror(move |m| Ok(m.set_app_setting(SNOOZE_MINUTES, value.as_deref())?))
+            .await?;
+        Ok(minutes)
     }
 
     /// The user's own calendar addresses (to find their answer in invitations).

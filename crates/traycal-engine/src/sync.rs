@@ -74,8 +74,11 @@ pub struct SyncReport {
     /// people; `None` when nothing was cut.
     pub notice: Option<String>,
     pub duration_ms: u64,
+    /// What went wrong, in plain words.
     pub error: Option<String>,
     pub error_code: Option<String>,
+    /// The technical account of the error, when it says more.
+    pub error_detail: Option<String>,
     pub next_due_at: i64,
 }
 
@@ -593,6 +596,7 @@ pub fn apply_body(
             duration_ms,
             error: None,
             error_code: None,
+            error_detail: None,
             notes: notes.as_deref(),
         },
     };
@@ -615,6 +619,7 @@ pub fn apply_body(
         duration_ms: cx.started.elapsed().as_millis() as u64,
         error: None,
         error_code: None,
+        error_detail: None,
         next_due_at: cx.next_due_at,
     })
 }

@@ -107,6 +107,65 @@ impl FeedError {
         }
     }
 
+    /// What happened and what to do, in plain words (the windows and the tray show
+    /// this; [`Display`](std::fmt::Display) stays the technical account, for the
+    /// details and the log).
+    pub fn plain(&self) -> String {
+        match self {
+            FeedError::InvalidUrl { .. } | FeedError::File { .. } => self.to_string(),
+            FeedError::ClientSetup { .. } => {
+                "Traycal could not set up secure connections on this computer.".into()
+            }
+            FeedError::Network { url, detail } => {
+                let host = host_of(url);
+                let d = detail.to_ascii_lowercase();
+                if d.contains("dns") || d.contains("lookup") || d.contains("resolve") {
+                    format!("Could not find the server {host}: check the address, and that this computer is online.")
+                } else if d.contains("refused") {
+                    format!("Could not reach {host}: nothing answered there. Is the server running?")
+                } else if d.contains("certificate") || d.contains("tls") || d.contains("ssl") {
+                    format!("The secure connection to {host} failed: its certificate is not trusted.")
+                } else if d.contains("reset") || d.contains("closed") || d.contains("eof") {
+                    format!("The connection to {host} broke off before the calendar arrived. Traycal tries again later.")
+                } else {
+                    format!("Could not reach {host}: check that this computer is online. Traycal tries again later.")
+                }
+            }
+            FeedError::Timeout { url } => format!(
+                "{} did not answer in time. Traycal tries again later.",
+                host_of(url)
+            ),
+            FeedError::TooLarge { limit, .. } => format!(
+                "The calendar is larger than the limit of {}, so it was not read.",
+                if *limit >= 1_000_000 {
+                    format!("{} MB", limit / 1_000_000)
+                } else {
+                    format!("{limit} bytes")
+                }
+            ),
+            FeedError::TooManyRedirects { url, .. } => format!(
+                "{} sends Traycal from one address to another without end. Check the link.",
+                host_of(url)
+            ),
+            FeedError::Http { url, status, .. } => {
+                let host = host_of(url);
+                match status {
+                    401 | 403 => format!("{host} refused access (HTTP {status}): the link may have expired or need a login. Get a new link from the calendar's sharing settings."),
+                    404 | 410 => format!("There is no calendar at this address on {host} (HTTP {status}). Check the link."),
+                    408 | 425 | 429 => format!("{host} is busy (HTTP {status}). Traycal tries again later."),
+                    500..=599 => format!("{host} had a problem (HTTP {status}). Traycal tries again later."),
+                    _ => format!("{host} answered HTTP {status} instead of the calendar."),
+                }
+            }
+            FeedError::NotCalendar { what, .. } => match what {
+                BodyKind::Html => "The address answered with a web page, not a calendar (a login page?). Use the calendar's subscription (.ics) link.".into(),
+                BodyKind::Json => "The address answered with data that is not a calendar (an error from the server?). Check the link.".into(),
+                BodyKind::Empty => "The address answered with nothing. Traycal keeps the events it has.".into(),
+                _ => "The address answered with something that is not a calendar. Check the link.".into(),
+            },
+        }
+    }
+
     /// The server's `Retry-After`, when it sent one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -398,6 +457,20 @@ impl FeedClient {
     }
 }
 
+/// `host:port` of a (short-form) URL, for plain messages; the URL itself otherwise.
+fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_string();
+            Some(match u.port() {
+                Some(p) => format!("{host}:{p}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| url.to_string())
+}
+
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers
         .get(name)
@@ -669,6 +742,42 @@ mod tests {
         ];
         for (err, code) in cases {
             assert_eq!(err.code(), code);
+        }
+    }
+
+    #[test]
+    fn plain_messages_say_what_happened_and_what_to_do() {
+        let refused = FeedError::Network {
+            url: "http://127.0.0.1:9/…".into(),
+            detail: "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
+        };
+        assert_eq!(
+            refused.plain(),
+            "Could not reach 127.0.0.1:9: nothing answered there. Is the server running?"
+        );
+        assert!(
+            refused.to_string().contains("os error 111"),
+            "the detail stays"
+        );
+        let gone = FeedError::Http {
+            url: "https://example.com/…".into(),
+            status: 404,
+            retry_after: None,
+        };
+        assert!(gone
+            .plain()
+            .starts_with("There is no calendar at this address on example.com"));
+        let login = FeedError::NotCalendar {
+            url: "https://example.com/…".into(),
+            what: BodyKind::Html,
+        };
+        assert!(login.plain().contains("login page"));
+        for e in [refused, gone, login] {
+            assert!(
+                !e.plain().contains("error sending request"),
+                "{}",
+                e.plain()
+            );
         }
     }
 

@@ -230,6 +230,10 @@ CREATE TABLE app_settings (
 -- the diagnostics of one sync (dropped components, series cut by the budget), one
 -- per line, capped: what the log shows beside the counts
 ALTER TABLE sync_log ADD COLUMN notes TEXT;
+-- errors are kept in plain words (`error`, `last_error`) with the technical account
+-- beside them, shown behind a disclosure
+ALTER TABLE sync_log ADD COLUMN error_detail TEXT;
+ALTER TABLE sync_state ADD COLUMN last_error_detail TEXT;
 -- what the last applied sync had to leave out (series cut by the occurrence budget),
 -- shown with the source until a sync no longer needs to; NULL when nothing was cut
 ALTER TABLE sync_state ADD COLUMN notice TEXT;

@@ -115,6 +115,8 @@ pub struct SyncStateRow {
     pub last_error: Option<String>,
     /// Last error code.
     pub last_error_code: Option<String>,
+    /// The technical account of the last error.
+    pub last_error_detail: Option<String>,
     /// Live (not removed) event rows of the source after the last apply.
     pub event_count: i64,
     /// Materialisation window start of the last apply.
@@ -173,6 +175,8 @@ pub struct LogEntry<'a> {
     pub error: Option<&'a str>,
     /// Error code.
     pub error_code: Option<&'a str>,
+    /// The technical account of the error.
+    pub error_detail: Option<&'a str>,
     /// The diagnostics, one per line (see [`notes_text`]).
     pub notes: Option<&'a str>,
 }
@@ -203,6 +207,8 @@ pub struct AttemptRecord<'a> {
     pub error: Option<&'a str>,
     /// Error code for `failed`.
     pub error_code: Option<&'a str>,
+    /// The technical account of the error, for `failed`.
+    pub error_detail: Option<&'a str>,
     /// On success, replaces the stored ETag / Last-Modified when `Some`.
     pub validators: Option<Validators<'a>>,
     /// The diagnostics, one per line (see [`notes_text`]).
@@ -238,6 +244,8 @@ pub struct SyncLogRow {
     pub error: Option<String>,
     /// Error code.
     pub error_code: Option<String>,
+    /// The technical account of the error.
+    pub error_detail: Option<String>,
     /// What the sync worked around or left out, one line each.
     pub notes: Option<String>,
 }
@@ -292,6 +300,7 @@ fn log_from_row(r: &Row<'_>) -> rusqlite::Result<SyncLogRow> {
         error: r.get(11)?,
         error_code: r.get(12)?,
         notes: r.get(13)?,
+        error_detail: r.get(14)?,
     })
 }
 
@@ -304,8 +313,8 @@ pub(crate) fn append_log(
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO sync_log (source_id, source_name, at, outcome, added, updated, removed, \
-         kept_as_history, diagnostics, duration_ms, error, error_code, notes) \
-         SELECT id, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM sources WHERE id = ?1",
+         kept_as_history, diagnostics, duration_ms, error, error_code, notes, error_detail) \
+         SELECT id, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 FROM sources WHERE id = ?1",
     )?;
     let n = stmt.execute(params![
         source.0,
@@ -319,7 +328,8 @@ pub(crate) fn append_log(
         log.duration_ms,
         log.error,
         log.error_code,
-        log.notes
+        log.notes,
+        log.error_detail
     ])?;
     if n == 0 {
         return Err(StoreError::not_found("source", source.0));
@@ -345,6 +355,7 @@ pub(crate) fn write_success_state(
             "UPDATE sync_state SET etag = ?2, last_modified = ?3, content_hash = ?4, \
              last_attempt_at = ?5, last_success_at = ?5, next_due_at = ?6, \
              consecutive_failures = 0, last_error = NULL, last_error_code = NULL, \
+             last_error_detail = NULL, \
              event_count = ?7, window_from = ?8, window_to = ?9, notice = ?10, \
              unclosed_ok = ?11 WHERE source_id = ?1",
         )?
@@ -373,7 +384,8 @@ impl Mirror {
         let mut stmt = self.conn.prepare_cached(
             "SELECT source_id, etag, last_modified, content_hash, last_attempt_at, \
              last_success_at, next_due_at, consecutive_failures, last_error, last_error_code, \
-             event_count, window_from, window_to, notice, unclosed_ok FROM sync_state \
+             event_count, window_from, window_to, notice, unclosed_ok, last_error_detail \
+             FROM sync_state \
              WHERE source_id = ?1",
         )?;
         stmt.query_row([source.0], |r| {
@@ -393,6 +405,7 @@ impl Mirror {
                 window_to: r.get(12)?,
                 notice: r.get(13)?,
                 unclosed_ok: r.get(14)?,
+                last_error_detail: r.get(15)?,
             })
         })
         .optional()?
@@ -417,21 +430,23 @@ impl Mirror {
             tx.prepare_cached(
                 "UPDATE sync_state SET last_attempt_at = ?2, next_due_at = ?3, \
                  consecutive_failures = consecutive_failures + 1, \
-                 last_error = ?4, last_error_code = ?5 WHERE source_id = ?1",
+                 last_error = ?4, last_error_code = ?5, last_error_detail = ?6 \
+                 WHERE source_id = ?1",
             )?
             .execute(params![
                 source.0,
                 a.attempted_at,
                 a.next_due_at,
                 a.error,
-                a.error_code
+                a.error_code,
+                a.error_detail
             ])?
         } else {
             let v = a.validators;
             tx.prepare_cached(
                 "UPDATE sync_state SET last_attempt_at = ?2, last_success_at = ?2, \
                  next_due_at = ?3, consecutive_failures = 0, last_error = NULL, \
-                 last_error_code = NULL, \
+                 last_error_code = NULL, last_error_detail = NULL, \
                  etag = CASE WHEN ?4 THEN ?5 ELSE etag END, \
                  last_modified = CASE WHEN ?4 THEN ?6 ELSE last_modified END \
                  WHERE source_id = ?1",
@@ -458,6 +473,7 @@ impl Mirror {
                 duration_ms: a.duration_ms,
                 error: a.error,
                 error_code: a.error_code,
+                error_detail: a.error_detail,
                 notes: a.notes,
                 ..LogEntry::default()
             },
@@ -471,7 +487,7 @@ impl Mirror {
     pub fn sync_log(&self, source: Option<SourceId>, limit: usize) -> Result<Vec<SyncLogRow>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         const COLS: &str = "id, source_id, source_name, at, outcome, added, updated, removed, \
-             kept_as_history, diagnostics, duration_ms, error, error_code, notes";
+             kept_as_history, diagnostics, duration_ms, error, error_code, notes, error_detail";
         let rows = match source {
             Some(s) => {
                 let mut stmt = self.conn.prepare_cached(&format!(

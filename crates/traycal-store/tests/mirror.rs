@@ -706,6 +706,7 @@ fn attempts_update_state_and_the_log_in_order() {
         error_code: Some("http.503"),
         validators: None,
         notes: None,
+        error_detail: None,
     };
     let mut b = batch(T0);
     b.state.etag = Some("\"e1\"");
@@ -746,6 +747,7 @@ fn attempts_update_state_and_the_log_in_order() {
                 last_modified: None,
             }),
             notes: None,
+            error_detail: None,
         },
     )
     .unwrap();

@@ -58,13 +58,13 @@ fn escape_markup(text: &str) -> String {
 }
 
 /// The body: time range, location and the meeting service, escaped for markup.
-pub fn body(r: &DueReminder) -> String {
+pub fn body(r: &DueReminder, look: &Look) -> String {
     use chrono::TimeZone;
     let hm = |s: i64| {
         chrono::Local
             .timestamp_opt(s, 0)
             .single()
-            .map(|t| t.format("%H:%M").to_string())
+            .map(|t| traycal_engine::display::clock_time(&t, look.hour12))
             .unwrap_or_default()
     };
     let mut parts = Vec::new();
@@ -83,19 +83,40 @@ pub fn body(r: &DueReminder) -> String {
     escape_markup(&parts.join(" · "))
 }
 
-/// The actions offered, as (key, label), in the order servers show them.
-pub fn actions(r: &DueReminder, now: i64) -> Vec<(String, String)> {
+/// How a reminder reads: the user's clock and Snooze length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Look {
+    pub hour12: bool,
+    pub snooze_minutes: u32,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Look {
+            hour12: false,
+            snooze_minutes: traycal_engine::reminders::DEFAULT_SNOOZE_MINUTES,
+        }
+    }
+}
+
+/// The actions offered, as (key, label), in the order servers show them: at most
+/// three buttons (GNOME shows no more): Join when there is a link, one Snooze (the
+/// user's length, or until the meeting starts when that comes sooner), Dismiss; and
+/// the default action (clicking the notification).
+pub fn actions(r: &DueReminder, now: i64, look: &Look) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(service) = &r.join_service {
         out.push(("join".into(), format!("Join {service}")));
     } else if r.join_url.is_some() {
         out.push(("join".into(), "Join".into()));
     }
-    for minutes in [1, 5, 10] {
+    let to_start = r.start_utc - now;
+    let minutes = look.snooze_minutes.max(1);
+    // Within a minute of the snooze's end, "until it starts" is what the user means.
+    if to_start > 60 && to_start < (i64::from(minutes) + 1) * 60 {
+        out.push(("snooze-start".into(), "Snooze until it starts".into()));
+    } else {
         out.push((format!("snooze-{minutes}"), format!("Snooze {minutes} min")));
-    }
-    if r.start_utc - now > 60 {
-        out.push(("snooze-start".into(), "Until it starts".into()));
     }
     out.push(("dismiss".into(), "Dismiss".into()));
     // The default action: clicking the notification itself.
@@ -111,8 +132,13 @@ pub async fn run(shell: Arc<Shell>) {
         let now = shell.engine.now();
         let wake_at = match shell.engine.claim_due_reminders().await {
             Ok(claimed) => {
+                let look = if claimed.reminders.is_empty() {
+                    Look::default()
+                } else {
+                    look(&shell).await
+                };
                 for r in claimed.reminders {
-                    show(&shell, &runtime, r, now);
+                    show(&shell, &runtime, r, now, look);
                 }
                 claimed.wake_at
             }
@@ -139,9 +165,32 @@ pub async fn run(shell: Arc<Shell>) {
     }
 }
 
+/// The user's clock and Snooze length (defaults when they cannot be read).
+async fn look(shell: &Shell) -> Look {
+    let defaults = Look::default();
+    Look {
+        hour12: shell
+            .engine
+            .display_prefs()
+            .await
+            .map_or(defaults.hour12, |p| p.hour12),
+        snooze_minutes: shell
+            .engine
+            .snooze_minutes()
+            .await
+            .unwrap_or(defaults.snooze_minutes),
+    }
+}
+
 /// Shows one reminder and handles its action (on a thread of its own: waiting for an
 /// action blocks until the notification is closed).
-fn show(shell: &Arc<Shell>, runtime: &tokio::runtime::Handle, r: DueReminder, now: i64) {
+fn show(
+    shell: &Arc<Shell>,
+    runtime: &tokio::runtime::Handle,
+    r: DueReminder,
+    now: i64,
+    look: Look,
+) {
     let shell = Arc::clone(shell);
     let runtime = runtime.clone();
     let spawned = std::thread::Builder::new()
@@ -150,11 +199,11 @@ fn show(shell: &Arc<Shell>, runtime: &tokio::runtime::Handle, r: DueReminder, no
             let mut n = Notification::new();
             n.appname("Traycal")
                 .summary(&title(&r, now))
-                .body(&body(&r))
+                .body(&body(&r, &look))
                 .icon("appointment-soon")
                 // A reminder stays until the user acts on it.
                 .timeout(Timeout::Never);
-            for (key, label) in actions(&r, now) {
+            for (key, label) in actions(&r, now, &look) {
                 n.action(&key, &label);
             }
             match n.show() {
@@ -270,44 +319,68 @@ mod tests {
     }
 
     #[test]
-    fn actions_offer_join_snoozes_and_dismiss() {
-        let keys: Vec<String> = actions(&reminder(300), 1_000)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+    fn actions_are_join_one_snooze_and_dismiss() {
+        let look = Look::default();
+        let keys = |r: &DueReminder, now: i64, look: &Look| -> Vec<String> {
+            actions(r, now, look).into_iter().map(|(k, _)| k).collect()
+        };
+        // Three buttons at most (GNOME shows no more), and the click.
         assert_eq!(
-            keys,
-            [
-                "join",
-                "snooze-1",
-                "snooze-5",
-                "snooze-10",
-                "snooze-start",
-                "dismiss",
-                "default"
-            ]
+            keys(&reminder(600), 1_000, &look),
+            ["join", "snooze-5", "dismiss", "default"]
         );
+        // The meeting starts sooner than the snooze would end: snooze until it starts.
+        assert_eq!(
+            keys(&reminder(120), 1_000, &look),
+            ["join", "snooze-start", "dismiss", "default"]
+        );
+        // The user's length.
+        let ten = Look {
+            snooze_minutes: 10,
+            ..look
+        };
+        let labelled = actions(&reminder(3600), 1_000, &ten);
+        assert_eq!(labelled[1], ("snooze-10".into(), "Snooze 10 min".into()));
         let mut no_link = reminder(30);
         no_link.join_url = None;
         no_link.join_service = None;
-        let keys: Vec<String> = actions(&no_link, 1_000)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
         assert_eq!(
-            keys,
-            ["snooze-1", "snooze-5", "snooze-10", "dismiss", "default"]
+            keys(&no_link, 1_000, &look),
+            ["snooze-5", "dismiss", "default"]
         );
         // The location that is the join link itself is not repeated in the body.
-        assert!(!body(&reminder(300)).contains("meet.google.com"));
-        assert!(body(&reminder(300)).ends_with("Google Meet"));
+        assert!(!body(&reminder(300), &look).contains("meet.google.com"));
+        assert!(body(&reminder(300), &look).ends_with("Google Meet"));
+    }
+
+    #[test]
+    fn the_body_follows_the_users_clock() {
+        use chrono::TimeZone;
+        let mut r = reminder(0);
+        let t = chrono::Local
+            .with_ymd_and_hms(2026, 11, 23, 14, 30, 0)
+            .single()
+            .unwrap()
+            .timestamp();
+        r.start_utc = t;
+        r.end_utc = t + 1800;
+        let twelve = Look {
+            hour12: true,
+            ..Look::default()
+        };
+        assert!(
+            body(&r, &twelve).starts_with("2:30 PM–3:00 PM"),
+            "{}",
+            body(&r, &twelve)
+        );
+        assert!(body(&r, &Look::default()).starts_with("14:30–15:00"));
     }
 
     #[test]
     fn feed_text_in_the_body_is_not_markup() {
         let mut r = reminder(300);
         r.location = Some("<a href=\"https://evil.example\">Room</a> & <img src=x>".into());
-        let b = body(&r);
+        let b = body(&r, &Look::default());
         assert!(
             b.contains(
                 "&lt;a href=\"https://evil.example\"&gt;Room&lt;/a&gt; &amp; &lt;img src=x&gt;"

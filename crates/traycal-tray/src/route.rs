@@ -42,6 +42,8 @@ pub async fn dispatch(shell: &Arc<Shell>, command: &str, args: &Value) -> IpcRes
         "set_autostart" => reply(app::set_autostart(s, arg(a, "enabled")?).await),
         "shortcut_settings" => reply(app::shortcut_settings(s).await),
         "set_join_shortcut" => reply(app::set_join_shortcut(s, arg(a, "text")?).await),
+        "preferences" => reply(app::preferences(s).await),
+        "set_preferences" => reply(app::set_preferences(s, arg(a, "edit")?).await),
         "agenda" => reply(agenda::agenda(s, arg(a, "from")?, arg(a, "to")?).await),
         "event_detail" => {
             reply(agenda::event_detail(s, arg(a, "eventId")?, arg(a, "occurrenceStart")?).await)

@@ -79,6 +79,8 @@ pub struct SyncFacts {
     pub last_error: Option<String>,
     pub last_sync_at: Option<i64>,
     pub sources: usize,
+    /// The clock times are written in (the user's display setting).
+    pub hour12: bool,
 }
 
 fn local(secs: i64) -> Option<DateTime<Local>> {
@@ -105,7 +107,14 @@ fn span_text(secs: i64) -> String {
 }
 
 /// The tooltip: what is running, or what comes next and when.
-fn tooltip(entries: &[AgendaEntry], now: i64) -> String {
+/// A local time on the user's clock.
+fn clock(secs: i64, hour12: bool) -> String {
+    local(secs)
+        .map(|t| traycal_engine::display::clock_time(&t, hour12))
+        .unwrap_or_default()
+}
+
+fn tooltip(entries: &[AgendaEntry], now: i64, hour12: bool) -> String {
     let timed = entries.iter().filter(|e| !e.all_day);
     let running = timed
         .clone()
@@ -128,23 +137,22 @@ fn tooltip(entries: &[AgendaEntry], now: i64) -> String {
             "Next: {} at {}",
             n.summary,
             local(n.start_utc)
-                .map(|t| t.format("%a %H:%M").to_string())
+                .map(|t| format!("{} {}", t.format("%a"), clock(n.start_utc, hour12)))
                 .unwrap_or_default()
         ),
         (None, None) => "Traycal: nothing coming up".into(),
     }
 }
 
-fn event_text(e: &AgendaEntry, now: i64) -> String {
+fn event_text(e: &AgendaEntry, now: i64, hour12: bool) -> String {
     let time = if e.all_day {
         "All day".to_string()
     } else {
-        let f = |s: i64| {
-            local(s)
-                .map(|t| t.format("%H:%M").to_string())
-                .unwrap_or_default()
-        };
-        format!("{}–{}", f(e.start_utc), f(e.end_utc))
+        format!(
+            "{}–{}",
+            clock(e.start_utc, hour12),
+            clock(e.end_utc, hour12)
+        )
     };
     let running = !e.all_day && e.start_utc <= now && e.end_utc > now;
     let mark = if running { "▶ " } else { "" };
@@ -202,7 +210,7 @@ pub fn model(
             items.push(TrayItem::Event {
                 // Clicking it opens this occurrence in the agenda.
                 id: format!("event:{}:{}", e.event_id, e.start_utc),
-                text: event_text(e, now),
+                text: event_text(e, now, facts.hour12),
                 color: e.color.clone(),
                 running: !e.all_day && e.start_utc <= now && e.end_utc > now,
             });
@@ -232,12 +240,7 @@ pub fn model(
     });
     let status = match (&facts.last_error, facts.last_sync_at) {
         (Some(err), _) => format!("Sync problem: {}", shorten(err, 80)),
-        (None, Some(at)) => format!(
-            "Last sync {}",
-            local(at)
-                .map(|t| t.format("%H:%M").to_string())
-                .unwrap_or_default()
-        ),
+        (None, Some(at)) => format!("Last sync {}", clock(at, facts.hour12)),
         (None, None) if facts.sources == 0 => "No calendars yet".into(),
         (None, None) => "Not synced yet".into(),
     };
@@ -268,7 +271,11 @@ pub fn model(
     };
     TrayModel {
         state,
-        tooltip: tooltip(&remaining.into_iter().cloned().collect::<Vec<_>>(), now),
+        tooltip: tooltip(
+            &remaining.into_iter().cloned().collect::<Vec<_>>(),
+            now,
+            facts.hour12,
+        ),
         items,
     }
 }
@@ -579,6 +586,12 @@ async fn current(shell: &Shell) -> Result<TrayModel, String> {
         last_error,
         last_sync_at: shell.last_round_at(),
         sources: shell.engine.sources().await.map(|s| s.len()).unwrap_or(0),
+        hour12: shell
+            .engine
+            .display_prefs()
+            .await
+            .map(|p| p.hour12)
+            .unwrap_or(false),
     };
     let model = model(&entries, &joins, &facts, now);
     if let Some(path) = std::env::var_os("TRAYCAL_TRAY_DUMP") {
@@ -745,14 +758,16 @@ mod tests {
     fn tooltip_phrases() {
         let now = noon();
         assert_eq!(
-            tooltip(&[entry(1, "A", now + 3900, 30)], now),
+            tooltip(&[entry(1, "A", now + 3900, 30)], now, false),
             "A in 1 h 5 min"
         );
         assert_eq!(
-            tooltip(&[entry(1, "A", now - 60, 30)], now),
+            tooltip(&[entry(1, "A", now - 60, 30)], now, false),
             "A now (ends in 29 min)"
         );
-        assert!(tooltip(&[entry(1, "A", now + 20 * 3600, 30)], now).starts_with("Next: A at "));
+        assert!(
+            tooltip(&[entry(1, "A", now + 20 * 3600, 30)], now, false).starts_with("Next: A at ")
+        );
         assert_eq!(
             swatch_rgba("#ff0000").map(|p| p[..4].to_vec()),
             Some(vec![255, 0, 0, 255])

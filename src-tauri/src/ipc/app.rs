@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use tauri::State;
-use traycal_tray::commands::app::{self as run, AppState};
+use traycal_tray::commands::app::{self as run, AppState, Preferences, PreferencesEdit};
 use traycal_tray::shell::Shell;
 use traycal_tray::shortcut::ShortcutSettings;
 use traycal_tray::windows::WindowKind;
@@ -16,6 +16,23 @@ use super::IpcResult;
 #[specta::specta]
 pub async fn app_state(shell: State<'_, Arc<Shell>>) -> IpcResult<AppState> {
     run::app_state(&shell).await
+}
+
+/// The app-wide preferences (clock, first day of the week, Snooze length).
+#[tauri::command]
+#[specta::specta]
+pub async fn preferences(shell: State<'_, Arc<Shell>>) -> IpcResult<Preferences> {
+    run::preferences(&shell).await
+}
+
+/// Changes the app-wide preferences; open windows hear `MirrorChanged` (`preferences`).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_preferences(
+    shell: State<'_, Arc<Shell>>,
+    edit: PreferencesEdit,
+) -> IpcResult<Preferences> {
+    run::set_preferences(&shell, edit).await
 }
 
 /// Opens (or focuses) a window.

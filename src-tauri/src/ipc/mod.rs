@@ -75,6 +75,8 @@ macro_rules! ipc_contract {
                 $crate::ipc::reminders::set_my_addresses,
                 $crate::ipc::app::shortcut_settings,
                 $crate::ipc::app::set_join_shortcut,
+                $crate::ipc::app::preferences,
+                $crate::ipc::app::set_preferences,
             ])
             .events($crate::tauri_specta::collect_events![
                 $crate::ipc::MirrorChanged,

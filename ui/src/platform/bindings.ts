@@ -75,6 +75,10 @@ export const commands = {
 	 *  shortcut stays. Stored only once it works.
 	 */
 	setJoinShortcut: (text: string | null) => typedError<ShortcutSettings, IpcError>(__TAURI_INVOKE("set_join_shortcut", { text })),
+	/**  The app-wide preferences (clock, first day of the week, Snooze length). */
+	preferences: () => typedError<Preferences, IpcError>(__TAURI_INVOKE("preferences")),
+	/**  Changes the app-wide preferences; open windows hear `MirrorChanged` (`preferences`). */
+	setPreferences: (edit: PreferencesEdit) => typedError<Preferences, IpcError>(__TAURI_INVOKE("set_preferences", { edit })),
 };
 
 /** Events */
@@ -133,6 +137,8 @@ export type AppState = {
 	last_error: string | null,
 	/**  Whether Traycal starts at login. */
 	autostart: boolean,
+	/**  How times and weeks are shown (the user's choice, else the system locale's). */
+	display: DisplayPrefs,
 };
 
 /**  An attendee or organiser. */
@@ -153,6 +159,33 @@ export type CalendarReminders = {
 	source_id: number,
 	calendar_name: string,
 } & ReminderPrefs;
+
+/**  The clock the user chose. */
+export type ClockChoice = 
+/**  As the system locale writes times. */
+"system" | 
+/**  "2:30 PM". */
+"12h" | 
+/**  "14:30". */
+"24h";
+
+/**  How to show times and weeks, resolved. */
+export type DisplayPrefs = {
+	/**  A 12-hour clock with AM/PM. */
+	hour12: boolean,
+	/**  The first day of the week: 0 Sunday, 1 Monday, … 6 Saturday. */
+	week_start: number,
+	/**  The locale dates are written in, as a BCP 47 tag (`en-US`, `de-DE`). */
+	locale: string,
+	/**  What the user chose, from which the above was resolved. */
+	settings: DisplaySettings,
+};
+
+/**  What the user chose (both `system` by default). */
+export type DisplaySettings = {
+	clock: ClockChoice,
+	week_start: WeekStartChoice,
+};
 
 /**  Everything the detail pane shows. */
 export type EventDetail = {
@@ -219,10 +252,15 @@ export type FilterSpec = {
 	exclude?: RuleSpec[],
 };
 
-/**  The error every command returns: a stable snake_case code and a message for people. */
+/**
+ *  The error every command returns: a stable snake_case code, what happened and what
+ *  to do in plain words, and the technical account when it says more (shown behind a
+ *  disclosure).
+ */
 export type IpcError = {
 	code: string,
 	message: string,
+	detail: string | null,
 };
 
 /**  A detected join link. */
@@ -258,6 +296,8 @@ export type LogLine = {
 	duration_ms: number,
 	error: string | null,
 	error_code: string | null,
+	/**  The technical account of the error, when it says more. */
+	error_detail: string | null,
 	/**  What the sync worked around or left out, one per line (capped). */
 	notes: string | null,
 };
@@ -293,6 +333,19 @@ export type MirrorChangedEvent = MirrorChanged;
 export type NextMeeting = {
 	join: JoinLink | null,
 } & AgendaEntry;
+
+/**  The app-wide preferences. */
+export type Preferences = {
+	display: DisplayPrefs,
+	/**  How long a reminder's Snooze lasts. */
+	snooze_minutes: number,
+};
+
+/**  A change to the preferences: each `None` leaves that one as it is. */
+export type PreferencesEdit = {
+	display: DisplaySettings | null,
+	snooze_minutes: number | null,
+};
 
 /**  One upcoming occurrence in a preview. */
 export type PreviewEvent = {
@@ -397,8 +450,11 @@ export type SourceStatus = {
 	events: number,
 	upcoming_30_min: number,
 	consecutive_failures: number,
+	/**  The last error in plain words. */
 	last_error: string | null,
 	last_error_code: string | null,
+	/**  Its technical account, when it says more. */
+	last_error_detail: string | null,
 	/**
 	 *  What the last applied sync had to leave out (series cut by the occurrence
 	 *  budget), one line per kind; `None` when nothing was cut.
@@ -445,8 +501,11 @@ export type SyncReport = {
 	 */
 	notice: string | null,
 	duration_ms: number,
+	/**  What went wrong, in plain words. */
 	error: string | null,
 	error_code: string | null,
+	/**  The technical account of the error, when it says more. */
+	error_detail: string | null,
 	next_due_at: number,
 };
 
@@ -457,6 +516,11 @@ export type TrayState = "idle" | "syncing" | "error" |
  *  read-only and never conflict).
  */
 "conflict";
+
+/**  The first day of the week the user chose. */
+export type WeekStartChoice = 
+/**  As the system locale's country counts weeks. */
+"system" | "sunday" | "monday" | "saturday";
 
 /**  A window of the app. The label is the serialised name. */
 export type WindowKind = "agenda" | "settings" | "welcome";

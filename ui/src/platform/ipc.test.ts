@@ -24,21 +24,21 @@ describe('ipc facade', () => {
   });
 
   it('throws an IpcFailure with the code and message of an error result', async () => {
-    vi.mocked(commands.removeSource).mockResolvedValue({ status: 'error', error: { code: 'not_found', message: 'No source 9' } });
+    vi.mocked(commands.removeSource).mockResolvedValue({ status: 'error', error: { code: 'not_found', message: 'No source 9', detail: null } });
     const failure = await ipc.removeSource(9).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(IpcFailure);
-    expect(failure).toMatchObject({ code: 'not_found', message: 'No source 9' });
+    expect(failure).toMatchObject({ code: 'not_found', message: 'No source 9', detail: null });
   });
 
   it('folds errors that are not ours (a string, a thrown Error) into code "ipc"', async () => {
     // What Tauri rejects with when a capability is missing: a plain string.
     vi.mocked(commands.openWindow).mockResolvedValue({
       status: 'error',
-      error: 'open_window not allowed' as unknown as { code: string; message: string },
+      error: 'open_window not allowed' as unknown as { code: string; message: string; detail: string | null },
     });
-    await expect(ipc.openWindow('agenda')).rejects.toMatchObject({ code: 'ipc', message: 'open_window not allowed' });
+    await expect(ipc.openWindow('agenda')).rejects.toMatchObject({ code: 'ipc', message: 'open_window not allowed', detail: null });
     vi.mocked(commands.openWindow).mockRejectedValue(new TypeError('bridge missing'));
-    await expect(ipc.openWindow('agenda')).rejects.toMatchObject({ code: 'ipc', message: 'bridge missing' });
+    await expect(ipc.openWindow('agenda')).rejects.toMatchObject({ code: 'ipc', message: 'bridge missing', detail: null });
   });
 });
 
@@ -53,14 +53,14 @@ describe('addresses, shortcut and shown events', () => {
   it('keeps the code of a refused address or shortcut', async () => {
     vi.mocked(commands.setMyAddresses).mockResolvedValue({
       status: 'error',
-      error: { code: 'invalid_input', message: 'address 1 ("x") is not an e-mail address like name@example.com' },
+      error: { code: 'invalid_input', message: 'address 1 ("x") is not an e-mail address like name@example.com', detail: null },
     });
     await expect(ipc.setMyAddresses(['x'])).rejects.toMatchObject({ code: 'invalid_input' });
     vi.mocked(commands.setJoinShortcut).mockResolvedValue({
       status: 'error',
-      error: { code: 'shortcut_unavailable', message: 'no X11 display' },
+      error: { code: 'shortcut_unavailable', message: 'no X11 display', detail: null },
     });
-    await expect(ipc.setJoinShortcut('Ctrl+Alt+J')).rejects.toMatchObject({ code: 'shortcut_unavailable', message: 'no X11 display' });
+    await expect(ipc.setJoinShortcut('Ctrl+Alt+J')).rejects.toMatchObject({ code: 'shortcut_unavailable', message: 'no X11 display', detail: null });
   });
 
   it('takes the shown event, null when none is waiting', async () => {

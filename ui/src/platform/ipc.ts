@@ -16,6 +16,8 @@ import type {
   ReminderPrefs,
   Agenda,
   AppState,
+  Preferences,
+  PreferencesEdit,
   EventDetail,
   EventJoin,
   FeedPreview,
@@ -34,6 +36,12 @@ import type {
 
 export type {
   AddFeed,
+  ClockChoice,
+  DisplayPrefs,
+  DisplaySettings,
+  Preferences,
+  PreferencesEdit,
+  WeekStartChoice,
   CalendarReminders,
   ReminderPrefs,
   Agenda,
@@ -66,11 +74,14 @@ export type {
 
 export class IpcFailure extends Error {
   readonly code: string;
+  /** The technical account, when it says more than the message (for a disclosure). */
+  readonly detail: string | null;
 
-  constructor(code: string, message: string) {
+  constructor(code: string, message: string, detail: string | null = null) {
     super(message);
     this.name = 'IpcFailure';
     this.code = code;
+    this.detail = detail;
   }
 }
 
@@ -86,7 +97,7 @@ function isIpcError(value: unknown): value is IpcError {
 /** Turns anything a command may reject with into an `IpcFailure`. */
 export function toFailure(error: unknown): IpcFailure {
   if (error instanceof IpcFailure) return error;
-  if (isIpcError(error)) return new IpcFailure(error.code, error.message);
+  if (isIpcError(error)) return new IpcFailure(error.code, error.message, error.detail ?? null);
   if (error instanceof Error) return new IpcFailure('ipc', error.message);
   return new IpcFailure('ipc', typeof error === 'string' ? error : 'Unknown error');
 }
@@ -145,6 +156,10 @@ export const ipc = {
    * `invalid_input` or `shortcut_unavailable` (the previous shortcut stays).
    */
   setJoinShortcut: (text: string | null): Promise<ShortcutSettings> => unwrap(() => commands.setJoinShortcut(text)),
+  /** The app-wide preferences: clock, first day of the week, Snooze length. */
+  preferences: (): Promise<Preferences> => unwrap(() => commands.preferences()),
+  /** Changes them (`null` fields stay); windows hear `MirrorChanged` (`preferences`). */
+  setPreferences: (edit: PreferencesEdit): Promise<Preferences> => unwrap(() => commands.setPreferences(edit)),
 };
 
 export type Ipc = typeof ipc;

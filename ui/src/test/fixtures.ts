@@ -99,6 +99,7 @@ export function sourceStatus(over: Partial<SourceStatus> = {}): SourceStatus {
     consecutive_failures: 0,
     last_error: null,
     last_error_code: null,
+    last_error_detail: null,
     notice: null,
     ...over,
   };

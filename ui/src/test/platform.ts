@@ -7,6 +7,7 @@
  */
 import { vi } from 'vitest';
 import type {
+  DisplayPrefs,
   Agenda,
   FeedPreview,
   Ipc,
@@ -29,8 +30,26 @@ const shortcut = (text: string | null): ShortcutSettings => ({
   error: null,
 });
 
+/** A 12-hour clock and weeks from Sunday, as the tests' en-US locale. */
+export const DISPLAY = {
+  hour12: true,
+  week_start: 0,
+  locale: 'en-US',
+  settings: { clock: 'system', week_start: 'system' },
+} as const satisfies DisplayPrefs;
+
 export const ipc = {
-  appState: vi.fn<Ipc['appState']>(async () => ({ version: '0', data_dir: '/tmp', sources: 0, tray: 'idle', last_error: null, autostart: false })),
+  appState: vi.fn<Ipc['appState']>(async () => ({
+    version: '0',
+    data_dir: '/tmp',
+    sources: 0,
+    tray: 'idle',
+    last_error: null,
+    autostart: false,
+    display: DISPLAY,
+  })),
+  preferences: vi.fn<Ipc['preferences']>(async () => ({ display: DISPLAY, snooze_minutes: 5 })),
+  setPreferences: vi.fn<Ipc['setPreferences']>(async () => ({ display: DISPLAY, snooze_minutes: 5 })),
   agenda: vi.fn<Ipc['agenda']>(async () => emptyAgenda),
   eventDetail: vi.fn<Ipc['eventDetail']>(async () => {
     throw { code: 'not_found', message: 'no such event' };
@@ -63,6 +82,7 @@ export const ipc = {
     duration_ms: 1,
     error: null,
     error_code: null,
+    error_detail: null,
     next_due_at: 0,
   })),
   revealSourceUrl: vi.fn<Ipc['revealSourceUrl']>(async () => 'https://example.com/feed/secret-key/cal.ics'),

@@ -1,11 +1,15 @@
 //! App-level commands: state for the welcome window, opening windows, start at login,
-//! the global join shortcut.
+//! the global join shortcut, and the app-wide preferences (clock, first day of the
+//! week, Snooze length).
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use traycal_engine::display::{DisplayPrefs, DisplaySettings};
+
 use super::{IpcError, IpcResult};
+use crate::events::{MirrorChanged, ShellEvent};
 use crate::shell::{Shell, TrayState};
 use crate::shortcut::{Accelerator, ShortcutSettings};
 use crate::windows::WindowKind;
@@ -21,6 +25,48 @@ pub struct AppState {
     pub last_error: Option<String>,
     /// Whether Traycal starts at login.
     pub autostart: bool,
+    /// How times and weeks are shown (the user's choice, else the system locale's).
+    pub display: DisplayPrefs,
+}
+
+/// The app-wide preferences.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+pub struct Preferences {
+    pub display: DisplayPrefs,
+    /// How long a reminder's Snooze lasts.
+    pub snooze_minutes: u32,
+}
+
+/// A change to the preferences: each `None` leaves that one as it is.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+pub struct PreferencesEdit {
+    pub display: Option<DisplaySettings>,
+    pub snooze_minutes: Option<u32>,
+}
+
+/// The app-wide preferences.
+pub async fn preferences(shell: &Arc<Shell>) -> IpcResult<Preferences> {
+    Ok(Preferences {
+        display: shell.engine.display_prefs().await?,
+        snooze_minutes: shell.engine.snooze_minutes().await?,
+    })
+}
+
+/// Changes the preferences (a bad Snooze length is `invalid_input`, and nothing is
+/// changed); open windows hear `MirrorChanged` with reason `preferences` and re-read,
+/// the tray is rebuilt with the new clock.
+pub async fn set_preferences(shell: &Arc<Shell>, edit: PreferencesEdit) -> IpcResult<Preferences> {
+    if let Some(minutes) = edit.snooze_minutes {
+        shell.engine.set_snooze_minutes(minutes).await?;
+    }
+    if let Some(display) = edit.display {
+        shell.engine.set_display_settings(display).await?;
+    }
+    shell.emit(ShellEvent::MirrorChanged(MirrorChanged {
+        reason: "preferences".into(),
+    }));
+    shell.refresh_tray();
+    preferences(shell).await
 }
 
 pub async fn app_state(shell: &Arc<Shell>) -> IpcResult<AppState> {
@@ -33,6 +79,7 @@ pub async fn app_state(shell: &Arc<Shell>) -> IpcResult<AppState> {
         tray,
         last_error,
         autostart: shell.autostart().is_some_and(|a| a.is_enabled()),
+        display: shell.engine.display_prefs().await?,
     })
 }
 

@@ -14,11 +14,14 @@ pub mod sources;
 use serde::{Deserialize, Serialize};
 use traycal_engine::EngineError;
 
-/// The error every command returns: a stable snake_case code and a message for people.
+/// The error every command returns: a stable snake_case code, what happened and what
+/// to do in plain words, and the technical account when it says more (shown behind a
+/// disclosure).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct IpcError {
     pub code: String,
     pub message: String,
+    pub detail: Option<String>,
 }
 
 impl IpcError {
@@ -26,6 +29,7 @@ impl IpcError {
         IpcError {
             code: code.to_string(),
             message: message.into(),
+            detail: None,
         }
     }
 }
@@ -34,7 +38,8 @@ impl From<EngineError> for IpcError {
     fn from(e: EngineError) -> IpcError {
         IpcError {
             code: e.code().to_string(),
-            message: e.to_string(),
+            message: e.plain(),
+            detail: e.detail(),
         }
     }
 }

@@ -87,7 +87,7 @@ describe('day list', () => {
   });
 
   it('shows a failing agenda query inline', async () => {
-    ipc.agenda.mockRejectedValue({ code: 'store_busy', message: 'The mirror is busy' });
+    ipc.agenda.mockRejectedValue({ code: 'store_busy', message: 'The mirror is busy', detail: null });
     render(AgendaWindow);
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('The mirror is busy');
@@ -308,7 +308,7 @@ describe('detail pane', () => {
 
   it('shows a failed join inline', async () => {
     const user = await openDetail(detailOf(review, { join: joinLink() }));
-    ipc.joinEvent.mockRejectedValue({ code: 'scheme_not_allowed', message: 'This link cannot be opened' });
+    ipc.joinEvent.mockRejectedValue({ code: 'scheme_not_allowed', message: 'This link cannot be opened', detail: null });
     await user.click(await screen.findByTestId('event-join'));
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('This link cannot be opened');
@@ -338,7 +338,7 @@ describe('showing a requested occurrence', () => {
     }));
     ipc.eventDetail.mockImplementation(async (id: number) => {
       const found = list.find((e) => e.event_id === id);
-      if (!found) throw { code: 'not_found', message: `No event ${id}` };
+      if (!found) throw { code: 'not_found', message: `No event ${id}`, detail: null };
       return detailOf(found);
     });
   }
@@ -450,7 +450,7 @@ describe('showing a requested occurrence', () => {
 
   it('survives a failing take', async () => {
     withRangedEntries();
-    ipc.takeShownEvent.mockRejectedValueOnce({ code: 'ipc', message: 'no bridge' });
+    ipc.takeShownEvent.mockRejectedValueOnce({ code: 'ipc', message: 'no bridge', detail: null });
     render(AgendaWindow);
     await waitFor(() => expect(entries()).toHaveLength(6));
     expect(screen.queryByTestId('error')).toBeNull();

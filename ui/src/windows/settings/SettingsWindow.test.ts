@@ -147,7 +147,7 @@ describe('sources list', () => {
 
   it('shows a failing sync command inline with its code', async () => {
     const user = await renderWith();
-    ipc.syncNow.mockRejectedValue({ code: 'offline', message: 'No network connection' });
+    ipc.syncNow.mockRejectedValue({ code: 'offline', message: 'No network connection', detail: null });
     await user.click(screen.getByTestId('sync-now'));
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('No network connection');
@@ -284,7 +284,7 @@ describe('add subscription', () => {
 
   it('shows a failed test inline with its code', async () => {
     const user = await renderWith([]);
-    ipc.previewFeed.mockRejectedValue({ code: 'not_a_calendar', message: 'The address returned an HTML page, not a calendar' });
+    ipc.previewFeed.mockRejectedValue({ code: 'not_a_calendar', message: 'The address returned an HTML page, not a calendar', detail: null });
     await user.type(screen.getByTestId('add-url'), FEED);
     await user.click(screen.getByTestId('add-test'));
     const error = await screen.findByTestId('error');
@@ -307,7 +307,7 @@ describe('add subscription', () => {
 
     await user.clear(screen.getByLabelText('Leave out events matching'));
     await user.type(screen.getByLabelText('Leave out events matching'), 'summary:/[[/');
-    ipc.addFeed.mockRejectedValue({ code: 'invalid_filter', message: 'regex parse error: unclosed character class' });
+    ipc.addFeed.mockRejectedValue({ code: 'invalid_filter', message: 'regex parse error: unclosed character class', detail: null });
     await user.click(screen.getByTestId('add-save'));
     await waitFor(() => expect(screen.getByTestId('error').textContent).toContain('unclosed character class'));
     expect(screen.getByTestId('error').textContent).toContain('invalid_filter');
@@ -356,6 +356,7 @@ describe('sync log', () => {
         duration_ms: 120,
         error: null,
         error_code: null,
+        error_detail: null,
         notes: 'line 4: VEVENT without DTSTART dropped',
       },
       {
@@ -371,6 +372,7 @@ describe('sync log', () => {
         duration_ms: 30,
         error: 'connection refused',
         error_code: 'network',
+        error_detail: null,
         notes: null,
       },
     ]);
@@ -432,7 +434,7 @@ describe('reminder preferences', () => {
   it('shows a refused change inline', async () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     ipc.reminderSettings.mockResolvedValue([WORK]);
-    ipc.setReminderSettings.mockRejectedValueOnce({ code: 'invalid_input', message: 'lead time not allowed' });
+    ipc.setReminderSettings.mockRejectedValueOnce({ code: 'invalid_input', message: 'lead time not allowed', detail: null });
     render(SettingsWindow);
     const row = await screen.findByTestId('reminder-row');
     await user.selectOptions(within(row).getByTestId('reminder-lead'), '900');

@@ -45,7 +45,7 @@ describe('welcome', () => {
 
   it('shows a failure inline and does not open the agenda', async () => {
     const user = userEvent.setup();
-    ipc.loadSample.mockRejectedValue({ code: 'store', message: 'Cannot write the mirror' });
+    ipc.loadSample.mockRejectedValue({ code: 'store', message: 'Cannot write the mirror', detail: null });
     render(WelcomeWindow);
     await user.click(screen.getByTestId('welcome-sample'));
     const error = await screen.findByTestId('error');
