@@ -17,12 +17,35 @@ target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 
 # ---- The tray app --------------------------------------------------------------------
 if [ -f "$repo/src-tauri/Cargo.toml" ]; then
-  echo "==> [run.sh] UI (npm ci + vite build)"
-  (cd "$repo/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build)
-  echo "==> [run.sh] building and starting the tray app (release; first build takes minutes)"
-  echo "    Traycal lives in the tray; on first run the welcome window opens."
-  # Both programs: traycal-app (the tray) starts traycal-window for the windows.
-  cargo build --release -p traycal-app
+  ui="$repo/ui"
+  # The UI is built only when its inputs changed: the app embeds ui/dist, so a fresh
+  # vite build (new files, new mtimes) would make cargo rebuild the app for minutes.
+  inputs_hash() {
+    (cd "$ui" && find src index.html package.json package-lock.json vite.config.* \
+        svelte.config.* tsconfig*.json public -type f 2>/dev/null | LC_ALL=C sort \
+        | xargs sha256sum) | sha256sum | cut -d' ' -f1
+  }
+  stamp="$ui/dist/.inputs"
+  if [ ! -d "$ui/node_modules" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
+    echo "==> [run.sh] UI dependencies (npm ci)"
+    (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  want=$(inputs_hash)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "==> [run.sh] UI (vite build)"
+    (cd "$ui" && npm run build)
+    echo "$want" > "$stamp"
+  else
+    echo "==> [run.sh] UI unchanged since its last build"
+  fi
+  echo "==> [run.sh] building the tray app (release; the first build takes 20-30 minutes on"
+  echo "    2 cores, later ones only what changed)"
+  # Both programs: traycal-app (the tray) starts traycal-window for the windows; the
+  # command line `traycal` shares their data.
+  cargo build --release -p traycal-app -p traycal-cli
+  echo "==> [run.sh] starting Traycal: it lives in the tray (a StatusNotifierItem host:"
+  echo "    KDE, XFCE, Cinnamon, MATE, GNOME with the AppIndicator extension); on first run"
+  echo "    the welcome window opens. The command line: $target_dir/release/traycal --help"
   exec "$target_dir/release/traycal-app" "$@"
 fi
 # -------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ impl Cli {
             .args(args)
             .env("TRAYCAL_SECRET_STORE", "file")
             .env("HOME", self.dir.path())
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
             .env_remove("TRAYCAL_DATA_DIR");
         c
     }
@@ -356,4 +357,50 @@ async fn concurrent_syncs_of_several_processes_all_succeed() {
     let o = cli.run(&["--json", "status", "1"]);
     let doc = one_json(&o);
     assert_eq!(doc[0]["last_error"], serde_json::Value::Null, "{doc}");
+}
+
+/// A check that found the feed unchanged writes nothing to the mirror, yet `status`
+/// in another process shows it as the last sync (not the last change).
+#[tokio::test]
+async fn status_shows_the_last_check_of_another_process() {
+    let server = FeedServer::start().await;
+    server.set_route("/team.ics", Route::ics(events(3)).with_etag("\"v1\""));
+    let cli = std::sync::Arc::new(Cli::new());
+    std::fs::create_dir_all(cli.dir.path().join("run")).unwrap();
+    let url = server.url("/team.ics");
+    let run = |args: Vec<String>, now: &'static str| {
+        let cli = std::sync::Arc::clone(&cli);
+        tokio::task::spawn_blocking(move || {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            cli.cmd(&a).env("TRAYCAL_NOW", now).output().unwrap()
+        })
+    };
+    let o = run(
+        vec!["add-ics".into(), url, "--sync".into()],
+        "2030-01-01T08:00:00Z",
+    )
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // An hour later another process checks: 304, nothing written to the mirror.
+    let o = run(vec!["sync".into()], "2030-01-01T09:00:00Z")
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("unchanged"),
+        "{}",
+        text(&o)
+    );
+    let o = run(
+        vec!["--json".into(), "status".into()],
+        "2030-01-01T09:01:00Z",
+    )
+    .await
+    .unwrap();
+    let doc = one_json(&o);
+    let last = doc[0]["last_sync"].as_str().unwrap().to_string();
+    let at = chrono::DateTime::parse_from_rfc3339(&last)
+        .unwrap()
+        .to_utc();
+    assert_eq!(at.to_rfc3339(), "2030-01-01T09:00:00+00:00", "{doc}");
 }

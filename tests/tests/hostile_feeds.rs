@@ -535,17 +535,46 @@ async fn a_utf16_feed_syncs() {
 #[tokio::test]
 async fn local_devices_and_pipes_are_refused() {
     let h = harness().await;
-    let info = h
+    // Adding a device is refused at once.
+    let err = h
         .engine
         .add_ics(AddIcs {
             url: "file:///dev/zero".into(),
             ..AddIcs::default()
         })
         .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not a calendar file"), "{err}");
+    // So is a file that does not exist (a typo, not a subscription).
+    let err = h
+        .engine
+        .add_ics(AddIcs {
+            url: h.dir.path().join("nope.ics").display().to_string(),
+            ..AddIcs::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    // A subscribed file that later turns into a FIFO neither hangs nor is read.
+    let path = h.dir.path().join("rota.ics");
+    std::fs::write(&path, cal(&daily_events(0, 2))).unwrap();
+    let info = h
+        .engine
+        .add_ics(AddIcs {
+            url: path.display().to_string(),
+            ..AddIcs::default()
+        })
+        .await
         .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap()
+        .success());
     let r = tokio::time::timeout(Duration::from_secs(10), h.engine.sync_source(info.id))
         .await
-        .expect("/dev/zero must not be read")
+        .expect("a FIFO must not hang the sync")
         .unwrap();
     assert_eq!(r.error_code.as_deref(), Some("file_unreadable"));
     assert!(r.error.unwrap().contains("not a regular file"));

@@ -24,6 +24,7 @@ pub mod error;
 pub mod opener;
 pub mod plan;
 pub mod preview;
+mod quiet;
 pub mod reminders;
 pub mod schedule;
 pub mod sources;
@@ -86,15 +87,7 @@ impl EngineConfig {
     }
 }
 
-/// A check that found the feed unchanged (304, or the same body), kept in memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct QuietCheck {
-    pub(crate) at: i64,
-    pub(crate) next_due_at: i64,
-}
-
-/// Quiet checks by source id (see [`record_quiet`]).
-pub(crate) type QuietChecks = Arc<Mutex<std::collections::HashMap<i64, QuietCheck>>>;
+use quiet::{QuietCheck, QuietChecks};
 
 /// Records a sync that found nothing new.
 ///
@@ -140,9 +133,9 @@ fn record_quiet(
             notes: None,
         };
         m.record_attempt(src.id, &rec)?;
-        forget_quiet(quiet, src.id.0);
-    } else if let Ok(mut map) = quiet.lock() {
-        map.insert(
+        quiet.forget(src.id.0);
+    } else {
+        quiet.remember(
             src.id.0,
             QuietCheck {
                 at: now,
@@ -176,18 +169,16 @@ pub(crate) fn effective_last_check(
 }
 
 fn remembered(quiet: &QuietChecks, id: i64) -> Option<QuietCheck> {
-    quiet.lock().ok().and_then(|map| map.get(&id).copied())
+    quiet.get(id)
 }
 
 fn latest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     a.max(b)
 }
 
-/// Drops a source's in-memory quiet check (the mirror now holds newer state).
+/// Drops a source's quiet check (the mirror now holds newer state).
 fn forget_quiet(quiet: &QuietChecks, id: i64) {
-    if let Ok(mut map) = quiet.lock() {
-        map.remove(&id);
-    }
+    quiet.forget(id);
 }
 
 /// What to tell the user when [`Engine::check_mirror`] finds damage.
@@ -238,7 +229,7 @@ pub struct Engine {
     /// Extra days of window requested by queries that looked further ahead.
     window_future_days: std::sync::atomic::AtomicI64,
     /// Unchanged-feed checks not written to the mirror (see [`record_quiet`]).
-    quiet: QuietChecks,
+    quiet: Arc<QuietChecks>,
     /// The meeting-service catalogue, compiled on first use.
     catalogue: std::sync::OnceLock<Arc<traycal_core::join::Catalogue>>,
     /// Syncs run one at a time: a sync plans against the mirror as it was when it
@@ -250,6 +241,8 @@ pub struct Engine {
     /// Occurrences one sync may materialise per calendar (see
     /// [`Engine::limit_expansion`]).
     max_occurrences: std::sync::atomic::AtomicUsize,
+    /// The mirror's `data_version` when [`Engine::changed_elsewhere`] last looked.
+    seen_data_version: std::sync::atomic::AtomicI64,
 }
 
 impl Engine {
@@ -263,6 +256,8 @@ impl Engine {
         })?;
         let mut mirror = Mirror::open(&config.data_dir.join(data_dir::MIRROR_FILE))?;
         reshow_urls(&mut mirror)?;
+        let data_version = mirror.data_version()?;
+        let quiet = Arc::new(QuietChecks::for_data_dir(&config.data_dir));
         Ok(Engine {
             mirror: Arc::new(Mutex::new(mirror)),
             feed: FeedClient::new(config.feed)?,
@@ -271,12 +266,13 @@ impl Engine {
             clock: config.clock,
             data_dir: config.data_dir,
             window_future_days: std::sync::atomic::AtomicI64::new(WINDOW_FUTURE_DAYS),
-            quiet: QuietChecks::default(),
+            quiet,
             sync_gate: tokio::sync::Mutex::new(()),
             low_memory: std::sync::atomic::AtomicBool::new(false),
             max_occurrences: std::sync::atomic::AtomicUsize::new(
                 traycal_core::expand::MAX_OCCURRENCES,
             ),
+            seen_data_version: std::sync::atomic::AtomicI64::new(data_version),
             catalogue: std::sync::OnceLock::new(),
         })
     }
@@ -382,6 +378,16 @@ impl Engine {
             .store(true, std::sync::atomic::Ordering::Relaxed);
         self.with_mirror(|m| Ok(m.set_memory_budget(0, 2048)?))
             .await
+    }
+
+    /// Whether another process (the CLI, a second app) changed the mirror since the
+    /// last call: SQLite's `data_version` moved. This engine's own writes never count.
+    pub async fn changed_elsewhere(&self) -> Result<bool> {
+        let now = self.with_mirror(|m| Ok(m.data_version()?)).await?;
+        let before = self
+            .seen_data_version
+            .swap(now, std::sync::atomic::Ordering::Relaxed);
+        Ok(now != before)
     }
 
     /// Caps the occurrences one sync materialises per calendar (default

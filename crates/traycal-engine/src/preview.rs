@@ -4,7 +4,7 @@
 //! A preview fetches and parses like a sync but stores nothing: a wrong URL, a login
 //! page or a broken file is reported before anything is saved.
 
-use chrono::{DateTime, Duration, Local, TimeZone, Utc};
+use chrono::{DateTime, Local, NaiveDateTime, Utc};
 use traycal_core::calendar::load_calendar;
 use traycal_core::event::ItemKind;
 use traycal_core::expand::{expand_items, ExpandOptions, TimeContext, TimeKind, Window};
@@ -167,30 +167,54 @@ impl Engine {
     }
 }
 
-/// The sample calendar as of `now`: our own data (no feed's), with meetings with
-/// join links in the coming hours, a daily stand-up, an all-day event and a
-/// description that shows how text is displayed.
+/// The sample calendar as of `now`, in the user's zone (see [`sample_calendar_at`]).
 pub fn sample_calendar(now: DateTime<Utc>) -> String {
-    let local = now.with_timezone(&Local);
-    // Next quarter hour, in the user's zone.
-    let minute = local.timestamp() / 60;
-    let next_quarter = (minute / 15 + 1) * 15 * 60;
-    let base = Utc.timestamp_opt(next_quarter, 0).single().unwrap_or(now);
-    let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
-    let today = local.date_naive();
-    let date = |d: chrono::NaiveDate| d.format("%Y%m%d").to_string();
+    let local = now.with_timezone(&Local).naive_local();
+    sample_calendar_at(local, now)
+}
+
+/// The sample calendar for a user whose wall clock reads `local`: our own data (no
+/// feed's), a plausible working day. Meetings are at ordinary hours on working days
+/// (today when it is a weekday before 4 PM, else the next weekday): a daily stand-up,
+/// a design review, lunch, a customer call, sprint planning the working day after,
+/// and an all-day offsite; with join links, attendees and a description that shows
+/// how text is displayed. Times are floating (no zone), so they stay at those hours
+/// wherever the user is and across DST. `stamp` is the DTSTAMP.
+pub fn sample_calendar_at(local: NaiveDateTime, stamp: DateTime<Utc>) -> String {
+    use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
+    let weekday = |d: NaiveDate| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+    let next_weekday = |mut d: NaiveDate| loop {
+        d = d.succ_opt().unwrap_or(d);
+        if weekday(d) {
+            return d;
+        }
+    };
+    let today = local.date();
+    let late = local.time() >= NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default();
+    let day = if weekday(today) && !late {
+        today
+    } else {
+        next_weekday(today)
+    };
+    let day_after = next_weekday(day);
+    let offsite = next_weekday(day_after);
+    let at = |d: NaiveDate, h: u32, m: u32| {
+        d.and_hms_opt(h, m, 0)
+            .unwrap_or_default()
+            .format("%Y%m%dT%H%M%S")
+            .to_string()
+    };
+    let date = |d: NaiveDate| d.format("%Y%m%d").to_string();
+    let dtstamp = stamp.format("%Y%m%dT%H%M%SZ").to_string();
     let mut out = String::from(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal//Sample calendar//EN\r\nX-WR-CALNAME:Traycal sample\r\n",
     );
-    let mut event = |uid: &str, start: DateTime<Utc>, minutes: i64, lines: &[String]| {
+    let mut event = |uid: &str, start: String, end: String, lines: &[&str]| {
         out.push_str("BEGIN:VEVENT\r\n");
         out.push_str(&format!("UID:{uid}@sample.traycal\r\n"));
-        out.push_str(&format!("DTSTAMP:{}\r\n", stamp(now)));
-        out.push_str(&format!("DTSTART:{}\r\n", stamp(start)));
-        out.push_str(&format!(
-            "DTEND:{}\r\n",
-            stamp(start + Duration::minutes(minutes))
-        ));
+        out.push_str(&format!("DTSTAMP:{dtstamp}\r\n"));
+        out.push_str(&format!("DTSTART:{start}\r\n"));
+        out.push_str(&format!("DTEND:{end}\r\n"));
         for l in lines {
             out.push_str(l);
             out.push_str("\r\n");
@@ -198,65 +222,63 @@ pub fn sample_calendar(now: DateTime<Utc>) -> String {
         out.push_str("END:VEVENT\r\n");
     };
     event(
-        "design-review",
-        base,
-        45,
+        "standup",
+        at(day, 9, 30),
+        at(day, 9, 45),
         &[
-            "SUMMARY:Design review".into(),
-            "LOCATION:https://meet.google.com/abc-defg-hij".into(),
-            "DESCRIPTION:Walk through the new agenda window.\\nBring screenshots.".into(),
-            "ORGANIZER;CN=Ada Lovelace:mailto:ada@example.org".into(),
-            "ATTENDEE;CN=Ada Lovelace;PARTSTAT=ACCEPTED;ROLE=CHAIR:mailto:ada@example.org".into(),
-            "ATTENDEE;CN=Alan Turing;PARTSTAT=TENTATIVE:mailto:alan@example.org".into(),
-            "ATTENDEE;CN=Grace Hopper;PARTSTAT=DECLINED:mailto:grace@example.org".into(),
+            "SUMMARY:Daily stand-up",
+            "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=20",
+            "LOCATION:https://meet.jit.si/traycal-standup",
         ],
     );
     event(
-        "customer-call",
-        base + Duration::minutes(60),
-        30,
+        "design-review",
+        at(day, 11, 0),
+        at(day, 11, 45),
         &[
-            "SUMMARY:Customer call".into(),
-            "LOCATION:Zoom".into(),
-            "DESCRIPTION:Join Zoom Meeting\\nhttps://us02web.zoom.us/j/85412345678?pwd=c2FtcGxl\\n\\nMeeting ID: 854 1234 5678\\nPasscode: 424242\\n\\nDial by your location\\n+1 646 558 8656 US (New York)".into(),
+            "SUMMARY:Design review",
+            "LOCATION:https://meet.google.com/abc-defg-hij",
+            "DESCRIPTION:Walk through the new agenda window.\\nBring screenshots.",
+            "ORGANIZER;CN=Ada Lovelace:mailto:ada@example.org",
+            "ATTENDEE;CN=Ada Lovelace;PARTSTAT=ACCEPTED;ROLE=CHAIR:mailto:ada@example.org",
+            "ATTENDEE;CN=Alan Turing;PARTSTAT=TENTATIVE:mailto:alan@example.org",
+            "ATTENDEE;CN=Grace Hopper;PARTSTAT=DECLINED:mailto:grace@example.org",
         ],
     );
     event(
         "lunch",
-        base + Duration::minutes(150),
-        60,
+        at(day, 12, 30),
+        at(day, 13, 30),
         &[
-            "SUMMARY:Lunch with Sam".into(),
-            "LOCATION:Café Central".into(),
-            "TRANSP:TRANSPARENT".into(),
+            "SUMMARY:Lunch with Sam",
+            "LOCATION:Café Central",
+            "TRANSP:TRANSPARENT",
+        ],
+    );
+    event(
+        "customer-call",
+        at(day, 14, 0),
+        at(day, 14, 30),
+        &[
+            "SUMMARY:Customer call",
+            "LOCATION:Zoom",
+            "DESCRIPTION:Join Zoom Meeting\\nhttps://us02web.zoom.us/j/85412345678?pwd=c2FtcGxl\\n\\nMeeting ID: 854 1234 5678\\nPasscode: 424242\\n\\nDial by your location\\n+1 646 558 8656 US (New York)",
         ],
     );
     event(
         "planning",
-        base + Duration::days(1),
-        60,
+        at(day_after, 10, 0),
+        at(day_after, 11, 0),
         &[
-            "SUMMARY:Sprint planning".into(),
-            "LOCATION:https://teams.microsoft.com/l/meetup-join/19%3ameeting_sample%40thread.v2/0"
-                .into(),
-            "DESCRIPTION:Plain text only: <b>tags</b> are shown as written.".into(),
-        ],
-    );
-    event(
-        "standup",
-        base + Duration::hours(20),
-        15,
-        &[
-            "SUMMARY:Daily stand-up".into(),
-            "RRULE:FREQ=DAILY;COUNT=30".into(),
-            "LOCATION:https://meet.jit.si/traycal-standup".into(),
+            "SUMMARY:Sprint planning",
+            "LOCATION:https://teams.microsoft.com/l/meetup-join/19%3ameeting_sample%40thread.v2/0",
+            "DESCRIPTION:Plain text only: <b>tags</b> are shown as written.",
         ],
     );
     out.push_str(&format!(
-        "BEGIN:VEVENT\r\nUID:offsite@sample.traycal\r\nDTSTAMP:{}\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nSUMMARY:Team offsite\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\n",
-        stamp(now),
-        date(today + Duration::days(2)),
-        date(today + Duration::days(3))
+        "BEGIN:VEVENT\r\nUID:offsite@sample.traycal\r\nDTSTAMP:{dtstamp}\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nSUMMARY:Team offsite\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\n",
+        date(offsite),
+        date(offsite.succ_opt().unwrap_or(offsite))
     ));
     out.push_str("END:VCALENDAR\r\n");
     out
@@ -266,28 +288,53 @@ pub fn sample_calendar(now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_sample_is_a_valid_calendar_with_meetings_ahead() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 21, 9, 7, 0).unwrap();
-        let text = sample_calendar(now);
+    /// (summary, local start) of every timed component, from the sample written at
+    /// the wall time `local`.
+    fn timed(local: &str) -> Vec<(String, NaiveDateTime)> {
+        let local = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").unwrap();
+        let text = sample_calendar_at(local, Utc::now());
         let prepared = traycal_core::ics::parser::prepare_input(text.as_bytes());
         let cal = load_calendar(&prepared, &[ItemKind::Event]);
         assert!(cal.diagnostics.is_empty(), "{:?}", cal.diagnostics);
         assert_eq!(cal.items.len(), 6);
         assert_eq!(cal.name.as_deref(), Some("Traycal sample"));
-        // Every timed meeting starts after now.
-        let starts: Vec<i64> = cal
-            .items
+        cal.items
             .iter()
-            .filter_map(|i| i.start.as_ref())
-            .filter_map(|s| match s.value {
-                traycal_core::value::DateOrTime::DateTime { local, utc: true } => {
-                    Some(local.and_utc().timestamp())
+            .filter_map(|i| match i.start.as_ref()?.value {
+                traycal_core::value::DateOrTime::DateTime { local, utc: false } => {
+                    Some((i.summary.as_deref().unwrap_or_default().to_string(), local))
                 }
                 _ => None,
             })
-            .collect();
-        assert_eq!(starts.len(), 5);
-        assert!(starts.iter().all(|s| *s > now.timestamp()));
+            .collect()
+    }
+
+    #[test]
+    fn the_sample_is_a_plausible_working_day() {
+        use chrono::{Datelike, Timelike, Weekday};
+        // A Sunday night, a Friday evening, a Wednesday morning.
+        for (now, day) in [
+            ("2026-11-22 23:40", "2026-11-23"),
+            ("2026-11-20 18:00", "2026-11-23"),
+            ("2026-11-18 08:10", "2026-11-18"),
+        ] {
+            let events = timed(now);
+            assert_eq!(events.len(), 5, "{now}");
+            for (summary, start) in &events {
+                assert!(
+                    !matches!(start.weekday(), Weekday::Sat | Weekday::Sun),
+                    "{summary} on a weekend ({now})"
+                );
+                assert!(
+                    (9..=14).contains(&start.hour()) || summary == "Sprint planning",
+                    "{summary} at {start} ({now})"
+                );
+            }
+            let lunch = events.iter().find(|(s, _)| s == "Lunch with Sam").unwrap();
+            assert_eq!(
+                lunch.1.format("%Y-%m-%d %H:%M").to_string(),
+                format!("{day} 12:30")
+            );
+        }
     }
 }

@@ -165,6 +165,33 @@ impl Engine {
             .clone()
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| default_name(&url));
+        if url.is_local_file() {
+            // A file that is not there is a typo, not a subscription to keep.
+            let path = url
+                .as_url()
+                .to_file_path()
+                .map_err(|()| EngineError::InvalidInput("not a local absolute file path".into()))?;
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => {}
+                Ok(_) => {
+                    return Err(EngineError::InvalidInput(format!(
+                        "{} is not a calendar file (a folder, device or pipe)",
+                        path.display()
+                    )))
+                }
+                Err(e) => {
+                    return Err(EngineError::InvalidInput(format!(
+                        "cannot read {}: {}",
+                        path.display(),
+                        if e.kind() == std::io::ErrorKind::NotFound {
+                            "the file does not exist".to_string()
+                        } else {
+                            e.to_string()
+                        }
+                    )))
+                }
+            }
+        }
         let (plain, secret_ref, store_name) = if url.is_local_file() {
             (Some(url.as_url().to_string()), None, None)
         } else {

@@ -282,6 +282,14 @@ impl Mirror {
         Ok(lines.into_iter().filter(|l| l != "ok").collect())
     }
 
+    /// SQLite's `data_version`: it moves when another connection (another process)
+    /// commits a change to the file, never for this connection's own writes.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// The database file's path (`None` in memory).
     pub fn path(&self) -> Option<&str> {
         self.conn.path().filter(|p| !p.is_empty())

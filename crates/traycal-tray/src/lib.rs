@@ -18,6 +18,7 @@
 pub mod autostart;
 pub mod commands;
 pub mod events;
+pub mod mirror_watch;
 pub mod notifications;
 pub mod resume;
 pub mod route;
@@ -82,8 +83,8 @@ async fn join_shortcut(shell: &Arc<Shell>) -> JoinShortcut {
     let shortcut = JoinShortcut::connect(move || {
         let shell = Arc::clone(&pressed);
         runtime.spawn(async move {
-            if let Err(e) = shell.join_next().await {
-                notifications::tell("Nothing to join", &e);
+            if let Err(p) = shell.join_next().await {
+                notifications::tell(p.title, &p.message);
             }
         });
     });
@@ -175,6 +176,15 @@ pub fn run() {
         tokio::spawn(tray::run(Arc::clone(&shell), to_tray.clone()));
         tokio::spawn(notifications::run(Arc::clone(&shell)));
         tokio::spawn(Shell::run_scheduler(Arc::clone(&shell)));
+        // A source the CLI added shows at once in the windows and the tray.
+        let data_dir = shell.engine.data_dir().to_path_buf();
+        if let Err(e) = mirror_watch::spawn(
+            Arc::clone(&shell),
+            &data_dir,
+            tokio::runtime::Handle::current(),
+        ) {
+            eprintln!("traycal: cannot watch the mirror for other processes: {e}");
+        }
         // A damaged page of the mirror shows in the tray even before a query reads it.
         tokio::spawn({
             let shell = Arc::clone(&shell);

@@ -22,6 +22,13 @@ use crate::shortcut::JoinShortcut;
 use crate::window_process::WindowProcess;
 use crate::windows::WindowKind;
 
+/// Why "Join next meeting" did nothing: a notice's title and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinProblem {
+    pub title: &'static str,
+    pub message: String,
+}
+
 /// What the tray icon shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -174,32 +181,39 @@ impl Shell {
 
     /// Joins the running or next meeting that has a link (today or tomorrow); returns
     /// the link opened. The tray's "Join next meeting" and the global shortcut.
-    pub async fn join_next(&self) -> Result<String, String> {
+    pub async fn join_next(&self) -> Result<String, JoinProblem> {
         let now = self.engine.now();
+        let failed = |e: traycal_engine::EngineError| JoinProblem {
+            title: "Could not join",
+            message: e.plain(),
+        };
         let entries = self
             .engine
             .agenda(now, now + 2 * 86_400)
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(failed)?
             .entries;
         let ids: Vec<i64> = entries
             .iter()
             .filter(|e| !e.all_day && e.end_utc > now)
             .map(|e| e.event_id)
             .collect();
-        let links = self
-            .engine
-            .join_links(ids.clone())
-            .await
-            .map_err(|e| e.to_string())?;
+        let links = self.engine.join_links(ids.clone()).await.map_err(failed)?;
         let first = ids
             .iter()
             .find_map(|id| links.iter().find(|l| l.event_id == *id))
-            .ok_or("no meeting with a join link today or tomorrow")?;
+            .ok_or(JoinProblem {
+                title: "Nothing to join",
+                message: "No meeting with a join link today or tomorrow.".into(),
+            })?;
+        // There is a meeting: a failure from here on is not "nothing to join".
         self.engine
             .open_link(&first.link)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| JoinProblem {
+                title: "Could not open the meeting",
+                message: e.plain(),
+            })?;
         Ok(first.link.url.clone())
     }
 

@@ -508,11 +508,10 @@ pub async fn on_menu(shell: Arc<Shell>, tray: Sender<TrayCommand>, id: String) {
             .show_window(WindowKind::Settings)
             .map_err(|e| e.message),
         "sync-now" => shell.sync(None).await.map(|_| ()).map_err(|e| e.message),
-        "join-next" => shell
-            .join_next()
-            .await
-            .map(|_| ())
-            .inspect_err(|e| crate::notifications::tell("Nothing to join", e)),
+        "join-next" => shell.join_next().await.map(|_| ()).map_err(|p| {
+            crate::notifications::tell(p.title, &p.message);
+            p.message
+        }),
         other => {
             if let Some(event) = other.strip_prefix("join:").and_then(|n| n.parse().ok()) {
                 shell
@@ -520,7 +519,10 @@ pub async fn on_menu(shell: Arc<Shell>, tray: Sender<TrayCommand>, id: String) {
                     .join_event(event)
                     .await
                     .map(|_| ())
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| {
+                        crate::notifications::tell("Could not open the meeting", &e.plain());
+                        e.to_string()
+                    })
             } else if let Some((event, start)) = other
                 .strip_prefix("event:")
                 .and_then(|rest| rest.split_once(':'))
