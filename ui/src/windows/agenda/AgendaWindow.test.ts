@@ -1,8 +1,10 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { emitMirrorChanged, emitShowEvent, ipc } from '../../test/platform';
+import type { DisplayPrefs } from '../../platform/ipc';
+import { DISPLAY, emitMirrorChanged, emitShowEvent, ipc } from '../../test/platform';
 import { detailOf, entry, joinLink } from '../../test/fixtures';
+import { addDays } from '../../shared/time';
 import AgendaWindow from './AgendaWindow.svelte';
 
 vi.mock('../../platform/ipc', async (orig) => ({
@@ -30,6 +32,19 @@ const ALL = [standup, review, holiday, late, thursday];
 
 function withEntries(entries = ALL) {
   ipc.agenda.mockImplementation(async () => ({ from: '', to: '', entries, query_ms: 1 }));
+}
+
+/** appState() answers with these display preferences (by default en-US, 12-hour, weeks from Sunday). */
+function withDisplay(over: Partial<DisplayPrefs> = {}, sources = 1) {
+  ipc.appState.mockResolvedValue({
+    version: '0',
+    data_dir: '/tmp',
+    sources,
+    tray: 'idle',
+    last_error: null,
+    autostart: false,
+    display: { ...DISPLAY, ...over },
+  });
 }
 
 const entries = () => screen.queryAllByTestId('agenda-entry');
@@ -126,16 +141,89 @@ describe('week grid', () => {
     withEntries([]);
     render(AgendaWindow);
     await user.click(screen.getByTestId('view-week'));
+    // en-US weeks start on Sunday (DISPLAY.week_start 0).
+    await waitFor(() =>
+      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-22T00:00:00+01:00'), sec('2026-11-29T00:00:00+01:00')),
+    );
     await user.click(screen.getByRole('button', { name: 'Next week (→)' }));
     await waitFor(() =>
-      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00')),
+      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')),
     );
     expect(screen.queryByTestId('now-line')).toBeNull();
     await user.click(screen.getByRole('button', { name: 'Today' }));
     await waitFor(() =>
-      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')),
+      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-22T00:00:00+01:00'), sec('2026-11-29T00:00:00+01:00')),
     );
     expect(screen.getByTestId('now-line')).toBeTruthy();
+  });
+});
+
+describe('display preferences', () => {
+  it('writes times, dates and weekdays with the preferred clock and locale', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({ hour12: false, locale: 'de-DE', week_start: 1 });
+    withEntries();
+    ipc.eventDetail.mockImplementation(async (id: number) =>
+      detailOf(ALL.find((e) => e.event_id === id)!, { organizer: { name: 'Ada', email: null, partstat: null, role: null } }),
+    );
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+
+    const headings = screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent?.trim());
+    // Dates in the locale's language; the UI's own words stay as they are.
+    expect(headings).toEqual(['Today', 'Tomorrow', 'Mittwoch, 25. November', 'Donnerstag, 26. November']);
+    expect(within(entries()[0]).getByText('9:00 – 9:15')).toBeTruthy();
+    expect(within(screen.getByRole('region', { name: 'Tomorrow' })).getByText('23:00 →')).toBeTruthy();
+    expect(within(screen.getByRole('region', { name: 'Mittwoch, 25. November' })).getByText('until 1:00')).toBeTruthy();
+    expect(screen.getByTestId('now-line').getAttribute('aria-label')).toBe('Now, 10:30');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('23.–29. Nov. 2026');
+
+    await user.click(entries()[1]);
+    const pane = await screen.findByTestId('event-detail');
+    expect(pane.textContent).toContain('Montag, 23. November · 10:00 – 11:00');
+    await within(pane).findByText('Ada');
+    expect(within(pane).getByRole('heading', { name: 'Organizer' })).toBeTruthy();
+  });
+
+  it('starts the week grid on the preferred first day', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries([]);
+    const heads = () => [...document.querySelectorAll('.day-head')].map((h) => h.textContent);
+    for (const [weekStart, from, firstHead] of [
+      [0, '2026-11-22', 'Sun 22'],
+      [1, '2026-11-23', 'Mon 23'],
+      [6, '2026-11-21', 'Sat 21'],
+    ] as const) {
+      withDisplay({ week_start: weekStart });
+      const { unmount } = render(AgendaWindow);
+      await user.click(await screen.findByTestId('view-week'));
+      await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec(`${from}T00:00:00+01:00`), sec(`${addDays(from, 7)}T00:00:00+01:00`)));
+      expect(heads()[0]).toBe(firstHead);
+      expect(heads()).toHaveLength(7);
+      unmount();
+    }
+  });
+
+  it('follows a change of preferences without reloading the agenda', async () => {
+    withEntries();
+    render(AgendaWindow);
+    const tomorrow = () => screen.getByRole('region', { name: 'Tomorrow' });
+    await waitFor(() => expect(within(tomorrow()).getByText('11:00 PM →')).toBeTruthy());
+    const loads = ipc.agenda.mock.calls.length;
+
+    withDisplay({ hour12: false });
+    emitMirrorChanged('preferences');
+    await waitFor(() => expect(within(tomorrow()).getByText('23:00 →')).toBeTruthy());
+    expect(ipc.appState).toHaveBeenCalledTimes(2);
+    expect(ipc.agenda).toHaveBeenCalledTimes(loads);
+  });
+
+  it('uses the system locale and clock when the preferences cannot be read', async () => {
+    ipc.appState.mockRejectedValue({ code: 'ipc', message: 'no bridge', detail: null });
+    withEntries();
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+    expect(screen.queryByTestId('error')).toBeNull();
   });
 });
 
@@ -181,9 +269,9 @@ describe('keyboard', () => {
     await user.keyboard('w');
     expect(screen.getByTestId('view-week').getAttribute('aria-pressed')).toBe('true');
     await user.keyboard('{ArrowRight}');
-    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00')));
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')));
     await user.keyboard('{ArrowLeft}{ArrowLeft}');
-    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-16T00:00:00+01:00'), sec('2026-11-23T00:00:00+01:00')));
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-15T00:00:00+01:00'), sec('2026-11-22T00:00:00+01:00')));
     await user.keyboard('d');
     expect(screen.getByTestId('view-day').getAttribute('aria-pressed')).toBe('true');
     expect(screen.getByText('No events in these days')).toBeTruthy();
@@ -381,7 +469,7 @@ describe('showing a requested occurrence', () => {
     await waitFor(() => expect(screen.queryByTestId('event-detail')).toBeTruthy());
     expect(paneTitle()).toBe('Retro');
     expect(screen.getByTestId('view-week').getAttribute('aria-pressed')).toBe('true');
-    expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00'));
+    expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00'));
   });
 
   it('takes the request when the shell announces it, and keyboard navigation goes on from there', async () => {
