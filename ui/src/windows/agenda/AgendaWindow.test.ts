@@ -6,6 +6,7 @@ import { DISPLAY, emitMirrorChanged, emitShowEvent, ipc } from '../../test/platf
 import { detailOf, entry, joinLink } from '../../test/fixtures';
 import { addDays } from '../../shared/time';
 import AgendaWindow from './AgendaWindow.svelte';
+import { scrollTopFor } from './layout';
 
 vi.mock('../../platform/ipc', async (orig) => ({
   ...(await orig<typeof import('../../platform/ipc')>()),
@@ -129,7 +130,7 @@ describe('week grid', () => {
     expect(block(4, 1).style.getPropertyValue('--start')).toBe('0');
     expect(block(4, 1).style.getPropertyValue('--end')).toBe('60');
     // The all-day entry is in Tuesday's strip cell, not in a timed column.
-    expect(block(3).closest('ul')!.getAttribute('aria-label')).toBe('All-day, Tue 24');
+    expect(block(3).closest('ul')!.getAttribute('aria-label')).toBe('All day, Tue 24');
 
     const nowLine = screen.getByTestId('now-line');
     expect(Number(nowLine.style.getPropertyValue('--now-at'))).toBeCloseTo((10.5 / 24) * 100, 1);
@@ -224,6 +225,94 @@ describe('display preferences', () => {
     render(AgendaWindow);
     await waitFor(() => expect(entries()).toHaveLength(6));
     expect(screen.queryByTestId('error')).toBeNull();
+  });
+});
+
+describe('week grid on the last day of the week', () => {
+  it('shows today and the coming days, and steps calendar weeks from there', async () => {
+    // Sunday 29 November, 20:00, with weeks from Monday: the calendar week is all past.
+    vi.setSystemTime(new Date('2026-11-29T20:00:00+01:00'));
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({ week_start: 1 });
+    withEntries([]);
+    render(AgendaWindow);
+    await user.click(await screen.findByTestId('view-week'));
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')));
+    const heads = () => [...document.querySelectorAll('.day-head')].map((h) => h.textContent);
+    expect(heads()).toEqual(['Sun 29', 'Mon 30', 'Tue 1', 'Wed 2', 'Thu 3', 'Fri 4', 'Sat 5']);
+    expect(screen.getByTestId('now-line').closest('.col')!.classList.contains('today')).toBe(true);
+
+    await user.keyboard('{ArrowRight}');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00')));
+    await user.keyboard('{ArrowLeft}');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')));
+    await user.keyboard('t');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')));
+  });
+});
+
+describe('week grid drawing', () => {
+  async function openWeek(entries = ALL) {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries(entries);
+    render(AgendaWindow);
+    await user.click(await screen.findByTestId('view-week'));
+    await waitFor(() => expect(document.querySelector('.hours')).toBeTruthy());
+    return user;
+  }
+  const hourLabels = () => [...document.querySelectorAll('.hour-label')].map((l) => l.textContent?.replace(/\s/g, ' '));
+
+  it('labels every hour, midnight included, on the chosen clock', async () => {
+    await openWeek();
+    const labels = hourLabels();
+    expect(labels).toHaveLength(24);
+    expect(labels.slice(0, 3)).toEqual(['12 AM', '1 AM', '2 AM']);
+    expect(labels[12]).toBe('12 PM');
+    expect(labels[23]).toBe('11 PM');
+  });
+
+  it('labels 24-hour clocks 00:00 to 23:00', async () => {
+    withDisplay({ hour12: false });
+    await openWeek();
+    expect(hourLabels()[0]).toBe('00:00');
+    expect(hourLabels()[23]).toBe('23:00');
+  });
+
+  it('sizes the gutter to its widest label in every row, so the column line cuts none', async () => {
+    await openWeek();
+    const rows = [...document.querySelectorAll('.week .row')];
+    expect(rows).toHaveLength(3); // heads, all-day strip, hours
+    for (const row of rows) {
+      expect(getComputedStyle(row).gridTemplateColumns).toMatch(/^max-content /);
+      const sizer = row.querySelector('.gutter .sizer')!;
+      expect([...sizer.children].map((c) => c.textContent?.replace(/\s/g, ' '))).toEqual([...hourLabels(), 'All day']);
+      expect(sizer.getAttribute('aria-hidden')).toBe('true');
+    }
+  });
+
+  it('shows a short event by its title, with everything in a tooltip', async () => {
+    await openWeek();
+    const standup = entries().find((e) => e.dataset.eventId === '1')!;
+    expect(standup.classList.contains('short')).toBe(true);
+    expect(standup.querySelector('.time')).toBeNull();
+    expect(standup.querySelector('.title')!.textContent).toBe('Standup');
+    expect(standup.title.replace(/\s/g, ' ')).toBe('Standup 9:00 AM – 9:15 AM Work');
+
+    const review = entries().find((e) => e.dataset.eventId === '2')!;
+    expect(review.classList.contains('short')).toBe(false);
+    expect(review.querySelector('.time')!.textContent).toMatch(/^10:00\sAM – 11:00\sAM$/);
+    expect(review.title.split('\n')).toEqual(['Design review', review.querySelector('.time')!.textContent, 'Room 4.2', 'Team']);
+  });
+
+  it('opens scrolled to the current time, also in another week', async () => {
+    const user = await openWeek([]);
+    const body = () => document.querySelector<HTMLElement>('.week .body')!;
+    // 10:30 with an hour of context above (jsdom has no layout: the view's height is 0).
+    expect(body().scrollTop).toBe(scrollTopFor(10.5 * 60, 0));
+    await user.keyboard('d{ArrowRight}w');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')));
+    expect(screen.queryByTestId('now-line')).toBeNull();
+    expect(body().scrollTop).toBe(scrollTopFor(10.5 * 60, 0));
   });
 });
 
