@@ -102,12 +102,98 @@ describe('day list', () => {
     expect(ipc.openWindow).toHaveBeenCalledWith('settings');
   });
 
+  it('keeps each time range on one line, in one column that fits the longest range', async () => {
+    withEntries();
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+    for (const el of entries()) {
+      expect(getComputedStyle(el).gridTemplateColumns).toMatch(/^4px max-content /);
+      const time = el.querySelector('.time')!;
+      expect(getComputedStyle(time).whiteSpace).toBe('nowrap');
+      const sizers = [...time.querySelectorAll('.time-sizer')];
+      expect(sizers.map((s) => s.textContent?.replace(/\s/g, ' '))).toEqual(['10:00 AM – 11:00 AM', '10:00 PM – 11:00 PM']);
+      expect(sizers.every((s) => s.getAttribute('aria-hidden') === 'true')).toBe(true);
+    }
+  });
+
+  it('shows the calendar badge whole under the title, with its name as tooltip', async () => {
+    const long = entry('2026-11-23T14:00:00+01:00', '2026-11-23T15:00:00+01:00', {
+      summary: 'Roadmap',
+      calendar: 'Google planning and roadmap',
+      location: 'Room 4.2',
+    });
+    withEntries([long]);
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(1));
+    const badge = within(entries()[0]).getByText('Google planning and roadmap');
+    expect(badge.title).toBe('Google planning and roadmap');
+    expect(getComputedStyle(badge).maxWidth).toBe('none');
+    // Beside the place, under the title: the title keeps the row's width.
+    expect(badge.closest('.meta')?.querySelector('.location')?.textContent).toBe('Room 4.2');
+    expect(badge.closest('.main')?.querySelector('.title')?.textContent).toBe('Roadmap');
+  });
+
   it('shows a failing agenda query inline', async () => {
     ipc.agenda.mockRejectedValue({ code: 'store_busy', message: 'The mirror is busy', detail: null });
     render(AgendaWindow);
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('The mirror is busy');
     expect(error.textContent).toContain('store_busy');
+  });
+});
+
+describe('meetings in the list', () => {
+  const meetUrl = 'https://meet.google.com/abc-defg-hij?authuser=0&hs=122&ijlm=1700000000000';
+  const sync = entry('2026-11-23T14:00:00+01:00', '2026-11-23T14:30:00+01:00', { summary: 'Weekly sync', event_id: 7, location: meetUrl });
+  const ended = entry('2026-11-23T08:00:00+01:00', '2026-11-23T08:30:00+01:00', { summary: 'Early call', event_id: 8, location: meetUrl });
+  const meet = joinLink({ url: meetUrl, service_id: 'google_meet', service_name: 'Google Meet', meeting_id: 'abc-defg-hij', passcode: null, dial_in: null });
+
+  function withMeetings() {
+    withEntries([ended, review, sync]);
+    ipc.joinLinks.mockResolvedValue([
+      { event_id: 7, link: meet },
+      { event_id: 8, link: meet },
+    ]);
+  }
+
+  it('names the service instead of the raw URL and offers Join', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withMeetings();
+    ipc.joinEvent.mockResolvedValue(meet);
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(3));
+    expect(ipc.joinLinks).toHaveBeenCalledWith([8, 2, 7]);
+
+    const row = entries().find((e) => e.dataset.eventId === '7')!;
+    expect(row.querySelector('.location')?.textContent).toBe('Google Meet');
+    expect(document.body.textContent).not.toContain('https://');
+    // Only for meetings still to come.
+    expect(screen.getAllByTestId('entry-join')).toHaveLength(1);
+    const join = screen.getByRole('button', { name: 'Join Google Meet: Weekly sync' });
+    expect(join.textContent?.trim()).toBe('Join');
+    await user.click(join);
+    expect(ipc.joinEvent).toHaveBeenCalledWith(7);
+    // Joining is not opening the details.
+    expect(screen.queryByTestId('event-detail')).toBeNull();
+  });
+
+  it('shows a failed join inline', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withMeetings();
+    ipc.joinEvent.mockRejectedValue({ code: 'scheme_not_allowed', message: 'This link cannot be opened', detail: null });
+    render(AgendaWindow);
+    await user.click(await screen.findByRole('button', { name: 'Join Google Meet: Weekly sync' }));
+    expect((await screen.findByTestId('error')).textContent).toContain('This link cannot be opened');
+  });
+
+  it('still lists the entries when the join links cannot be read', async () => {
+    withMeetings();
+    ipc.joinLinks.mockRejectedValue({ code: 'store_busy', message: 'busy', detail: null });
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(3));
+    expect(screen.queryAllByTestId('entry-join')).toHaveLength(0);
+    // A URL that is not known as a meeting reads as its site.
+    expect(entries().find((e) => e.dataset.eventId === '7')!.querySelector('.location')?.textContent).toBe('meet.google.com');
   });
 });
 
@@ -300,8 +386,8 @@ describe('week grid drawing', () => {
 
     const review = entries().find((e) => e.dataset.eventId === '2')!;
     expect(review.classList.contains('short')).toBe(false);
-    expect(review.querySelector('.time')!.textContent).toMatch(/^10:00\sAM – 11:00\sAM$/);
-    expect(review.title.split('\n')).toEqual(['Design review', review.querySelector('.time')!.textContent, 'Room 4.2', 'Team']);
+    expect(review.querySelector('.time-text')!.textContent).toMatch(/^10:00\sAM – 11:00\sAM$/);
+    expect(review.title.split('\n')).toEqual(['Design review', review.querySelector('.time-text')!.textContent, 'Room 4.2', 'Team']);
   });
 
   it('opens scrolled to the current time, also in another week', async () => {
