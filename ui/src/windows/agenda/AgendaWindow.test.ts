@@ -578,6 +578,21 @@ describe('detail pane', () => {
     expect(error.textContent).toContain('scheme_not_allowed');
   });
 
+  it('sits beside the list, not in its scroller, with its own scroll and long URLs wrapping', async () => {
+    const url = `https://example.com/${'very-long-path-segment/'.repeat(12)}?and=a&long=query`;
+    await openDetail(detailOf(review, { url }));
+    const pane = screen.getByTestId('event-detail');
+    const list = document.querySelector('main')!;
+    // Not inside the list's scrolling element: it never scrolls away with the list.
+    expect(list.contains(pane)).toBe(false);
+    expect(pane.parentElement).toBe(list.parentElement);
+    expect(getComputedStyle(pane).overflowY).toBe('auto');
+    // The list stays as it was (its entries, badges and buttons are still there).
+    expect(entries()).toHaveLength(1);
+    const link = await within(pane).findByText(url);
+    expect(getComputedStyle(link).overflowWrap).toBe('anywhere');
+  });
+
   it('closes with its button and hands focus back to the entry', async () => {
     const user = await openDetail(detailOf(review));
     await user.click(screen.getByRole('button', { name: 'Close details (Esc)' }));
