@@ -93,13 +93,65 @@ describe('day list', () => {
     expect(items.map((li) => (li.dataset.testid === 'now-line' ? 'NOW' : li.textContent?.includes('Standup') ? 'S' : 'R'))).toEqual(['S', 'R', 'NOW']);
   });
 
-  it('shows the empty state with a way to Settings', async () => {
+  it('says there are no calendars and offers the sample or adding one', async () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({}, 0);
     withEntries([]);
     render(AgendaWindow);
-    expect(await screen.findByText('No events in the coming days')).toBeTruthy();
-    await user.click(screen.getByRole('button', { name: 'Open Settings' }));
+    const empty = await screen.findByTestId('no-calendars');
+    expect(within(empty).getByRole('heading', { name: 'No calendars yet' })).toBeTruthy();
+    expect(screen.queryByText('Nothing on these days')).toBeNull();
+
+    await user.click(within(empty).getByRole('button', { name: 'Add a calendar…' }));
     expect(ipc.openWindow).toHaveBeenCalledWith('settings');
+
+    // The sample is subscribed to; the agenda counts it and shows its events.
+    withDisplay({}, 1);
+    const loads = ipc.agenda.mock.calls.length;
+    await user.click(within(empty).getByRole('button', { name: 'Try the sample calendar' }));
+    expect(ipc.loadSample).toHaveBeenCalledTimes(1);
+    withEntries([review]);
+    emitMirrorChanged('source_added');
+    await waitFor(() => expect(entries()).toHaveLength(1));
+    expect(ipc.agenda.mock.calls.length).toBeGreaterThan(loads);
+    expect(screen.queryByTestId('no-calendars')).toBeNull();
+  });
+
+  it('shows a failing sample inline', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({}, 0);
+    withEntries([]);
+    ipc.loadSample.mockRejectedValue({ code: 'store_busy', message: 'The mirror is busy', detail: null });
+    render(AgendaWindow);
+    await user.click(await screen.findByRole('button', { name: 'Try the sample calendar' }));
+    expect((await screen.findByTestId('error')).textContent).toContain('The mirror is busy');
+  });
+
+  it('says there is nothing on these days when there are calendars', async () => {
+    withDisplay({}, 2);
+    withEntries([]);
+    render(AgendaWindow);
+    expect(await screen.findByText('Nothing on these days')).toBeTruthy();
+    expect(screen.queryByTestId('no-calendars')).toBeNull();
+  });
+
+  it('does not claim there are no calendars when it cannot tell', async () => {
+    ipc.appState.mockRejectedValue({ code: 'ipc', message: 'no bridge', detail: null });
+    withEntries([]);
+    render(AgendaWindow);
+    expect(await screen.findByText('Nothing on these days')).toBeTruthy();
+    expect(screen.queryByTestId('no-calendars')).toBeNull();
+  });
+
+  it('offers the same in the week grid when there are no calendars', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({}, 0);
+    withEntries([]);
+    render(AgendaWindow);
+    await screen.findByTestId('no-calendars');
+    await user.keyboard('w');
+    expect(screen.getByTestId('no-calendars')).toBeTruthy();
+    expect(document.querySelector('.hours')).toBeNull();
   });
 
   it('keeps each time range on one line, in one column that fits the longest range', async () => {
@@ -225,6 +277,7 @@ describe('week grid', () => {
 
   it('navigates weeks with the buttons and back to today', async () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay();
     withEntries([]);
     render(AgendaWindow);
     await user.click(screen.getByTestId('view-week'));
@@ -391,6 +444,7 @@ describe('week grid drawing', () => {
   });
 
   it('opens scrolled to the current time, also in another week', async () => {
+    withDisplay();
     const user = await openWeek([]);
     const body = () => document.querySelector<HTMLElement>('.week .body')!;
     // 10:30 with an hour of context above (jsdom has no layout: the view's height is 0).
@@ -437,9 +491,10 @@ describe('keyboard', () => {
 
   it('switches views with w/d and weeks with the arrow keys, t for today', async () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({}, 1);
     withEntries([]);
     render(AgendaWindow);
-    await screen.findByText('No events in the coming days');
+    await screen.findByText('Nothing on these days');
 
     await user.keyboard('w');
     expect(screen.getByTestId('view-week').getAttribute('aria-pressed')).toBe('true');
@@ -449,7 +504,7 @@ describe('keyboard', () => {
     await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-15T00:00:00+01:00'), sec('2026-11-22T00:00:00+01:00')));
     await user.keyboard('d');
     expect(screen.getByTestId('view-day').getAttribute('aria-pressed')).toBe('true');
-    expect(screen.getByText('No events in these days')).toBeTruthy();
+    expect(screen.getByText('Nothing on these days')).toBeTruthy();
     await user.keyboard('t');
     await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')));
   });
