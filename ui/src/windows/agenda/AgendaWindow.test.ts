@@ -589,6 +589,15 @@ describe('detail pane', () => {
     expect(rows).toEqual(['✓ Bob Accepted', '✕ carol@example.com Declined', '? Dan Tentative', '… Eve No reply yet']);
   });
 
+  it('spells its words as the US dates beside them do', async () => {
+    await openDetail(detailOf(review, { status: 'CANCELLED', organizer: { name: 'Ada', email: null, partstat: null, role: null } }));
+    const pane = screen.getByTestId('event-detail');
+    await within(pane).findByText('Ada');
+    expect(within(pane).getByText('Canceled')).toBeTruthy();
+    expect(within(pane).getByRole('heading', { name: 'Organizer' })).toBeTruthy();
+    expect(pane.textContent).not.toMatch(/Organiser|Cancelled/);
+  });
+
   it('adds the time in the event zone when it differs', async () => {
     await openDetail(
       detailOf(review, {
