@@ -1,8 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   addDays,
+  clockAt,
   dayLabel,
   daysBetween,
+  formats,
   formatTime,
   localDate,
   locale,
@@ -28,6 +30,17 @@ describe('date arithmetic on date strings', () => {
     expect(startOfWeek('2026-11-23')).toBe('2026-11-23');
     expect(startOfWeek('2026-11-29')).toBe('2026-11-23'); // Sunday
     expect(startOfWeek('2026-12-02')).toBe('2026-11-30');
+  });
+
+  it('starts weeks on the day the preferences say', () => {
+    // Sunday 29 November 2026.
+    expect(startOfWeek('2026-11-29', 0)).toBe('2026-11-29');
+    expect(startOfWeek('2026-11-28', 0)).toBe('2026-11-22');
+    expect(startOfWeek('2026-11-29', 1)).toBe('2026-11-23');
+    expect(startOfWeek('2026-11-29', 6)).toBe('2026-11-28');
+    expect(startOfWeek('2026-11-27', 6)).toBe('2026-11-21');
+    // Across a year.
+    expect(startOfWeek('2027-01-01', 0)).toBe('2026-12-27');
   });
 });
 
@@ -65,6 +78,45 @@ describe('wall-clock reading', () => {
     expect(relativeTime('2026-11-23T10:05:00Z', now)).toBe('in 5 min');
     expect(relativeTime('2026-11-23T07:00:00Z', now)).toBe('3 h ago');
     expect(relativeTime(null, now)).toBeNull();
+  });
+});
+
+describe('formatting with the display preferences', () => {
+  it('writes times on the chosen clock, whatever the locale would pick', () => {
+    const h24 = formats({ hour12: false, locale: 'en-US' });
+    // Not "24:05": an engine resolving hour12:false to h24 is corrected.
+    expect(h24.time('2026-11-23T00:05:00+01:00')).toBe('00:05');
+    expect(h24.time('2026-11-23T22:45:00+01:00')).toBe('22:45');
+    const h12 = formats({ hour12: true, locale: 'en-GB' });
+    // Not "0:05 am".
+    expect(h12.time('2026-11-23T00:05:00+01:00')).toBe('12:05 am');
+    expect(formats({ hour12: true, locale: 'en-US' }).time('2026-11-23T22:45:00+01:00')).toMatch(/^10:45\sPM$/);
+  });
+
+  it('labels every hour of the grid, midnight included', () => {
+    const h12 = formats({ hour12: true, locale: 'en-US' });
+    expect([0, 1, 12, 13, 23].map((h) => h12.hour(h).replace(/\s/g, ' '))).toEqual(['12 AM', '1 AM', '12 PM', '1 PM', '11 PM']);
+    const h24 = formats({ hour12: false, locale: 'de-DE' });
+    expect([0, 9, 23].map((h) => h24.hour(h))).toEqual(['00:00', '09:00', '23:00']);
+  });
+
+  it('writes dates in the preferred locale, keeping the UI words', () => {
+    const de = formats({ hour12: false, locale: 'de-DE' });
+    expect(de.date('2026-11-25')).toBe('Mittwoch, 25. November');
+    expect(de.dayLabel('2026-11-24', '2026-11-23')).toBe('Tomorrow');
+    expect(de.dayLabel('2026-11-25', '2026-11-23')).toBe('Mittwoch, 25. November');
+    expect(dayLabel('2026-11-25', '2026-11-23', { hour12: true, locale: 'en-GB' })).toBe('Wednesday 25 November');
+  });
+
+  it('falls back to the system locale for a tag Intl refuses', () => {
+    expect(() => formats({ hour12: false, locale: 'C' }).time('2026-11-23T09:05:00+01:00')).not.toThrow();
+    expect(formats({ hour12: false, locale: 'not a tag' }).time('2026-11-23T09:05:00+01:00')).toBe('09:05');
+  });
+
+  it('gives the clock text in the preferred format', () => {
+    const now = new Date('2026-11-23T21:07:00+01:00');
+    expect(clockAt(now, { hour12: false, locale: 'en-US' }).text).toBe('21:07');
+    expect(clockAt(now, { hour12: true, locale: 'en-US' }).text).toMatch(/^9:07\sPM$/);
   });
 });
 

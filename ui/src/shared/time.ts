@@ -59,10 +59,14 @@ export function daysBetween(a: DateStr, b: DateStr): number {
   return Math.round((utcDate(b).getTime() - utcDate(a).getTime()) / 86_400_000);
 }
 
-/** Monday of the ISO week holding `date`. */
-export function startOfWeek(date: DateStr): DateStr {
-  const dow = (utcDate(date).getUTCDay() + 6) % 7; // Monday = 0
-  return addDays(date, -dow);
+/**
+ * The first day of the week holding `date`, for weeks starting on `weekStart`
+ * (0 Sunday, 1 Monday, … 6 Saturday, as the app's display preferences say).
+ */
+export function startOfWeek(date: DateStr, weekStart = 1): DateStr {
+  const first = Number.isInteger(weekStart) ? ((weekStart % 7) + 7) % 7 : 1;
+  const back = (utcDate(date).getUTCDay() - first + 7) % 7;
+  return addDays(date, -back);
 }
 
 /** Today's date on this machine. */
@@ -85,11 +89,12 @@ export type Clock = {
   text: string;
 };
 
-export function clockAt(now: Date): Clock {
+export function clockAt(now: Date, prefs?: TimePrefs): Clock {
   const today = localDate(now);
   const hh = String(now.getHours()).padStart(2, '0');
   const mm = String(now.getMinutes()).padStart(2, '0');
-  return { today, minutes: localMinutes(now), seconds: Math.floor(now.getTime() / 1000), text: formatTime(`${today}T${hh}:${mm}`) };
+  const text = formats(prefs).time(`${today}T${hh}:${mm}`);
+  return { today, minutes: localMinutes(now), seconds: Math.floor(now.getTime() / 1000), text };
 }
 
 /** Minutes since local midnight. */
@@ -123,45 +128,138 @@ export function userTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-const timeFormat = new Map<string, Intl.DateTimeFormat>();
-function formatter(key: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  let f = timeFormat.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat(locale(), { ...options, timeZone: 'UTC' });
-    timeFormat.set(key, f);
+/**
+ * How the user wants times and dates written: the app's display preferences
+ * (`DisplayPrefs` from `appState()`), which the tray, notifications and CLI follow too.
+ */
+export type TimePrefs = { hour12: boolean; locale: string };
+
+/** Date and time formatting for one set of preferences (or the system's, without). */
+export type Formats = {
+  /** "9:00 AM" / "09:00": the wall-clock time written in the string. */
+  time(value: string): string;
+  /** An hour of the week grid's gutter: "12 AM" … "11 PM", or "00:00" … "23:00". */
+  hour(hour: number): string;
+  /** "Monday, November 23" (order and words from the locale). */
+  date(date: DateStr): string;
+  /** "Mon 23" for week-grid column heads (the locale's words, always weekday first). */
+  shortDay(date: DateStr): string;
+  /** "Nov 23 – 29, 2026" style range label. */
+  range(first: DateStr, last: DateStr): string;
+  /** "Today", "Tomorrow", "Yesterday", else the weekday and date. */
+  dayLabel(date: DateStr, today: DateStr): string;
+};
+
+/** A valid BCP 47 tag for Intl, else the system's (a bad tag would throw and blank the window). */
+function usableLocale(tag: string | undefined): string | undefined {
+  if (!tag) return locale();
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? locale();
+  } catch {
+    return locale();
   }
+}
+
+/**
+ * Options that write hours on the user's clock. `hour12` is always explicit (the
+ * user's choice, not the locale's habit), but some engines resolve it to a cycle
+ * nobody uses: `hour12: false` to h24 for 12-hour locales ("24:05" at five past
+ * midnight, Node 20 does this for en-US) and `hour12: true` to h11 for 24-hour
+ * ones ("0:05 AM" in en-GB). Those are pinned to h23 and h12; Japanese keeps h11,
+ * which is how it writes a 12-hour clock (午前0:05).
+ */
+function clockOptions(tag: string | undefined, hour12: boolean): Intl.DateTimeFormatOptions {
+  const cycle = new Intl.DateTimeFormat(tag, { hour: 'numeric', hour12, timeZone: 'UTC' }).resolvedOptions().hourCycle;
+  if (!hour12 && cycle === 'h24') return { hourCycle: 'h23' };
+  if (hour12 && cycle === 'h11' && !/^ja\b/.test(tag ?? '')) return { hourCycle: 'h12' };
+  return { hour12 };
+}
+
+const formatsCache = new Map<string, Formats>();
+
+/**
+ * Formatting with the user's clock and locale. Without preferences it is the
+ * system's locale and clock (the settings window's previews). Dates are
+ * formatted in UTC from their written fields, so nothing moves through a zone.
+ */
+export function formats(prefs?: TimePrefs): Formats {
+  const tag = usableLocale(prefs?.locale);
+  const key = `${tag ?? ''}|${prefs ? String(prefs.hour12) : 'system'}`;
+  const cached = formatsCache.get(key);
+  if (cached) return cached;
+
+  const clock = prefs ? clockOptions(tag, prefs.hour12) : {};
+  const make = (options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(tag, { ...options, timeZone: 'UTC' });
+  const timeF = make({ hour: 'numeric', minute: '2-digit', ...clock });
+  // A 12-hour gutter reads best as bare hours ("3 PM"); a 24-hour one as "15:00".
+  const twelve = timeF.resolvedOptions().hourCycle === 'h12' || timeF.resolvedOptions().hourCycle === 'h11';
+  const hourF = twelve ? make({ hour: 'numeric', ...clock }) : make({ hour: '2-digit', minute: '2-digit', ...clock });
+  const dateF = make({ weekday: 'long', day: 'numeric', month: 'long' });
+  const shortF = make({ weekday: 'short', day: 'numeric' });
+  const rangeF = make({ day: 'numeric', month: 'short', year: 'numeric' });
+
+  const f: Formats = {
+    time: (value) => timeF.format(utcDate(datePart(value), minutesOfDay(value))),
+    hour: (hour) => hourF.format(utcDate('2000-01-01', hour * 60)),
+    date: (date) => dateF.format(utcDate(date)),
+    shortDay: (date) => {
+      const parts = shortF.formatToParts(utcDate(date));
+      const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+      return `${part('weekday')} ${part('day')}`;
+    },
+    range: (first, last) => rangeF.formatRange(utcDate(first), utcDate(last)),
+    dayLabel: (date, today) => {
+      const diff = daysBetween(today, date);
+      if (diff === 0) return 'Today';
+      if (diff === 1) return 'Tomorrow';
+      if (diff === -1) return 'Yesterday';
+      return f.date(date);
+    },
+  };
+  formatsCache.set(key, f);
   return f;
 }
 
-/** "9:00 AM" / "09:00": the wall-clock time written in the string, in the user's locale. */
+/** "9:00 AM" / "09:00": the wall-clock time written in the string, in the system's locale. */
 export function formatTime(value: string): string {
-  return formatter('time', { hour: 'numeric', minute: '2-digit' }).format(utcDate(datePart(value), minutesOfDay(value)));
+  return formats().time(value);
 }
 
-/** "Monday 23 November" (order and words from the locale). */
+/** "Monday 23 November" (order and words from the system's locale). */
 export function formatDate(date: DateStr): string {
-  return formatter('date', { weekday: 'long', day: 'numeric', month: 'long' }).format(utcDate(date));
+  return formats().date(date);
 }
 
-/** "Mon 23" for week-grid column heads (the locale's words, always weekday first). */
+/** "Mon 23" for week-grid column heads. */
 export function formatShortDay(date: DateStr): string {
-  const parts = formatter('short', { weekday: 'short', day: 'numeric' }).formatToParts(utcDate(date));
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('weekday')} ${part('day')}`;
+  return formats().shortDay(date);
 }
 
 /** "23 – 29 November 2026" style range label. */
 export function formatRange(first: DateStr, last: DateStr): string {
-  return formatter('range', { day: 'numeric', month: 'short', year: 'numeric' }).formatRange(utcDate(first), utcDate(last));
+  return formats().range(first, last);
 }
 
 /** "Today", "Tomorrow", "Yesterday", else the weekday and date. */
-export function dayLabel(date: DateStr, today: DateStr): string {
-  const diff = daysBetween(today, date);
-  if (diff === 0) return 'Today';
-  if (diff === 1) return 'Tomorrow';
-  if (diff === -1) return 'Yesterday';
-  return formatDate(date);
+export function dayLabel(date: DateStr, today: DateStr, prefs?: TimePrefs): string {
+  return formats(prefs).dayLabel(date, today);
+}
+
+/**
+ * The first day of the week in the system's locale (0 Sunday … 6 Saturday), for
+ * when the app's preferences cannot be read; Monday where the engine cannot say.
+ */
+export function systemWeekStart(): number {
+  try {
+    const loc = new Intl.Locale(locale() ?? 'en') as Intl.Locale & {
+      getWeekInfo?: () => { firstDay: number };
+      weekInfo?: { firstDay: number };
+    };
+    const firstDay = loc.getWeekInfo?.().firstDay ?? loc.weekInfo?.firstDay;
+    return typeof firstDay === 'number' ? firstDay % 7 : 1;
+  } catch {
+    return 1;
+  }
 }
 
 /** Local date and time of an instant (unix seconds) in a named zone, as "YYYY-MM-DDTHH:MM"; null for an unknown zone. */

@@ -1,9 +1,12 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { emitMirrorChanged, emitShowEvent, ipc } from '../../test/platform';
+import type { DisplayPrefs } from '../../platform/ipc';
+import { DISPLAY, emitMirrorChanged, emitShowEvent, ipc } from '../../test/platform';
 import { detailOf, entry, joinLink } from '../../test/fixtures';
+import { addDays } from '../../shared/time';
 import AgendaWindow from './AgendaWindow.svelte';
+import { scrollTopFor } from './layout';
 
 vi.mock('../../platform/ipc', async (orig) => ({
   ...(await orig<typeof import('../../platform/ipc')>()),
@@ -30,6 +33,19 @@ const ALL = [standup, review, holiday, late, thursday];
 
 function withEntries(entries = ALL) {
   ipc.agenda.mockImplementation(async () => ({ from: '', to: '', entries, query_ms: 1 }));
+}
+
+/** appState() answers with these display preferences (by default en-US, 12-hour, weeks from Sunday). */
+function withDisplay(over: Partial<DisplayPrefs> = {}, sources = 1) {
+  ipc.appState.mockResolvedValue({
+    version: '0',
+    data_dir: '/tmp',
+    sources,
+    tray: 'idle',
+    last_error: null,
+    autostart: false,
+    display: { ...DISPLAY, ...over },
+  });
 }
 
 const entries = () => screen.queryAllByTestId('agenda-entry');
@@ -77,13 +93,96 @@ describe('day list', () => {
     expect(items.map((li) => (li.dataset.testid === 'now-line' ? 'NOW' : li.textContent?.includes('Standup') ? 'S' : 'R'))).toEqual(['S', 'R', 'NOW']);
   });
 
-  it('shows the empty state with a way to Settings', async () => {
+  it('says there are no calendars and offers the sample or adding one', async () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({}, 0);
     withEntries([]);
     render(AgendaWindow);
-    expect(await screen.findByText('No events in the coming days')).toBeTruthy();
-    await user.click(screen.getByRole('button', { name: 'Open Settings' }));
+    const empty = await screen.findByTestId('no-calendars');
+    expect(within(empty).getByRole('heading', { name: 'No calendars yet' })).toBeTruthy();
+    expect(screen.queryByText('Nothing on these days')).toBeNull();
+
+    await user.click(within(empty).getByRole('button', { name: 'Add a calendar…' }));
     expect(ipc.openWindow).toHaveBeenCalledWith('settings');
+
+    // The sample is subscribed to; the agenda counts it and shows its events.
+    withDisplay({}, 1);
+    const loads = ipc.agenda.mock.calls.length;
+    await user.click(within(empty).getByRole('button', { name: 'Try the sample calendar' }));
+    expect(ipc.loadSample).toHaveBeenCalledTimes(1);
+    withEntries([review]);
+    emitMirrorChanged('source_added');
+    await waitFor(() => expect(entries()).toHaveLength(1));
+    expect(ipc.agenda.mock.calls.length).toBeGreaterThan(loads);
+    expect(screen.queryByTestId('no-calendars')).toBeNull();
+  });
+
+  it('shows a failing sample inline', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({}, 0);
+    withEntries([]);
+    ipc.loadSample.mockRejectedValue({ code: 'store_busy', message: 'The mirror is busy', detail: null });
+    render(AgendaWindow);
+    await user.click(await screen.findByRole('button', { name: 'Try the sample calendar' }));
+    expect((await screen.findByTestId('error')).textContent).toContain('The mirror is busy');
+  });
+
+  it('says there is nothing on these days when there are calendars', async () => {
+    withDisplay({}, 2);
+    withEntries([]);
+    render(AgendaWindow);
+    expect(await screen.findByText('Nothing on these days')).toBeTruthy();
+    expect(screen.queryByTestId('no-calendars')).toBeNull();
+  });
+
+  it('does not claim there are no calendars when it cannot tell', async () => {
+    ipc.appState.mockRejectedValue({ code: 'ipc', message: 'no bridge', detail: null });
+    withEntries([]);
+    render(AgendaWindow);
+    expect(await screen.findByText('Nothing on these days')).toBeTruthy();
+    expect(screen.queryByTestId('no-calendars')).toBeNull();
+  });
+
+  it('offers the same in the week grid when there are no calendars', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({}, 0);
+    withEntries([]);
+    render(AgendaWindow);
+    await screen.findByTestId('no-calendars');
+    await user.keyboard('w');
+    expect(screen.getByTestId('no-calendars')).toBeTruthy();
+    expect(document.querySelector('.hours')).toBeNull();
+  });
+
+  it('keeps each time range on one line, in one column that fits the longest range', async () => {
+    withEntries();
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+    for (const el of entries()) {
+      expect(getComputedStyle(el).gridTemplateColumns).toMatch(/^4px max-content /);
+      const time = el.querySelector('.time')!;
+      expect(getComputedStyle(time).whiteSpace).toBe('nowrap');
+      const sizers = [...time.querySelectorAll('.time-sizer')];
+      expect(sizers.map((s) => s.textContent?.replace(/\s/g, ' '))).toEqual(['10:00 AM – 11:00 AM', '10:00 PM – 11:00 PM']);
+      expect(sizers.every((s) => s.getAttribute('aria-hidden') === 'true')).toBe(true);
+    }
+  });
+
+  it('shows the calendar badge whole under the title, with its name as tooltip', async () => {
+    const long = entry('2026-11-23T14:00:00+01:00', '2026-11-23T15:00:00+01:00', {
+      summary: 'Roadmap',
+      calendar: 'Google planning and roadmap',
+      location: 'Room 4.2',
+    });
+    withEntries([long]);
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(1));
+    const badge = within(entries()[0]).getByText('Google planning and roadmap');
+    expect(badge.title).toBe('Google planning and roadmap');
+    expect(getComputedStyle(badge).maxWidth).toBe('none');
+    // Beside the place, under the title: the title keeps the row's width.
+    expect(badge.closest('.meta')?.querySelector('.location')?.textContent).toBe('Room 4.2');
+    expect(badge.closest('.main')?.querySelector('.title')?.textContent).toBe('Roadmap');
   });
 
   it('shows a failing agenda query inline', async () => {
@@ -92,6 +191,61 @@ describe('day list', () => {
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('The mirror is busy');
     expect(error.textContent).toContain('store_busy');
+  });
+});
+
+describe('meetings in the list', () => {
+  const meetUrl = 'https://meet.google.com/abc-defg-hij?authuser=0&hs=122&ijlm=1700000000000';
+  const sync = entry('2026-11-23T14:00:00+01:00', '2026-11-23T14:30:00+01:00', { summary: 'Weekly sync', event_id: 7, location: meetUrl });
+  const ended = entry('2026-11-23T08:00:00+01:00', '2026-11-23T08:30:00+01:00', { summary: 'Early call', event_id: 8, location: meetUrl });
+  const meet = joinLink({ url: meetUrl, service_id: 'google_meet', service_name: 'Google Meet', meeting_id: 'abc-defg-hij', passcode: null, dial_in: null });
+
+  function withMeetings() {
+    withEntries([ended, review, sync]);
+    ipc.joinLinks.mockResolvedValue([
+      { event_id: 7, link: meet },
+      { event_id: 8, link: meet },
+    ]);
+  }
+
+  it('names the service instead of the raw URL and offers Join', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withMeetings();
+    ipc.joinEvent.mockResolvedValue(meet);
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(3));
+    expect(ipc.joinLinks).toHaveBeenCalledWith([8, 2, 7]);
+
+    const row = entries().find((e) => e.dataset.eventId === '7')!;
+    expect(row.querySelector('.location')?.textContent).toBe('Google Meet');
+    expect(document.body.textContent).not.toContain('https://');
+    // Only for meetings still to come.
+    expect(screen.getAllByTestId('entry-join')).toHaveLength(1);
+    const join = screen.getByRole('button', { name: 'Join Google Meet: Weekly sync' });
+    expect(join.textContent?.trim()).toBe('Join');
+    await user.click(join);
+    expect(ipc.joinEvent).toHaveBeenCalledWith(7);
+    // Joining is not opening the details.
+    expect(screen.queryByTestId('event-detail')).toBeNull();
+  });
+
+  it('shows a failed join inline', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withMeetings();
+    ipc.joinEvent.mockRejectedValue({ code: 'scheme_not_allowed', message: 'This link cannot be opened', detail: null });
+    render(AgendaWindow);
+    await user.click(await screen.findByRole('button', { name: 'Join Google Meet: Weekly sync' }));
+    expect((await screen.findByTestId('error')).textContent).toContain('This link cannot be opened');
+  });
+
+  it('still lists the entries when the join links cannot be read', async () => {
+    withMeetings();
+    ipc.joinLinks.mockRejectedValue({ code: 'store_busy', message: 'busy', detail: null });
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(3));
+    expect(screen.queryAllByTestId('entry-join')).toHaveLength(0);
+    // A URL that is not known as a meeting reads as its site.
+    expect(entries().find((e) => e.dataset.eventId === '7')!.querySelector('.location')?.textContent).toBe('meet.google.com');
   });
 });
 
@@ -114,7 +268,7 @@ describe('week grid', () => {
     expect(block(4, 1).style.getPropertyValue('--start')).toBe('0');
     expect(block(4, 1).style.getPropertyValue('--end')).toBe('60');
     // The all-day entry is in Tuesday's strip cell, not in a timed column.
-    expect(block(3).closest('ul')!.getAttribute('aria-label')).toBe('All-day, Tue 24');
+    expect(block(3).closest('ul')!.getAttribute('aria-label')).toBe('All day, Tue 24');
 
     const nowLine = screen.getByTestId('now-line');
     expect(Number(nowLine.style.getPropertyValue('--now-at'))).toBeCloseTo((10.5 / 24) * 100, 1);
@@ -123,19 +277,182 @@ describe('week grid', () => {
 
   it('navigates weeks with the buttons and back to today', async () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay();
     withEntries([]);
     render(AgendaWindow);
     await user.click(screen.getByTestId('view-week'));
+    // en-US weeks start on Sunday (DISPLAY.week_start 0).
+    await waitFor(() =>
+      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-22T00:00:00+01:00'), sec('2026-11-29T00:00:00+01:00')),
+    );
     await user.click(screen.getByRole('button', { name: 'Next week (→)' }));
     await waitFor(() =>
-      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00')),
+      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')),
     );
     expect(screen.queryByTestId('now-line')).toBeNull();
     await user.click(screen.getByRole('button', { name: 'Today' }));
     await waitFor(() =>
-      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')),
+      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-22T00:00:00+01:00'), sec('2026-11-29T00:00:00+01:00')),
     );
     expect(screen.getByTestId('now-line')).toBeTruthy();
+  });
+});
+
+describe('display preferences', () => {
+  it('writes times, dates and weekdays with the preferred clock and locale', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({ hour12: false, locale: 'de-DE', week_start: 1 });
+    withEntries();
+    ipc.eventDetail.mockImplementation(async (id: number) =>
+      detailOf(ALL.find((e) => e.event_id === id)!, { organizer: { name: 'Ada', email: null, partstat: null, role: null } }),
+    );
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+
+    const headings = screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent?.trim());
+    // Dates in the locale's language; the UI's own words stay as they are.
+    expect(headings).toEqual(['Today', 'Tomorrow', 'Mittwoch, 25. November', 'Donnerstag, 26. November']);
+    expect(within(entries()[0]).getByText('9:00 – 9:15')).toBeTruthy();
+    expect(within(screen.getByRole('region', { name: 'Tomorrow' })).getByText('23:00 →')).toBeTruthy();
+    expect(within(screen.getByRole('region', { name: 'Mittwoch, 25. November' })).getByText('until 1:00')).toBeTruthy();
+    expect(screen.getByTestId('now-line').getAttribute('aria-label')).toBe('Now, 10:30');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('23.–29. Nov. 2026');
+
+    await user.click(entries()[1]);
+    const pane = await screen.findByTestId('event-detail');
+    expect(pane.textContent).toContain('Montag, 23. November · 10:00 – 11:00');
+    await within(pane).findByText('Ada');
+    expect(within(pane).getByRole('heading', { name: 'Organizer' })).toBeTruthy();
+  });
+
+  it('starts the week grid on the preferred first day', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries([]);
+    const heads = () => [...document.querySelectorAll('.day-head')].map((h) => h.textContent);
+    for (const [weekStart, from, firstHead] of [
+      [0, '2026-11-22', 'Sun 22'],
+      [1, '2026-11-23', 'Mon 23'],
+      [6, '2026-11-21', 'Sat 21'],
+    ] as const) {
+      withDisplay({ week_start: weekStart });
+      const { unmount } = render(AgendaWindow);
+      await user.click(await screen.findByTestId('view-week'));
+      await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec(`${from}T00:00:00+01:00`), sec(`${addDays(from, 7)}T00:00:00+01:00`)));
+      expect(heads()[0]).toBe(firstHead);
+      expect(heads()).toHaveLength(7);
+      unmount();
+    }
+  });
+
+  it('follows a change of preferences without reloading the agenda', async () => {
+    withEntries();
+    render(AgendaWindow);
+    const tomorrow = () => screen.getByRole('region', { name: 'Tomorrow' });
+    await waitFor(() => expect(within(tomorrow()).getByText('11:00 PM →')).toBeTruthy());
+    const loads = ipc.agenda.mock.calls.length;
+
+    withDisplay({ hour12: false });
+    emitMirrorChanged('preferences');
+    await waitFor(() => expect(within(tomorrow()).getByText('23:00 →')).toBeTruthy());
+    expect(ipc.appState).toHaveBeenCalledTimes(2);
+    expect(ipc.agenda).toHaveBeenCalledTimes(loads);
+  });
+
+  it('uses the system locale and clock when the preferences cannot be read', async () => {
+    ipc.appState.mockRejectedValue({ code: 'ipc', message: 'no bridge', detail: null });
+    withEntries();
+    render(AgendaWindow);
+    await waitFor(() => expect(entries()).toHaveLength(6));
+    expect(screen.queryByTestId('error')).toBeNull();
+  });
+});
+
+describe('week grid on the last day of the week', () => {
+  it('shows today and the coming days, and steps calendar weeks from there', async () => {
+    // Sunday 29 November, 20:00, with weeks from Monday: the calendar week is all past.
+    vi.setSystemTime(new Date('2026-11-29T20:00:00+01:00'));
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({ week_start: 1 });
+    withEntries([]);
+    render(AgendaWindow);
+    await user.click(await screen.findByTestId('view-week'));
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')));
+    const heads = () => [...document.querySelectorAll('.day-head')].map((h) => h.textContent);
+    expect(heads()).toEqual(['Sun 29', 'Mon 30', 'Tue 1', 'Wed 2', 'Thu 3', 'Fri 4', 'Sat 5']);
+    expect(screen.getByTestId('now-line').closest('.col')!.classList.contains('today')).toBe(true);
+
+    await user.keyboard('{ArrowRight}');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00')));
+    await user.keyboard('{ArrowLeft}');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')));
+    await user.keyboard('t');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')));
+  });
+});
+
+describe('week grid drawing', () => {
+  async function openWeek(entries = ALL) {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries(entries);
+    render(AgendaWindow);
+    await user.click(await screen.findByTestId('view-week'));
+    await waitFor(() => expect(document.querySelector('.hours')).toBeTruthy());
+    return user;
+  }
+  const hourLabels = () => [...document.querySelectorAll('.hour-label')].map((l) => l.textContent?.replace(/\s/g, ' '));
+
+  it('labels every hour, midnight included, on the chosen clock', async () => {
+    await openWeek();
+    const labels = hourLabels();
+    expect(labels).toHaveLength(24);
+    expect(labels.slice(0, 3)).toEqual(['12 AM', '1 AM', '2 AM']);
+    expect(labels[12]).toBe('12 PM');
+    expect(labels[23]).toBe('11 PM');
+  });
+
+  it('labels 24-hour clocks 00:00 to 23:00', async () => {
+    withDisplay({ hour12: false });
+    await openWeek();
+    expect(hourLabels()[0]).toBe('00:00');
+    expect(hourLabels()[23]).toBe('23:00');
+  });
+
+  it('sizes the gutter to its widest label in every row, so the column line cuts none', async () => {
+    await openWeek();
+    const rows = [...document.querySelectorAll('.week .row')];
+    expect(rows).toHaveLength(3); // heads, all-day strip, hours
+    for (const row of rows) {
+      expect(getComputedStyle(row).gridTemplateColumns).toMatch(/^max-content /);
+      const sizer = row.querySelector('.gutter .sizer')!;
+      expect([...sizer.children].map((c) => c.textContent?.replace(/\s/g, ' '))).toEqual([...hourLabels(), 'All day']);
+      expect(sizer.getAttribute('aria-hidden')).toBe('true');
+    }
+  });
+
+  it('shows a short event by its title, with everything in a tooltip', async () => {
+    await openWeek();
+    const standup = entries().find((e) => e.dataset.eventId === '1')!;
+    expect(standup.classList.contains('short')).toBe(true);
+    expect(standup.querySelector('.time')).toBeNull();
+    expect(standup.querySelector('.title')!.textContent).toBe('Standup');
+    expect(standup.title.replace(/\s/g, ' ')).toBe('Standup 9:00 AM – 9:15 AM Work');
+
+    const review = entries().find((e) => e.dataset.eventId === '2')!;
+    expect(review.classList.contains('short')).toBe(false);
+    expect(review.querySelector('.time-text')!.textContent).toMatch(/^10:00\sAM – 11:00\sAM$/);
+    expect(review.title.split('\n')).toEqual(['Design review', review.querySelector('.time-text')!.textContent, 'Room 4.2', 'Team']);
+  });
+
+  it('opens scrolled to the current time, also in another week', async () => {
+    withDisplay();
+    const user = await openWeek([]);
+    const body = () => document.querySelector<HTMLElement>('.week .body')!;
+    // 10:30 with an hour of context above (jsdom has no layout: the view's height is 0).
+    expect(body().scrollTop).toBe(scrollTopFor(10.5 * 60, 0));
+    await user.keyboard('d{ArrowRight}w');
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')));
+    expect(screen.queryByTestId('now-line')).toBeNull();
+    expect(body().scrollTop).toBe(scrollTopFor(10.5 * 60, 0));
   });
 });
 
@@ -174,19 +491,20 @@ describe('keyboard', () => {
 
   it('switches views with w/d and weeks with the arrow keys, t for today', async () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withDisplay({}, 1);
     withEntries([]);
     render(AgendaWindow);
-    await screen.findByText('No events in the coming days');
+    await screen.findByText('Nothing on these days');
 
     await user.keyboard('w');
     expect(screen.getByTestId('view-week').getAttribute('aria-pressed')).toBe('true');
     await user.keyboard('{ArrowRight}');
-    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00')));
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')));
     await user.keyboard('{ArrowLeft}{ArrowLeft}');
-    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-16T00:00:00+01:00'), sec('2026-11-23T00:00:00+01:00')));
+    await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-15T00:00:00+01:00'), sec('2026-11-22T00:00:00+01:00')));
     await user.keyboard('d');
     expect(screen.getByTestId('view-day').getAttribute('aria-pressed')).toBe('true');
-    expect(screen.getByText('No events in these days')).toBeTruthy();
+    expect(screen.getByText('Nothing on these days')).toBeTruthy();
     await user.keyboard('t');
     await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')));
   });
@@ -271,6 +589,15 @@ describe('detail pane', () => {
     expect(rows).toEqual(['✓ Bob Accepted', '✕ carol@example.com Declined', '? Dan Tentative', '… Eve No reply yet']);
   });
 
+  it('spells its words as the US dates beside them do', async () => {
+    await openDetail(detailOf(review, { status: 'CANCELLED', organizer: { name: 'Ada', email: null, partstat: null, role: null } }));
+    const pane = screen.getByTestId('event-detail');
+    await within(pane).findByText('Ada');
+    expect(within(pane).getByText('Canceled')).toBeTruthy();
+    expect(within(pane).getByRole('heading', { name: 'Organizer' })).toBeTruthy();
+    expect(pane.textContent).not.toMatch(/Organiser|Cancelled/);
+  });
+
   it('adds the time in the event zone when it differs', async () => {
     await openDetail(
       detailOf(review, {
@@ -313,6 +640,21 @@ describe('detail pane', () => {
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('This link cannot be opened');
     expect(error.textContent).toContain('scheme_not_allowed');
+  });
+
+  it('sits beside the list, not in its scroller, with its own scroll and long URLs wrapping', async () => {
+    const url = `https://example.com/${'very-long-path-segment/'.repeat(12)}?and=a&long=query`;
+    await openDetail(detailOf(review, { url }));
+    const pane = screen.getByTestId('event-detail');
+    const list = document.querySelector('main')!;
+    // Not inside the list's scrolling element: it never scrolls away with the list.
+    expect(list.contains(pane)).toBe(false);
+    expect(pane.parentElement).toBe(list.parentElement);
+    expect(getComputedStyle(pane).overflowY).toBe('auto');
+    // The list stays as it was (its entries, badges and buttons are still there).
+    expect(entries()).toHaveLength(1);
+    const link = await within(pane).findByText(url);
+    expect(getComputedStyle(link).overflowWrap).toBe('anywhere');
   });
 
   it('closes with its button and hands focus back to the entry', async () => {
@@ -381,7 +723,7 @@ describe('showing a requested occurrence', () => {
     await waitFor(() => expect(screen.queryByTestId('event-detail')).toBeTruthy());
     expect(paneTitle()).toBe('Retro');
     expect(screen.getByTestId('view-week').getAttribute('aria-pressed')).toBe('true');
-    expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-30T00:00:00+01:00'), sec('2026-12-07T00:00:00+01:00'));
+    expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00'));
   });
 
   it('takes the request when the shell announces it, and keyboard navigation goes on from there', async () => {

@@ -5,11 +5,16 @@ import {
   dayPercent,
   entryDays,
   groupByDay,
+  HOUR_PX,
   isRunning,
+  isShortBlock,
   nowIndex,
+  scrollTopFor,
   slotsOf,
+  stepWeek,
   weekColumns,
   weekOrder,
+  weekViewStart,
 } from './layout';
 
 const MONDAY = '2026-11-23';
@@ -140,5 +145,48 @@ describe('week grid placement', () => {
     expect(dayPercent(12 * 60)).toBe(50);
     expect(dayPercent(18 * 60)).toBe(75);
     expect(dayPercent(2000)).toBe(100);
+  });
+});
+
+describe('which week the grid shows', () => {
+  // Saturday 28 and Sunday 29 November 2026.
+  it('shows the calendar week, from the preferred first day', () => {
+    expect(weekViewStart('2026-11-25', 1)).toBe('2026-11-23');
+    expect(weekViewStart('2026-11-25', 0)).toBe('2026-11-22');
+    expect(weekViewStart('2026-11-28', 1)).toBe('2026-11-23');
+    expect(weekViewStart('2026-11-29', 0)).toBe('2026-11-29');
+  });
+
+  it('rolls to today and the coming days on the last day of the week', () => {
+    expect(weekViewStart('2026-11-29', 1)).toBe('2026-11-29');
+    expect(weekViewStart('2026-11-28', 0)).toBe('2026-11-28');
+    expect(weekViewStart('2026-11-27', 6)).toBe('2026-11-27');
+  });
+
+  it('steps whole calendar weeks, also from a rolling window', () => {
+    expect(stepWeek('2026-11-23', 1, 1)).toBe('2026-11-30');
+    expect(stepWeek('2026-11-23', -1, 1)).toBe('2026-11-16');
+    // From Sunday's rolling window: next week, or back to this week.
+    expect(stepWeek('2026-11-29', 1, 1)).toBe('2026-11-30');
+    expect(stepWeek('2026-11-29', -1, 1)).toBe('2026-11-23');
+  });
+});
+
+describe('week grid sizes', () => {
+  const block = (s: string, e: string) =>
+    slotsOf(entry(`2026-11-23T${s}:00+01:00`, `2026-11-23T${e}:00+01:00`), MONDAY, 7)[0];
+
+  it('gives short blocks one line', () => {
+    expect(isShortBlock(block('09:00', '09:00'))).toBe(true);
+    expect(isShortBlock(block('09:00', '09:15'))).toBe(true);
+    expect(isShortBlock(block('09:00', '09:30'))).toBe(true);
+    expect(isShortBlock(block('09:00', '09:45'))).toBe(false);
+    expect(isShortBlock(block('09:00', '10:00'))).toBe(false);
+  });
+
+  it('scrolls to the current time with some of the past above it', () => {
+    expect(scrollTopFor(10.5 * 60, 0)).toBe(10.5 * HOUR_PX - HOUR_PX);
+    expect(scrollTopFor(21 * 60, 600)).toBe(21 * HOUR_PX - 200);
+    expect(scrollTopFor(20, 600)).toBe(0);
   });
 });

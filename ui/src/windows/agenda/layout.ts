@@ -11,6 +11,7 @@ import {
   isDateOnly,
   MINUTES_PER_DAY,
   minutesOfDay,
+  startOfWeek,
   type DateStr,
 } from '../../shared/time';
 
@@ -159,19 +160,65 @@ export function assignLanes(slots: DaySlot[]): GridBlock[] {
   return blocks;
 }
 
-/** The seven columns of the week starting at `monday`. */
-export function weekColumns(entries: AgendaEntry[], monday: DateStr, days = 7): WeekColumn[] {
+/**
+ * The first day the week grid shows while it follows today.
+ *
+ * Normally the calendar week holding today, starting on the user's first day of
+ * the week: "this week" stays put all week and ←/→ step whole weeks. On the last
+ * day of that week, though, it would be six past days and one evening; the grid is
+ * for what is coming, so it rolls instead: today and the six days after it (most
+ * of next week). A rolling window every day would move the columns under the
+ * user daily; a jump to next week would hide tonight. ←/→ from there go back to
+ * calendar weeks (see `stepWeek`).
+ */
+export function weekViewStart(today: DateStr, weekStart: number, days = 7): DateStr {
+  const first = startOfWeek(today, weekStart);
+  return addDays(first, days - 1) === today ? today : first;
+}
+
+/** The calendar week before or after the one the grid shows (which may be a rolling one). */
+export function stepWeek(first: DateStr, direction: 1 | -1, weekStart: number, days = 7): DateStr {
+  // From a rolling window starting mid-week, back is the calendar week holding its
+  // day before (this week), forward the one after its last week start (next week).
+  return direction === 1 ? startOfWeek(addDays(first, days), weekStart) : startOfWeek(addDays(first, -1), weekStart);
+}
+
+/** Height of an hour in the week grid, in CSS pixels. */
+export const HOUR_PX = 48;
+
+/**
+ * Blocks shorter than this show their title only (one line, the rest in a
+ * tooltip): at HOUR_PX a line of 11px text takes about 17 minutes, so below
+ * 40 minutes a second line (the time) would be cut.
+ */
+export const SHORT_BLOCK_MINUTES = 40;
+
+export function isShortBlock(slot: DaySlot): boolean {
+  return Math.max(slot.endMin - slot.startMin, MIN_BLOCK_MINUTES) < SHORT_BLOCK_MINUTES;
+}
+
+/**
+ * Where the week grid's body scrolls to so the current time shows, with some of
+ * what just happened above it: a third of the view, at least an hour.
+ */
+export function scrollTopFor(minutes: number, viewHeight: number): number {
+  const at = (minutes / 60) * HOUR_PX;
+  return Math.max(0, Math.round(at - Math.max(viewHeight / 3, HOUR_PX)));
+}
+
+/** The seven columns of the week starting at `first`. */
+export function weekColumns(entries: AgendaEntry[], first: DateStr, days = 7): WeekColumn[] {
   const columns: WeekColumn[] = [];
   const slotsByDate = new Map<DateStr, DaySlot[]>();
   for (const entry of entries) {
-    for (const slot of slotsOf(entry, monday, days)) {
+    for (const slot of slotsOf(entry, first, days)) {
       const list = slotsByDate.get(slot.date) ?? [];
       list.push(slot);
       slotsByDate.set(slot.date, list);
     }
   }
   for (let i = 0; i < days; i++) {
-    const date = addDays(monday, i);
+    const date = addDays(first, i);
     const slots = slotsByDate.get(date) ?? [];
     columns.push({
       date,
