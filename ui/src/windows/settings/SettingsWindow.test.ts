@@ -75,6 +75,27 @@ describe('sources list', () => {
     expect(rota.textContent).toContain('3 failures in a row');
   });
 
+  it('shows a source error in plain words, its code and detail behind a disclosure', async () => {
+    await renderWith([
+      sourceStatus({
+        id: 8,
+        name: 'Rota',
+        last_error: 'Could not reach 127.0.0.1:9: nothing answered there. Is the server running?',
+        last_error_code: 'network',
+        last_error_detail: 'error sending request for url (http://127.0.0.1:9/rota.ics): connection refused',
+        consecutive_failures: 1,
+      }),
+    ]);
+    const error = screen.getByTestId('source-error');
+    const details = error.querySelector('details')!;
+    expect(details.querySelector('summary')?.textContent).toBe('Technical details');
+    expect(details.textContent).toContain('connection refused');
+    expect(details.textContent).toContain('network');
+    // Outside the disclosure: the plain message only, no code.
+    const visible = [...error.children].filter((e) => e !== details).map((e) => e.textContent).join(' ');
+    expect(visible).toBe('Could not reach 127.0.0.1:9: nothing answered there. Is the server running?');
+  });
+
   it('enables and disables a source', async () => {
     const user = await renderWith();
     await user.click(screen.getByRole('switch'));
@@ -145,13 +166,17 @@ describe('sources list', () => {
     expect(ipc.syncNow).toHaveBeenCalledWith(null);
   });
 
-  it('shows a failing sync command inline with its code', async () => {
+  it('shows a failing sync command inline, its code behind "Technical details"', async () => {
     const user = await renderWith();
-    ipc.syncNow.mockRejectedValue({ code: 'offline', message: 'No network connection', detail: null });
+    ipc.syncNow.mockRejectedValue({ code: 'offline', message: 'No network connection', detail: 'dns error: no route' });
     await user.click(screen.getByTestId('sync-now'));
     const error = await screen.findByTestId('error');
-    expect(error.textContent).toContain('No network connection');
-    expect(error.querySelector('small')?.textContent).toBe('offline');
+    expect(error.querySelector('.message')?.textContent).toBe('No network connection');
+    const details = error.querySelector('details')!;
+    expect(details.open).toBe(false);
+    expect(details.querySelector('summary')?.textContent).toBe('Technical details');
+    expect(details.textContent).toContain('dns error: no route');
+    expect(details.querySelector('code')?.textContent).toBe('offline');
   });
 
   it('shows the progress of a long sync, then clears it', async () => {
@@ -387,9 +412,41 @@ describe('sync log', () => {
     expect(ok.textContent).toMatch(/Nov 23/);
     expect(failed.classList.contains('failed')).toBe(true);
     expect(failed.textContent).toContain('connection refused');
-    expect(failed.textContent).toContain('network');
     expect(ok.querySelector('details')?.textContent).toContain('VEVENT without DTSTART dropped');
-    expect(failed.querySelector('details')).toBeNull();
+    // Outcomes in words, not their codes.
+    expect(ok.querySelector('.outcome')?.textContent).toBe('Updated');
+    expect(failed.querySelector('.outcome')?.textContent).toBe('Failed');
+    // The code only behind the disclosure.
+    const technical = within(failed).getByTestId('technical-details');
+    expect(technical.querySelector('summary')?.textContent).toBe('Technical details');
+    expect(technical.querySelector('code')?.textContent).toBe('network');
+    expect(failed.querySelector('.error-text')?.textContent).toBe('connection refused');
+  });
+
+  it('shows the technical detail of a failed sync behind the disclosure', async () => {
+    ipc.syncLog.mockResolvedValue([
+      {
+        at: '2026-11-23T09:00:00Z',
+        source_id: 8,
+        source: 'Rota',
+        outcome: 'failed',
+        added: 0,
+        updated: 0,
+        removed: 0,
+        kept_as_history: 0,
+        diagnostics: 0,
+        duration_ms: 30,
+        error: 'There is no calendar at this address on example.com (HTTP 404). Check the link.',
+        error_code: 'http_status',
+        error_detail: 'HTTP 404 Not Found from https://example.com/rota.ics',
+        notes: null,
+      },
+    ]);
+    await renderWith();
+    const row = await screen.findByTestId('log-row');
+    const technical = within(row).getByTestId('technical-details');
+    expect(technical.textContent).toContain('HTTP 404 Not Found from https://example.com/rota.ics');
+    expect(row.querySelector('.outcome')?.textContent).toBe('Failed');
   });
 });
 
