@@ -10,6 +10,9 @@ vi.mock('../../platform/ipc', async (orig) => ({
   ipc: (await import('../../test/platform')).ipc,
 }));
 vi.mock('../../platform/events', async () => (await import('../../test/platform')).events);
+// The native file chooser (Tauri's dialog plugin) is not there in tests.
+const { chooseCalendarFile } = vi.hoisted(() => ({ chooseCalendarFile: vi.fn<() => Promise<string | null>>() }));
+vi.mock('../../platform/files', () => ({ chooseCalendarFile }));
 
 const FEED = 'https://example.com/team.ics';
 const PREVIEW = {
@@ -297,13 +300,63 @@ describe('add subscription', () => {
     expect((screen.getByTestId('add-url') as HTMLInputElement).value).toBe('');
   });
 
-  it('refuses an empty or non-feed URL before asking the shell', async () => {
+  it('refuses only an empty address before asking the shell', async () => {
     const user = await renderWith([]);
     await user.click(screen.getByTestId('add-test'));
-    expect((await screen.findByTestId('error')).textContent).toContain('Enter the address of an ICS feed.');
-    await user.type(screen.getByTestId('add-url'), 'file:///etc/passwd');
+    expect((await screen.findByTestId('error')).textContent).toContain('Enter the address of a calendar feed');
+    expect(ipc.previewFeed).not.toHaveBeenCalled();
+  });
+
+  it('tests a local path and a file:// URL as typed, and mentions files', async () => {
+    const user = await renderWith([]);
+    ipc.previewFeed.mockResolvedValue({ ...PREVIEW, url: '~/cal.ics', suggested_name: 'cal' });
+    const field = screen.getByTestId<HTMLInputElement>('add-url');
+    expect(field.placeholder).toMatch(/file/);
+    for (const address of ['/home/me/cal.ics', '~/cal.ics', 'file:///home/me/cal.ics']) {
+      await user.clear(field);
+      await user.type(field, address);
+      await user.click(screen.getByTestId('add-test'));
+      await waitFor(() => expect(ipc.previewFeed).toHaveBeenLastCalledWith(address));
+      await screen.findByTestId('preview');
+      expect(screen.queryByTestId('error')).toBeNull();
+    }
+    ipc.addFeed.mockResolvedValue(sourceInfo({ id: 9, name: 'cal' }));
+    await user.click(screen.getByTestId('add-save'));
+    expect(ipc.addFeed).toHaveBeenCalledWith(expect.objectContaining({ url: 'file:///home/me/cal.ics' }));
+  });
+
+  it('shows the engine\'s plain words for a missing file', async () => {
+    const user = await renderWith([]);
+    ipc.previewFeed.mockRejectedValue({
+      code: 'file_unreadable',
+      message: 'There is no calendar file at /home/me/gone.ics (moved or deleted?).',
+      detail: 'No such file or directory (os error 2)',
+    });
+    await user.type(screen.getByTestId('add-url'), '/home/me/gone.ics');
     await user.click(screen.getByTestId('add-test'));
-    expect((await screen.findByTestId('error')).textContent).toContain('must start with https://');
+    const error = await screen.findByTestId('error');
+    expect(error.querySelector('.message')?.textContent).toBe('There is no calendar file at /home/me/gone.ics (moved or deleted?).');
+    expect(error.querySelector('details')?.textContent).toContain('os error 2');
+  });
+
+  it('chooses a file: its path fills the field and is tested', async () => {
+    const user = await renderWith([]);
+    chooseCalendarFile.mockResolvedValue('/home/me/Downloads/team.ics');
+    ipc.previewFeed.mockResolvedValue(PREVIEW);
+    await user.click(screen.getByRole('button', { name: 'Choose a file…' }));
+    expect(chooseCalendarFile).toHaveBeenCalled();
+    await screen.findByTestId('preview');
+    expect(ipc.previewFeed).toHaveBeenCalledWith('/home/me/Downloads/team.ics');
+    expect(screen.getByTestId<HTMLInputElement>('add-url').value).toBe('/home/me/Downloads/team.ics');
+  });
+
+  it('keeps the field as it was when the file chooser is cancelled', async () => {
+    const user = await renderWith([]);
+    chooseCalendarFile.mockResolvedValue(null);
+    await user.type(screen.getByTestId('add-url'), FEED);
+    await user.click(screen.getByTestId('add-choose-file'));
+    await waitFor(() => expect(chooseCalendarFile).toHaveBeenCalled());
+    expect(screen.getByTestId<HTMLInputElement>('add-url').value).toBe(FEED);
     expect(ipc.previewFeed).not.toHaveBeenCalled();
   });
 

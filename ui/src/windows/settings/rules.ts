@@ -54,13 +54,14 @@ export function intervalOptions(current: number): IntervalOption[] {
   return [...INTERVALS, { minutes: current, label }].sort((a, b) => a.minutes - b.minutes);
 }
 
-const FEED_URL = /^(https?|webcal):\/\/[^\s/$.?#][^\s]*$/i;
-
-/** A problem with a feed URL the user typed, or null when it looks fine. */
+/**
+ * A problem with the address the user typed, or null when there is something to
+ * test. Only an empty field is refused here: the engine takes feed URLs (http,
+ * https, webcal), `file://` URLs and local paths (`/home/me/cal.ics`, `~/cal.ics`),
+ * and says in plain words what is wrong with anything else.
+ */
 export function urlProblem(url: string): string | null {
-  const u = url.trim();
-  if (!u) return 'Enter the address of an ICS feed.';
-  if (!FEED_URL.test(u)) return 'The address must start with https://, http:// or webcal://.';
+  if (!url.trim()) return 'Enter the address of a calendar feed, or choose a calendar file.';
   return null;
 }
 
