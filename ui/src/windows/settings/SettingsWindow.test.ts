@@ -142,6 +142,34 @@ describe('sources list', () => {
     });
   });
 
+  it('shows the colour a source is painted with in the picker when editing', async () => {
+    // No colour chosen: the list paints one picked from the name; the picker shows it too.
+    const user = await renderWith([sourceStatus({ id: 7, name: 'Work', color: null })]);
+    const painted = rows()[0].style.getPropertyValue('--cal-color');
+    await user.click(screen.getByRole('button', { name: 'Edit' }));
+    const pressed = screen.getAllByRole('button', { pressed: true });
+    expect(pressed).toHaveLength(1);
+    expect(pressed[0].style.getPropertyValue('--cal-color')).toBe(painted);
+    expect(screen.getByLabelText<HTMLInputElement>('Custom colour').value).toBe(painted);
+    // Saving without touching the colour leaves it unset (it still follows the name).
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(ipc.updateSource).toHaveBeenCalledWith(7, expect.objectContaining({ color: null }));
+  });
+
+  it('matches a stored #RGB or upper-case colour with its swatch', async () => {
+    const user = await renderWith([sourceStatus({ id: 7, name: 'Work', color: '#8B5CF6' })]);
+    await user.click(screen.getByRole('button', { name: 'Edit' }));
+    expect(screen.getByRole('button', { name: 'Violet' }).getAttribute('aria-pressed')).toBe('true');
+    await user.click(screen.getByRole('button', { name: 'Edit' }));
+
+    ipc.sourcesStatus.mockResolvedValue([sourceStatus({ id: 7, name: 'Work', color: '#F00' })]);
+    emitMirrorChanged('source_edited');
+    await waitFor(() => expect(rows()[0].style.getPropertyValue('--cal-color')).toBe('#F00'));
+    await user.click(screen.getByRole('button', { name: 'Edit' }));
+    expect(screen.queryAllByRole('button', { pressed: true })).toHaveLength(0);
+    expect(screen.getByLabelText<HTMLInputElement>('Custom colour').value).toBe('#ff0000');
+  });
+
   it('removes a source only after confirmation', async () => {
     const user = await renderWith();
     await user.click(screen.getByTestId('source-remove'));
