@@ -99,6 +99,11 @@ describe('sources list', () => {
     expect(visible).toBe('Could not reach 127.0.0.1:9: nothing answered there. Is the server running?');
   });
 
+  it('counts one event in the singular', async () => {
+    await renderWith([sourceStatus({ id: 7, name: 'Work', events: 1 })]);
+    expect(rows()[0].textContent).toMatch(/\b1 event(?!s)/);
+  });
+
   it('enables and disables a source', async () => {
     const user = await renderWith();
     await user.click(screen.getByRole('switch'));
@@ -566,6 +571,23 @@ describe('reminder preferences', () => {
     await user.click(within(row).getByLabelText("Use the event's own alarms"));
     await waitFor(() =>
       expect(ipc.setReminderSettings).toHaveBeenLastCalledWith(7, expect.objectContaining({ lead_secs: 600, honour_valarms: true })),
+    );
+  });
+
+  it('says in words what each box does', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    ipc.reminderSettings.mockResolvedValue([WORK]);
+    render(SettingsWindow);
+    const row = await screen.findByTestId('reminder-row');
+    const declined = within(row).getByLabelText('Remind me of meetings I declined');
+    expect(declined).toBe(within(row).getByTestId('reminder-notify_declined'));
+    expect(within(row).getByLabelText('Remind me of cancelled events')).toBeTruthy();
+    const free = within(row).getByLabelText('Remind me of events shown as free');
+    expect(document.getElementById(free.getAttribute('aria-describedby')!)?.textContent).toMatch(/do not block my time/);
+    expect(within(row).getByLabelText('Remind me of all-day events')).toBeTruthy();
+    await user.click(declined);
+    await waitFor(() =>
+      expect(ipc.setReminderSettings).toHaveBeenCalledWith(7, expect.objectContaining({ notify_declined: true, notify_free: false })),
     );
   });
 

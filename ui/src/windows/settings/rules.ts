@@ -3,6 +3,7 @@
  * (`[field:]pattern`, a regex between slashes) and sync intervals.
  */
 import type { RuleSpec } from '../../platform/ipc';
+import { count } from './words';
 
 const FIELD_PREFIX = /^(any|summary|location|description):/i;
 
@@ -50,7 +51,8 @@ export const DEFAULT_INTERVAL = 15;
 /** The offered intervals, plus the current one when it is not among them. */
 export function intervalOptions(current: number): IntervalOption[] {
   if (INTERVALS.some((o) => o.minutes === current)) return [...INTERVALS];
-  const label = current % 60 === 0 ? `Every ${current / 60} hours` : `Every ${current} minutes`;
+  const label =
+    current === 1 ? 'Every minute' : current % 60 === 0 ? `Every ${count(current / 60, 'hour')}` : `Every ${count(current, 'minute')}`;
   return [...INTERVALS, { minutes: current, label }].sort((a, b) => a.minutes - b.minutes);
 }
 
