@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emitMirrorChanged, emitSyncProgress, ipc } from '../../test/platform';
 import { sourceInfo, sourceStatus } from '../../test/fixtures';
+import type { LogLine } from '../../platform/ipc';
 import SettingsWindow from './SettingsWindow.svelte';
 
 vi.mock('../../platform/ipc', async (orig) => ({
@@ -39,6 +40,26 @@ afterEach(() => {
 
 function rows() {
   return screen.queryAllByTestId('source-row');
+}
+
+function logLine(over: Partial<LogLine> = {}): LogLine {
+  return {
+    at: '2026-11-23T09:20:00Z',
+    source_id: 7,
+    source: 'Work',
+    outcome: 'updated',
+    added: 1,
+    updated: 0,
+    removed: 0,
+    kept_as_history: 0,
+    diagnostics: 0,
+    duration_ms: 100,
+    error: null,
+    error_code: null,
+    error_detail: null,
+    notes: null,
+    ...over,
+  };
 }
 
 async function renderWith(sources = [sourceStatus({ id: 7, name: 'Work' })]) {
@@ -97,6 +118,14 @@ describe('sources list', () => {
     // Outside the disclosure: the plain message only, no code.
     const visible = [...error.children].filter((e) => e !== details).map((e) => e.textContent).join(' ');
     expect(visible).toBe('Could not reach 127.0.0.1:9: nothing answered there. Is the server running?');
+  });
+
+  it('measures relative times from when the statuses arrived, not the last minute tick', async () => {
+    await renderWith();
+    await vi.advanceTimersByTimeAsync(50_000); // 09:30:50Z; the next tick is at 09:31:00Z
+    ipc.sourcesStatus.mockResolvedValue([sourceStatus({ id: 7, last_sync: '2026-11-23T09:29:45Z' })]);
+    emitMirrorChanged('sync');
+    await waitFor(() => expect(rows()[0].textContent).toContain('last sync 1 min ago'));
   });
 
   it('counts one event in the singular', async () => {
@@ -487,7 +516,8 @@ describe('sync log', () => {
         notes: null,
       },
     ]);
-    await renderWith();
+    const user = await renderWith();
+    await user.click(screen.getByTestId('section-sync-log'));
     await waitFor(() => expect(screen.getAllByTestId('log-row')).toHaveLength(2));
     expect(ipc.syncLog).toHaveBeenCalledWith(null, 100);
     const [ok, failed] = screen.getAllByTestId('log-row');
@@ -553,6 +583,7 @@ describe('reminder preferences', () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     ipc.reminderSettings.mockResolvedValue([WORK]);
     render(SettingsWindow);
+    await user.click(screen.getByTestId('section-reminders'));
     const row = await screen.findByTestId('reminder-row');
     expect(within(row).getByText('Work')).toBeTruthy();
     const lead = within(row).getByTestId<HTMLSelectElement>('reminder-lead');
@@ -578,6 +609,7 @@ describe('reminder preferences', () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     ipc.reminderSettings.mockResolvedValue([WORK]);
     render(SettingsWindow);
+    await user.click(screen.getByTestId('section-reminders'));
     const row = await screen.findByTestId('reminder-row');
     const declined = within(row).getByLabelText('Remind me of meetings I declined');
     expect(declined).toBe(within(row).getByTestId('reminder-notify_declined'));
@@ -596,6 +628,7 @@ describe('reminder preferences', () => {
     ipc.reminderSettings.mockResolvedValue([WORK]);
     ipc.setReminderSettings.mockRejectedValueOnce({ code: 'invalid_input', message: 'lead time not allowed', detail: null });
     render(SettingsWindow);
+    await user.click(screen.getByTestId('section-reminders'));
     const row = await screen.findByTestId('reminder-row');
     await user.selectOptions(within(row).getByTestId('reminder-lead'), '900');
     expect((await screen.findAllByTestId('error')).some((e) => e.textContent?.includes('lead time not allowed'))).toBe(true);
@@ -612,5 +645,151 @@ describe('start at login', () => {
     await user.click(box);
     await waitFor(() => expect(ipc.setAutostart).toHaveBeenCalledWith(true));
     await waitFor(() => expect(box.checked).toBe(true));
+  });
+});
+
+describe('sections', () => {
+  const SECTIONS = ['calendars', 'reminders', 'shortcut', 'sync-log', 'about'];
+  const entry = (id: string) => screen.getByTestId(`section-${id}`);
+  const current = () => SECTIONS.filter((id) => entry(id).getAttribute('aria-current') === 'page');
+  const shownPanels = () => SECTIONS.filter((id) => !screen.getByTestId(`panel-${id}`).hidden);
+
+  it('opens on Calendars & accounts, with the add form and the sources in view', async () => {
+    await renderWith();
+    const nav = screen.getByRole('navigation', { name: 'Settings sections' });
+    expect(within(nav).getAllByRole('button').map((b) => b.textContent?.trim())).toEqual([
+      'Calendars & accounts',
+      'Reminders',
+      'Shortcut',
+      'Sync log',
+      'About',
+    ]);
+    expect(current()).toEqual(['calendars']);
+    expect(shownPanels()).toEqual(['calendars']);
+    const calendars = screen.getByRole('region', { name: 'Calendars & accounts' });
+    expect(within(calendars).getByTestId('add-url')).toBeTruthy();
+    expect(within(calendars).getAllByTestId('source-row')).toHaveLength(1);
+    expect(screen.queryByRole('region', { name: 'Reminders' })).toBeNull(); // hidden
+  });
+
+  it('shows the section picked in the sidebar', async () => {
+    const user = await renderWith();
+    await user.click(entry('reminders'));
+    expect(current()).toEqual(['reminders']);
+    expect(shownPanels()).toEqual(['reminders']);
+    expect(screen.getByRole('region', { name: 'Reminders' })).toBeTruthy();
+    expect(entry('reminders').getAttribute('aria-controls')).toBe('panel-reminders');
+    expect(screen.queryByRole('region', { name: 'Calendars & accounts' })).toBeNull();
+  });
+
+  it('moves through the sidebar with the arrow keys, Home and End, and Tab', async () => {
+    const user = await renderWith();
+    entry('calendars').focus();
+    await user.keyboard('{ArrowDown}');
+    expect(document.activeElement).toBe(entry('reminders'));
+    expect(current()).toEqual(['reminders']);
+    expect(shownPanels()).toEqual(['reminders']);
+    await user.keyboard('{End}');
+    expect(document.activeElement).toBe(entry('about'));
+    await user.keyboard('{ArrowDown}'); // wraps around
+    expect(document.activeElement).toBe(entry('calendars'));
+    await user.keyboard('{ArrowUp}');
+    expect(current()).toEqual(['about']);
+    await user.keyboard('{Home}');
+    expect(current()).toEqual(['calendars']);
+    // Every entry is a Tab stop; Tab alone does not change the section.
+    await user.tab();
+    expect(document.activeElement).toBe(entry('reminders'));
+    expect(current()).toEqual(['calendars']);
+    await user.keyboard('{Enter}');
+    expect(current()).toEqual(['reminders']);
+  });
+
+  it('keeps the section and what was typed in others while the window is open', async () => {
+    const user = await renderWith();
+    await user.type(screen.getByTestId('add-url'), FEED);
+    await user.click(entry('sync-log'));
+    emitMirrorChanged('sync');
+    await waitFor(() => expect(ipc.sourcesStatus.mock.calls.length).toBeGreaterThan(1));
+    expect(current()).toEqual(['sync-log']);
+    await user.click(entry('calendars'));
+    expect(screen.getByTestId<HTMLInputElement>('add-url').value).toBe(FEED);
+  });
+
+  it('shows the version and the data folder in About', async () => {
+    ipc.appState.mockResolvedValue({
+      version: '0.4.2',
+      data_dir: '/home/me/.local/share/traycal',
+      sources: 1,
+      tray: 'idle',
+      last_error: null,
+      autostart: false,
+      display: { hour12: false, week_start: 1, locale: 'de-DE', settings: { clock: 'system', week_start: 'system' } },
+    });
+    const user = await renderWith();
+    await user.click(entry('about'));
+    const about = screen.getByRole('region', { name: 'About' });
+    await waitFor(() => expect(within(about).getByTestId('about-version').textContent).toBe('Traycal 0.4.2'));
+    expect(within(about).getByTestId('about-data-dir').textContent).toBe('/home/me/.local/share/traycal');
+  });
+});
+
+describe('sync log filters', () => {
+  const LINES = [
+    logLine({ source_id: 7, source: 'Work', outcome: 'updated', added: 2 }),
+    logLine({ source_id: 8, source: 'Rota', outcome: 'not_modified', added: 0 }),
+    logLine({ source_id: 8, source: 'Rota', outcome: 'failed', added: 0, error: 'The server is down', error_code: 'http_status' }),
+  ];
+
+  async function openLog() {
+    ipc.syncLog.mockResolvedValue(LINES);
+    const user = await renderWith([sourceStatus({ id: 7, name: 'Work' }), sourceStatus({ id: 8, name: 'Rota' })]);
+    await user.click(screen.getByTestId('section-sync-log'));
+    await waitFor(() => expect(screen.getAllByTestId('log-row')).toHaveLength(3));
+    return user;
+  }
+  const outcomes = () => screen.queryAllByTestId('log-row').map((r) => r.querySelector('.outcome')?.textContent);
+
+  it('shows changes only, or failures only', async () => {
+    const user = await openLog();
+    await user.click(screen.getByLabelText('Changes'));
+    expect(outcomes()).toEqual(['Updated']);
+    await user.click(screen.getByLabelText('Failures'));
+    expect(outcomes()).toEqual(['Failed']);
+    await user.click(screen.getByLabelText('All'));
+    expect(outcomes()).toEqual(['Updated', 'No changes', 'Failed']);
+  });
+
+  it('asks for the log of one calendar, and keeps that choice on refreshes', async () => {
+    const user = await openLog();
+    const select = screen.getByTestId<HTMLSelectElement>('log-source');
+    expect([...select.options].map((o) => o.textContent)).toEqual(['All calendars', 'Work', 'Rota']);
+    ipc.syncLog.mockResolvedValue(LINES.slice(1));
+    await user.selectOptions(select, 'Rota');
+    expect(ipc.syncLog).toHaveBeenLastCalledWith(8, 100);
+    await waitFor(() => expect(screen.getAllByTestId('log-row')).toHaveLength(2));
+    emitMirrorChanged('sync');
+    await waitFor(() => expect(ipc.syncLog.mock.calls.length).toBeGreaterThan(2));
+    expect(ipc.syncLog).toHaveBeenLastCalledWith(8, 100);
+    await user.selectOptions(select, 'All calendars');
+    expect(ipc.syncLog).toHaveBeenLastCalledWith(null, 100);
+  });
+
+  it('says when nothing matches', async () => {
+    const user = await openLog();
+    ipc.syncLog.mockResolvedValue([LINES[0]]);
+    await user.selectOptions(screen.getByTestId('log-source'), 'Work');
+    await waitFor(() => expect(screen.getAllByTestId('log-row')).toHaveLength(1));
+    await user.click(screen.getByLabelText('Failures'));
+    expect(screen.getByTestId('log-empty').textContent).toBe('No syncs match these filters.');
+  });
+
+  it('goes back to every calendar when the chosen one is removed', async () => {
+    const user = await openLog();
+    await user.selectOptions(screen.getByTestId('log-source'), 'Rota');
+    ipc.sourcesStatus.mockResolvedValue([sourceStatus({ id: 7, name: 'Work' })]);
+    emitMirrorChanged('external');
+    await waitFor(() => expect(screen.getByTestId<HTMLSelectElement>('log-source').value).toBe(''));
+    await waitFor(() => expect(ipc.syncLog).toHaveBeenLastCalledWith(null, 100));
   });
 });
