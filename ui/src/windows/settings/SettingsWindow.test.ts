@@ -649,7 +649,7 @@ describe('start at login', () => {
 });
 
 describe('sections', () => {
-  const SECTIONS = ['calendars', 'reminders', 'shortcut', 'sync-log', 'about'];
+  const SECTIONS = ['calendars', 'reminders', 'shortcut', 'preferences', 'sync-log', 'about'];
   const entry = (id: string) => screen.getByTestId(`section-${id}`);
   const current = () => SECTIONS.filter((id) => entry(id).getAttribute('aria-current') === 'page');
   const shownPanels = () => SECTIONS.filter((id) => !screen.getByTestId(`panel-${id}`).hidden);
@@ -661,6 +661,7 @@ describe('sections', () => {
       'Calendars & accounts',
       'Reminders',
       'Shortcut',
+      'Preferences',
       'Sync log',
       'About',
     ]);
@@ -731,6 +732,25 @@ describe('sections', () => {
     const about = screen.getByRole('region', { name: 'About' });
     await waitFor(() => expect(within(about).getByTestId('about-version').textContent).toBe('Traycal 0.4.2'));
     expect(within(about).getByTestId('about-data-dir').textContent).toBe('/home/me/.local/share/traycal');
+  });
+});
+
+describe('sync log times', () => {
+  it('follow the clock chosen in Preferences', async () => {
+    ipc.syncLog.mockResolvedValue([logLine({ at: '2026-11-23T13:20:00Z' })]);
+    ipc.appState.mockResolvedValue({
+      version: '0',
+      data_dir: '/tmp',
+      sources: 1,
+      tray: 'idle',
+      last_error: null,
+      autostart: false,
+      display: { hour12: false, week_start: 1, locale: 'en-US', settings: { clock: '24h', week_start: 'system' } },
+    });
+    await renderWith();
+    const row = await screen.findByTestId('log-row');
+    await waitFor(() => expect(row.querySelector('td')?.textContent).toMatch(/14:20/));
+    expect(row.querySelector('td')?.textContent).not.toMatch(/PM/);
   });
 });
 

@@ -3,6 +3,7 @@ export const SECTIONS = [
   { id: 'calendars', label: 'Calendars & accounts' },
   { id: 'reminders', label: 'Reminders' },
   { id: 'shortcut', label: 'Shortcut' },
+  { id: 'preferences', label: 'Preferences' },
   { id: 'sync-log', label: 'Sync log' },
   { id: 'about', label: 'About' },
 ] as const;
