@@ -323,6 +323,16 @@ describe('what a sync held or cut', () => {
 });
 
 describe('add subscription', () => {
+  it('puts the cursor in the address field when there is no calendar yet', async () => {
+    await renderWith([]);
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('add-url')));
+  });
+
+  it('leaves the focus alone when there are calendars', async () => {
+    await renderWith();
+    expect(document.activeElement).not.toBe(screen.getByTestId('add-url'));
+  });
+
   it('tests, previews, then saves with the chosen settings', async () => {
     const user = await renderWith([]);
     ipc.previewFeed.mockResolvedValue(PREVIEW);
