@@ -265,6 +265,30 @@ describe('sources list', () => {
     await waitFor(() => expect(screen.queryByTestId('sync-progress')).toBeNull());
   });
 
+  it('shows a source another process added (MirrorChanged "external")', async () => {
+    await renderWith();
+    const logCalls = ipc.syncLog.mock.calls.length;
+    const reminderCalls = ipc.reminderSettings.mock.calls.length;
+    ipc.sourcesStatus.mockResolvedValue([sourceStatus({ id: 7, name: 'Work' }), sourceStatus({ id: 12, name: 'From the CLI' })]);
+    ipc.syncLog.mockResolvedValue([logLine({ source_id: 12, source: 'From the CLI' })]);
+    emitMirrorChanged('external');
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(rows()[1].textContent).toContain('From the CLI');
+    expect(ipc.syncLog.mock.calls.length).toBe(logCalls + 1);
+    await waitFor(() => expect(screen.getAllByTestId('log-row')).toHaveLength(1));
+    expect(ipc.reminderSettings.mock.calls.length).toBeGreaterThan(reminderCalls);
+    // Its calendar can be picked in the log's filter at once.
+    expect([...screen.getByTestId<HTMLSelectElement>('log-source').options].map((o) => o.textContent)).toContain('From the CLI');
+  });
+
+  it.each(['preferences', 'source_added', 'anything new'])('refreshes on MirrorChanged "%s" too', async (reason) => {
+    await renderWith();
+    const before = { sources: ipc.sourcesStatus.mock.calls.length, log: ipc.syncLog.mock.calls.length };
+    emitMirrorChanged(reason);
+    await waitFor(() => expect(ipc.sourcesStatus.mock.calls.length).toBe(before.sources + 1));
+    expect(ipc.syncLog.mock.calls.length).toBe(before.log + 1);
+  });
+
   it('reloads sources and log when the mirror changes', async () => {
     await renderWith();
     const before = ipc.sourcesStatus.mock.calls.length;
