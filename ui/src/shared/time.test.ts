@@ -79,6 +79,18 @@ describe('wall-clock reading', () => {
     expect(relativeTime('2026-11-23T07:00:00Z', now)).toBe('3 h ago');
     expect(relativeTime(null, now)).toBeNull();
   });
+
+  it('never puts an instant that just happened in the future', () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    // A sync that finished 40 s after the window's last minute tick: not "in 1 min".
+    expect(relativeTime('2026-11-23T10:00:40Z', now)).toBe('just now');
+    expect(relativeTime('2026-11-23T09:59:20Z', now)).toBe('just now');
+    // Whole minutes, not rounded up: 4 min 50 s ago is "4 min ago".
+    expect(relativeTime('2026-11-23T09:55:10Z', now)).toBe('4 min ago');
+    // A last sync cannot be in the future, however skewed the clocks.
+    expect(relativeTime('2026-11-23T10:03:00Z', now, { past: true })).toBe('just now');
+    expect(relativeTime('2026-11-23T09:50:00Z', now, { past: true })).toBe('10 min ago');
+  });
 });
 
 describe('formatting with the display preferences', () => {

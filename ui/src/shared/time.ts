@@ -282,17 +282,27 @@ export function wallTimeIn(unixSeconds: number, timeZone: string): string | null
   return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
 }
 
-/** A relative phrase for a timestamp in the past or future: "in 5 min", "3 h ago". */
-export function relativeTime(at: string | null, now: Date): string | null {
+/**
+ * A relative phrase for an instant: "in 5 min", "3 h ago", "just now".
+ *
+ * `at` comes from the engine's clock and `now` from the window's (refreshed once a
+ * minute), so an instant that has just happened can look up to a minute ahead.
+ * Anything less than a whole minute away either way is therefore "just now" (whole
+ * minutes are counted, never rounded up), and with `past` (a last sync, which cannot
+ * be in the future) an instant ahead of `now` is "just now" too: a past instant never
+ * reads as "in 1 min".
+ */
+export function relativeTime(at: string | null, now: Date, { past = false }: { past?: boolean } = {}): string | null {
   if (!at) return null;
   const t = Date.parse(at);
   if (Number.isNaN(t)) return at;
-  const minutes = Math.round((t - now.getTime()) / 60_000);
-  const abs = Math.abs(minutes);
+  const ahead = t > now.getTime();
+  if (past && ahead) return 'just now';
+  const minutes = Math.floor(Math.abs(t - now.getTime()) / 60_000);
+  if (minutes < 1) return 'just now';
   let phrase: string;
-  if (abs < 1) return 'just now';
-  if (abs < 60) phrase = `${abs} min`;
-  else if (abs < 48 * 60) phrase = `${Math.round(abs / 60)} h`;
-  else phrase = `${Math.round(abs / 1440)} days`;
-  return minutes > 0 ? `in ${phrase}` : `${phrase} ago`;
+  if (minutes < 60) phrase = `${minutes} min`;
+  else if (minutes < 48 * 60) phrase = `${Math.round(minutes / 60)} h`;
+  else phrase = `${Math.round(minutes / 1440)} days`;
+  return ahead ? `in ${phrase}` : `${phrase} ago`;
 }

@@ -34,6 +34,7 @@ async function renderShortcut(current = settings()) {
 describe('join shortcut', () => {
   it('has its own section in the settings window', async () => {
     render(SettingsWindow);
+    await userEvent.setup().click(screen.getByTestId('section-shortcut'));
     const section = screen.getByRole('region', { name: 'Join shortcut' });
     expect(within(section).getByLabelText('New shortcut')).toBe(within(section).getByTestId('shortcut-input'));
     await waitFor(() => expect(within(section).getByTestId('shortcut-status').textContent).toContain('Ctrl+Alt+J'));

@@ -16,6 +16,7 @@ const field = () => screen.getByTestId<HTMLTextAreaElement>('my-addresses');
 describe('my addresses', () => {
   it('sits in the Reminders section, labelled and explained', async () => {
     render(SettingsWindow);
+    await userEvent.setup().click(screen.getByTestId('section-reminders'));
     const reminders = screen.getByRole('region', { name: 'Reminders' });
     const input = within(reminders).getByLabelText('My addresses');
     expect(input).toBe(within(reminders).getByTestId('my-addresses'));

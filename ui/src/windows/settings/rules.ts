@@ -3,6 +3,7 @@
  * (`[field:]pattern`, a regex between slashes) and sync intervals.
  */
 import type { RuleSpec } from '../../platform/ipc';
+import { count } from './words';
 
 const FIELD_PREFIX = /^(any|summary|location|description):/i;
 
@@ -50,17 +51,19 @@ export const DEFAULT_INTERVAL = 15;
 /** The offered intervals, plus the current one when it is not among them. */
 export function intervalOptions(current: number): IntervalOption[] {
   if (INTERVALS.some((o) => o.minutes === current)) return [...INTERVALS];
-  const label = current % 60 === 0 ? `Every ${current / 60} hours` : `Every ${current} minutes`;
+  const label =
+    current === 1 ? 'Every minute' : current % 60 === 0 ? `Every ${count(current / 60, 'hour')}` : `Every ${count(current, 'minute')}`;
   return [...INTERVALS, { minutes: current, label }].sort((a, b) => a.minutes - b.minutes);
 }
 
-const FEED_URL = /^(https?|webcal):\/\/[^\s/$.?#][^\s]*$/i;
-
-/** A problem with a feed URL the user typed, or null when it looks fine. */
+/**
+ * A problem with the address the user typed, or null when there is something to
+ * test. Only an empty field is refused here: the engine takes feed URLs (http,
+ * https, webcal), `file://` URLs and local paths (`/home/me/cal.ics`, `~/cal.ics`),
+ * and says in plain words what is wrong with anything else.
+ */
 export function urlProblem(url: string): string | null {
-  const u = url.trim();
-  if (!u) return 'Enter the address of an ICS feed.';
-  if (!FEED_URL.test(u)) return 'The address must start with https://, http:// or webcal://.';
+  if (!url.trim()) return 'Enter the address of a calendar feed, or choose a calendar file.';
   return null;
 }
 
