@@ -21,9 +21,13 @@ if [ -f "$repo/src-tauri/Cargo.toml" ]; then
   # The UI is built only when its inputs changed: the app embeds ui/dist, so a fresh
   # vite build (new files, new mtimes) would make cargo rebuild the app for minutes.
   inputs_hash() {
-    (cd "$ui" && find src index.html package.json package-lock.json vite.config.* \
-        svelte.config.* tsconfig*.json public -type f 2>/dev/null | LC_ALL=C sort \
-        | xargs sha256sum) | sha256sum | cut -d' ' -f1
+    local p inputs=()
+    for p in src index.html package.json package-lock.json vite.config.ts \
+        svelte.config.js tsconfig.json public; do
+      [ -e "$ui/$p" ] && inputs+=("$p")
+    done
+    (cd "$ui" && find "${inputs[@]}" -type f -print0 | LC_ALL=C sort -z \
+        | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
   }
   stamp="$ui/dist/.inputs"
   if [ ! -d "$ui/node_modules" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then

@@ -387,12 +387,22 @@ def descendants(pid):
     return found
 
 
-def run_session(test, args=()):
-    """Runs `test(session)` in a WebDriver session of the app (started with `args`):
+def run_session(test, args=(), app_env=""):
+    """Runs `test(session)` in a WebDriver session of the app (started with `args`, and
+    with `app_env`, shell lines such as `export K=V`, sourced by the app's wrapper):
     reports, screenshots the screen on failure, always stops the app; returns the exit
     status (0 when it passed)."""
-    s = Session(os.environ["E2E_DRIVER_URL"], os.environ["E2E_APP"], args=args)
+    env_file = os.path.join(os.environ["E2E_WORK"], "app.env")
+    if app_env:
+        with open(env_file, "w", encoding="utf-8") as f:
+            f.write(app_env)
     failed = False
+    try:
+        s = Session(os.environ["E2E_DRIVER_URL"], os.environ["E2E_APP"], args=args)
+    except Exception:
+        if app_env:
+            os.remove(env_file)
+        raise
     try:
         test(s)
         print(f"e2e: {test.__name__} ok")
@@ -403,6 +413,8 @@ def run_session(test, args=()):
                        check=False)
     finally:
         s.quit(os.environ["E2E_REAL_APP"])
+        if app_env:
+            os.remove(env_file)
     return 1 if failed else 0
 
 

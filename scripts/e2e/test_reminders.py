@@ -130,6 +130,7 @@ def first_run(s, baseline):
     s.script("return window.__TAURI_INTERNALS__.invoke('open_window', { window: 'settings' });")
     window_opened("Traycal — Settings")
     s.switch_to_window("settings")
+    s.wait_for('[data-testid="section-shortcut"]')[0].click()
     field = s.wait_for('[data-testid="shortcut-input"]')[0]
     field.click()
     field.type("\ue009\ue00ak\ue000")  # Ctrl+Alt+K, then release the modifiers
@@ -171,16 +172,11 @@ def main():
     subprocess.run([CLI, "sync"], env=env, check=True, capture_output=True)
     baseline = len(notifications())
 
-    env_file = os.path.join(W, "app.env")
-    with open(env_file, "w", encoding="utf-8") as f:
-        f.write(f"export TRAYCAL_DATA_DIR='{data}'\nunset TRAYCAL_TRAY_DUMP\n")
-    try:
-        def reminders_notify_join_and_show(s):
-            first_run(s, baseline)
+    def reminders_notify_join_and_show(s):
+        first_run(s, baseline)
 
-        status = run_session(reminders_notify_join_and_show, args=["--agenda"])
-    finally:
-        os.remove(env_file)
+    status = run_session(reminders_notify_join_and_show, args=["--agenda"],
+                         app_env=f"export TRAYCAL_DATA_DIR='{data}'\nunset TRAYCAL_TRAY_DUMP\n")
     if status:
         sys.exit(status)
 

@@ -36,14 +36,7 @@ def test_sample_calendar(s):
 
 
 def main():
-    env_file = os.path.join(W, "app.env")
-    with open(env_file, "w", encoding="utf-8") as f:
-        f.write(f"export TRAYCAL_DATA_DIR='{W}/traycal-sample'\n")
-    try:
-        status = run_session(test_sample_calendar)
-    finally:
-        os.remove(env_file)
-    sys.exit(status)
+    sys.exit(run_session(test_sample_calendar, app_env=f"export TRAYCAL_DATA_DIR='{W}/traycal-sample'\n"))
 
 
 if __name__ == "__main__":

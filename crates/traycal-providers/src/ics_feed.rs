@@ -112,7 +112,15 @@ impl FeedError {
     /// details and the log).
     pub fn plain(&self) -> String {
         match self {
-            FeedError::InvalidUrl { .. } | FeedError::File { .. } => self.to_string(),
+            FeedError::InvalidUrl { .. } => self.to_string(),
+            FeedError::File { url, detail } => {
+                let path = url::Url::parse(url)
+                    .ok()
+                    .and_then(|u| u.to_file_path().ok())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| url.clone());
+                format!("Cannot read the calendar file {path}: {detail}.")
+            }
             FeedError::ClientSetup { .. } => {
                 "Traycal could not set up secure connections on this computer.".into()
             }
@@ -772,6 +780,14 @@ mod tests {
             what: BodyKind::Html,
         };
         assert!(login.plain().contains("login page"));
+        let missing = FeedError::File {
+            url: "file:///home/me/My%20calendars/rota.ics".into(),
+            detail: "no such file".into(),
+        };
+        assert_eq!(
+            missing.plain(),
+            "Cannot read the calendar file /home/me/My calendars/rota.ics: no such file."
+        );
         for e in [refused, gone, login] {
             assert!(
                 !e.plain().contains("error sending request"),

@@ -139,6 +139,11 @@ export type AppState = {
 	autostart: boolean,
 	/**  How times and weeks are shown (the user's choice, else the system locale's). */
 	display: DisplayPrefs,
+	/**
+	 *  The engine's clock, Unix seconds: the windows follow it when it is pinned
+	 *  (`TRAYCAL_NOW`, in tests and demos) rather than the machine's.
+	 */
+	now: number,
 };
 
 /**  An attendee or organiser. */

@@ -47,6 +47,7 @@ export const ipc = {
     last_error: null,
     autostart: false,
     display: DISPLAY,
+    now: Math.floor(Date.now() / 1000),
   })),
   preferences: vi.fn<Ipc['preferences']>(async () => ({ display: DISPLAY, snooze_minutes: 5 })),
   setPreferences: vi.fn<Ipc['setPreferences']>(async () => ({ display: DISPLAY, snooze_minutes: 5 })),

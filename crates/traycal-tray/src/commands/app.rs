@@ -27,6 +27,9 @@ pub struct AppState {
     pub autostart: bool,
     /// How times and weeks are shown (the user's choice, else the system locale's).
     pub display: DisplayPrefs,
+    /// The engine's clock, Unix seconds: the windows follow it when it is pinned
+    /// (`TRAYCAL_NOW`, in tests and demos) rather than the machine's.
+    pub now: i64,
 }
 
 /// The app-wide preferences.
@@ -80,6 +83,7 @@ pub async fn app_state(shell: &Arc<Shell>) -> IpcResult<AppState> {
         last_error,
         autostart: shell.autostart().is_some_and(|a| a.is_enabled()),
         display: shell.engine.display_prefs().await?,
+        now: shell.engine.now(),
     })
 }
 

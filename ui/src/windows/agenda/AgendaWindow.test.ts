@@ -44,6 +44,7 @@ function withDisplay(over: Partial<DisplayPrefs> = {}, sources = 1) {
     tray: 'idle',
     last_error: null,
     autostart: false,
+    now: Math.floor(Date.now() / 1000),
     display: { ...DISPLAY, ...over },
   });
 }
@@ -387,6 +388,30 @@ describe('week grid on the last day of the week', () => {
     await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-23T00:00:00+01:00'), sec('2026-11-30T00:00:00+01:00')));
     await user.keyboard('t');
     await waitFor(() => expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')));
+  });
+});
+
+describe("the engine's clock", () => {
+  it('follows a pinned engine clock rather than the machine', async () => {
+    // The machine says Monday 23 November; the engine is pinned to Sunday 29, 20:00.
+    const pinned = sec('2026-11-29T20:00:00+01:00');
+    ipc.appState.mockImplementation(async () => ({
+      version: '0',
+      data_dir: '/tmp',
+      sources: 1,
+      tray: 'idle',
+      last_error: null,
+      autostart: false,
+      display: { ...DISPLAY, week_start: 1 },
+      now: pinned,
+    }));
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withEntries([]);
+    render(AgendaWindow);
+    await user.click(await screen.findByTestId('view-week'));
+    await waitFor(() =>
+      expect(ipc.agenda).toHaveBeenLastCalledWith(sec('2026-11-29T00:00:00+01:00'), sec('2026-12-06T00:00:00+01:00')),
+    );
   });
 });
 

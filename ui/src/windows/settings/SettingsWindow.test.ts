@@ -759,6 +759,7 @@ describe('sections', () => {
       tray: 'idle',
       last_error: null,
       autostart: false,
+      now: Math.floor(Date.now() / 1000),
       display: { hour12: false, week_start: 1, locale: 'de-DE', settings: { clock: 'system', week_start: 'system' } },
     });
     const user = await renderWith();
@@ -779,6 +780,7 @@ describe('sync log times', () => {
       tray: 'idle',
       last_error: null,
       autostart: false,
+      now: Math.floor(Date.now() / 1000),
       display: { hour12: false, week_start: 1, locale: 'en-US', settings: { clock: '24h', week_start: 'system' } },
     });
     await renderWith();
