@@ -46,7 +46,12 @@ done
 Xvfb ":$DISPLAY_N" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
 XVFB_PID=$!
 export DISPLAY=":$DISPLAY_N"
-for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+# Up to 30 s: on 2 busy cores Xvfb can take several seconds to answer.
+for _ in $(seq 300); do
+  xdpyinfo >/dev/null 2>&1 && break
+  kill -0 "$XVFB_PID" 2>/dev/null || break
+  sleep 0.1
+done
 xdpyinfo >/dev/null 2>&1 || { echo "e2e: Xvfb did not start" >&2; cat "$WORK/xvfb.log" >&2; exit 1; }
 
 dbus-run-session -- bash "$HERE/session.sh" "$@"

@@ -7,7 +7,10 @@
 //! memory (the end-to-end test checks it, then reopens a window). All three windows
 //! load the same page; the UI picks its view from the window label.
 
-use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+use std::time::Duration;
+
+use tauri::webview::PageLoadEvent;
+use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 use traycal_tray::windows::WindowKind;
 
 fn title(kind: WindowKind) -> &'static str {
@@ -36,12 +39,35 @@ pub fn show_here<R: Runtime>(app: &AppHandle<R>, kind: WindowKind) -> tauri::Res
         return Ok(());
     }
     let (w, h, min_w, min_h) = size(kind);
-    WebviewWindowBuilder::new(app, kind.label(), WebviewUrl::App("index.html".into()))
+    // Hidden until the page has loaded, so no blank frame shows first.
+    let window = WebviewWindowBuilder::new(app, kind.label(), WebviewUrl::App("index.html".into()))
         .title(title(kind))
         .inner_size(w, h)
         .min_inner_size(min_w, min_h)
         .center()
+        .visible(false)
         .focused(true)
+        .on_page_load(|window, payload| {
+            if payload.event() == PageLoadEvent::Finished {
+                reveal(&window);
+            }
+        })
         .build()?;
+    // A page that never reports its load must not leave an invisible window behind.
+    std::thread::spawn(move || {
+        std::thread::sleep(REVEAL_AT_LATEST);
+        if !window.is_visible().unwrap_or(true) {
+            reveal(&window);
+        }
+    });
     Ok(())
+}
+
+/// How long a new window may stay hidden waiting for its page.
+const REVEAL_AT_LATEST: Duration = Duration::from_secs(2);
+
+fn reveal<R: Runtime>(window: &WebviewWindow<R>) {
+    // Failures here mean the window is already gone: nothing to show.
+    let _ = window.show();
+    let _ = window.set_focus();
 }
