@@ -1,9 +1,9 @@
 //! Pure calendar logic for Traycal.
 //!
 //! This crate is the part of Traycal that knows what a calendar *means*: it parses
-//! RFC 5545 text into components with diagnostics, resolves time zones (IANA, Windows
-//! names as Outlook writes them, a file's own VTIMEZONE), expands recurrences with a
-//! work budget, and filters events. It does no I/O and never reads the clock: callers
+//! RFC 5545 text into components with diagnostics (and writes components back as
+//! RFC 5545 text), resolves time zones (IANA, Windows names as Outlook writes them, a
+//! file's own VTIMEZONE), expands recurrences with a work budget, and filters events. It does no I/O and never reads the clock: callers
 //! pass `now` and windows explicitly, so everything here is deterministic and testable.
 //!
 //! Invariants:

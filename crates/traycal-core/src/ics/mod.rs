@@ -1,7 +1,9 @@
-//! RFC 5545 content: the generic component tree and the tolerant parser.
+//! RFC 5545 content: the generic component tree, the tolerant parser and the writer.
 
 pub mod component;
 pub mod parser;
+pub mod writer;
 
-pub use component::{Component, Param, Property};
+pub use component::{escape_text, unescape_text, Component, Param, Property};
 pub use parser::{parse_all, prepare_input, Diagnostic, Item, Parser};
+pub use writer::write_component;
