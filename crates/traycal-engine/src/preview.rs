@@ -179,9 +179,11 @@ pub fn sample_calendar(now: DateTime<Utc>) -> String {
 /// a design review, lunch, a customer call, sprint planning the working day after,
 /// and an all-day offsite; with join links, attendees and a description that shows
 /// how text is displayed. Times are floating (no zone), so they stay at those hours
-/// wherever the user is and across DST. `stamp` is the DTSTAMP.
+/// wherever the user is and across DST. `stamp` is the DTSTAMP. Written through the
+/// ICS writer, so its text is escaped and folded as any event Traycal writes.
 pub fn sample_calendar_at(local: NaiveDateTime, stamp: DateTime<Utc>) -> String {
     use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
+    use traycal_core::ics::{Component, Param};
     let weekday = |d: NaiveDate| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
     let next_weekday = |mut d: NaiveDate| loop {
         d = d.succ_opt().unwrap_or(d);
@@ -204,84 +206,126 @@ pub fn sample_calendar_at(local: NaiveDateTime, stamp: DateTime<Utc>) -> String 
             .format("%Y%m%dT%H%M%S")
             .to_string()
     };
-    let date = |d: NaiveDate| d.format("%Y%m%d").to_string();
     let dtstamp = stamp.format("%Y%m%dT%H%M%SZ").to_string();
-    let mut out = String::from(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal//Sample calendar//EN\r\nX-WR-CALNAME:Traycal sample\r\n",
-    );
-    let mut event = |uid: &str, start: String, end: String, lines: &[&str]| {
-        out.push_str("BEGIN:VEVENT\r\n");
-        out.push_str(&format!("UID:{uid}@sample.traycal\r\n"));
-        out.push_str(&format!("DTSTAMP:{dtstamp}\r\n"));
-        out.push_str(&format!("DTSTART:{start}\r\n"));
-        out.push_str(&format!("DTEND:{end}\r\n"));
-        for l in lines {
-            out.push_str(l);
-            out.push_str("\r\n");
-        }
-        out.push_str("END:VEVENT\r\n");
+    let event = |uid: &str, start: String, end: String, summary: &str| {
+        let mut event = Component::new("VEVENT");
+        event
+            .push("UID", vec![], format!("{uid}@sample.traycal"))
+            .push("DTSTAMP", vec![], dtstamp.clone())
+            .push("DTSTART", vec![], start)
+            .push("DTEND", vec![], end)
+            .push_text("SUMMARY", summary.to_string());
+        event
     };
-    event(
-        "standup",
-        at(day, 9, 30),
-        at(day, 9, 45),
-        &[
-            "SUMMARY:Daily stand-up",
-            "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=20",
-            "LOCATION:https://meet.jit.si/traycal-standup",
-        ],
-    );
-    event(
+    let person = |name: &'static str, address: &'static str, partstat: &'static str| {
+        (
+            vec![Param::new("CN", name), Param::new("PARTSTAT", partstat)],
+            format!("mailto:{address}"),
+        )
+    };
+
+    let mut calendar = Component::new("VCALENDAR");
+    calendar
+        .push("VERSION", vec![], "2.0")
+        .push("PRODID", vec![], "-//Traycal//Sample calendar//EN")
+        .push_text("X-WR-CALNAME", SAMPLE_NAME);
+
+    let mut standup = event("standup", at(day, 9, 30), at(day, 9, 45), "Daily stand-up");
+    standup
+        .push("RRULE", vec![], "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=20")
+        .push_text("LOCATION", "https://meet.jit.si/traycal-standup");
+    calendar.push_child(standup);
+
+    let mut review = event(
         "design-review",
         at(day, 11, 0),
         at(day, 11, 45),
-        &[
-            "SUMMARY:Design review",
-            "LOCATION:https://meet.google.com/abc-defg-hij",
-            "DESCRIPTION:Walk through the new agenda window.\\nBring screenshots.",
-            "ORGANIZER;CN=Ada Lovelace:mailto:ada@example.org",
-            "ATTENDEE;CN=Ada Lovelace;PARTSTAT=ACCEPTED;ROLE=CHAIR:mailto:ada@example.org",
-            "ATTENDEE;CN=Alan Turing;PARTSTAT=TENTATIVE:mailto:alan@example.org",
-            "ATTENDEE;CN=Grace Hopper;PARTSTAT=DECLINED:mailto:grace@example.org",
-        ],
+        "Design review",
     );
-    event(
-        "lunch",
-        at(day, 12, 30),
-        at(day, 13, 30),
-        &[
-            "SUMMARY:Lunch with Sam",
-            "LOCATION:Café Central",
-            "TRANSP:TRANSPARENT",
-        ],
-    );
-    event(
+    review
+        .push_text("LOCATION", "https://meet.google.com/abc-defg-hij")
+        .push_text(
+            "DESCRIPTION",
+            "Walk through the new agenda window.\nBring screenshots.",
+        )
+        .push(
+            "ORGANIZER",
+            vec![Param::new("CN", "Ada Lovelace")],
+            "mailto:ada@example.org",
+        );
+    for (mut params, address, chair) in [
+        (person("Ada Lovelace", "ada@example.org", "ACCEPTED"), true),
+        (
+            person("Alan Turing", "alan@example.org", "TENTATIVE"),
+            false,
+        ),
+        (
+            person("Grace Hopper", "grace@example.org", "DECLINED"),
+            false,
+        ),
+    ]
+    .map(|((params, address), chair)| (params, address, chair))
+    {
+        if chair {
+            params.push(Param::new("ROLE", "CHAIR"));
+        }
+        review.push("ATTENDEE", params, address);
+    }
+    calendar.push_child(review);
+
+    let mut lunch = event("lunch", at(day, 12, 30), at(day, 13, 30), "Lunch with Sam");
+    lunch
+        .push_text("LOCATION", "Café Central")
+        .push("TRANSP", vec![], "TRANSPARENT");
+    calendar.push_child(lunch);
+
+    let mut call = event(
         "customer-call",
         at(day, 14, 0),
         at(day, 14, 30),
-        &[
-            "SUMMARY:Customer call",
-            "LOCATION:Zoom",
-            "DESCRIPTION:Join Zoom Meeting\\nhttps://us02web.zoom.us/j/85412345678?pwd=c2FtcGxl\\n\\nMeeting ID: 854 1234 5678\\nPasscode: 424242\\n\\nDial by your location\\n+1 646 558 8656 US (New York)",
-        ],
+        "Customer call",
     );
-    event(
+    call.push_text("LOCATION", "Zoom").push_text(
+        "DESCRIPTION",
+        "Join Zoom Meeting\nhttps://us02web.zoom.us/j/85412345678?pwd=c2FtcGxl\n\n\
+         Meeting ID: 854 1234 5678\nPasscode: 424242\n\n\
+         Dial by your location\n+1 646 558 8656 US (New York)",
+    );
+    calendar.push_child(call);
+
+    let mut planning = event(
         "planning",
         at(day_after, 10, 0),
         at(day_after, 11, 0),
-        &[
-            "SUMMARY:Sprint planning",
-            "LOCATION:https://teams.microsoft.com/l/meetup-join/19%3ameeting_sample%40thread.v2/0",
-            "DESCRIPTION:Plain text only: <b>tags</b> are shown as written.",
-        ],
+        "Sprint planning",
     );
-    out.push_str(&format!(
-        "BEGIN:VEVENT\r\nUID:offsite@sample.traycal\r\nDTSTAMP:{dtstamp}\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nSUMMARY:Team offsite\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\n",
-        date(offsite),
-        date(offsite.succ_opt().unwrap_or(offsite))
-    ));
-    out.push_str("END:VCALENDAR\r\n");
-    out
+    planning
+        .push_text(
+            "LOCATION",
+            "https://teams.microsoft.com/l/meetup-join/19%3ameeting_sample%40thread.v2/0",
+        )
+        .push_text(
+            "DESCRIPTION",
+            "Plain text only: <b>tags</b> are shown as written.",
+        );
+    calendar.push_child(planning);
+
+    let date = |d: NaiveDate| d.format("%Y%m%d").to_string();
+    let mut offsite_day = Component::new("VEVENT");
+    offsite_day
+        .push("UID", vec![], "offsite@sample.traycal")
+        .push("DTSTAMP", vec![], dtstamp.clone())
+        .push("DTSTART", vec![Param::new("VALUE", "DATE")], date(offsite))
+        .push(
+            "DTEND",
+            vec![Param::new("VALUE", "DATE")],
+            date(offsite.succ_opt().unwrap_or(offsite)),
+        )
+        .push_text("SUMMARY", "Team offsite")
+        .push("TRANSP", vec![], "TRANSPARENT");
+    calendar.push_child(offsite_day);
+
+    calendar.to_ics()
 }
 
 #[cfg(test)]
@@ -307,6 +351,38 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn the_sample_is_written_as_rfc_5545_text() {
+        let local = NaiveDateTime::parse_from_str("2026-11-18 08:10", "%Y-%m-%d %H:%M").unwrap();
+        let text = sample_calendar_at(local, Utc::now());
+        // CRLF everywhere, folded: no line over 75 octets.
+        for line in text.split("\r\n") {
+            assert!(!line.contains('\n'), "a bare LF in {line:?}");
+            assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+        }
+        let prepared = traycal_core::ics::parser::prepare_input(text.as_bytes());
+        let cal = load_calendar(&prepared, &[ItemKind::Event]);
+        assert!(cal.diagnostics.is_empty(), "{:?}", cal.diagnostics);
+        let call = cal
+            .items
+            .iter()
+            .find(|i| i.summary.as_deref() == Some("Customer call"))
+            .unwrap();
+        let description = call.description.as_deref().unwrap();
+        assert!(
+            description.contains("\nMeeting ID: 854 1234 5678\nPasscode: 424242\n"),
+            "{description:?}"
+        );
+        let review = cal
+            .items
+            .iter()
+            .find(|i| i.summary.as_deref() == Some("Design review"))
+            .unwrap();
+        let raw = std::str::from_utf8(&prepared[review.span.clone()]).unwrap();
+        assert_eq!(raw.matches("ATTENDEE;").count(), 3, "{raw}");
+        assert!(raw.contains("ROLE=CHAIR"), "{raw}");
     }
 
     #[test]
