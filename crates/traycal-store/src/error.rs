@@ -88,6 +88,15 @@ pub enum StoreError {
         /// RECURRENCE-ID of the producing component ('' = master).
         recurrence_id: String,
     },
+    /// A local change of a calendar that cannot take one (a feed, a read-only or
+    /// pull-only calendar).
+    #[error("the calendar “{name}” is read-only: its events cannot be changed in Traycal")]
+    CalendarReadOnly {
+        /// The calendar's id.
+        calendar: i64,
+        /// Its name, for the message.
+        name: String,
+    },
     /// The caller passed something the mirror refuses to store (contract violation).
     #[error("invalid input to the calendar database: {0}")]
     InvalidInput(String),
@@ -124,6 +133,8 @@ pub enum StoreErrorKind {
     NotFound,
     /// An occurrence names a component that does not exist.
     UnknownComponent,
+    /// A local change of a read-only calendar.
+    CalendarReadOnly,
     /// The caller broke the API contract.
     InvalidInput,
     /// File system error outside SQLite.
@@ -144,6 +155,7 @@ impl StoreErrorKind {
             Self::SchemaTooNew => "store.schema_too_new",
             Self::NotFound => "store.not_found",
             Self::UnknownComponent => "store.unknown_component",
+            Self::CalendarReadOnly => "store.calendar_read_only",
             Self::InvalidInput => "store.invalid_input",
             Self::Io => "store.io",
             Self::Database => "store.database",
@@ -163,6 +175,7 @@ impl StoreError {
             Self::SchemaTooNew { .. } => StoreErrorKind::SchemaTooNew,
             Self::NotFound { .. } => StoreErrorKind::NotFound,
             Self::UnknownComponent { .. } => StoreErrorKind::UnknownComponent,
+            Self::CalendarReadOnly { .. } => StoreErrorKind::CalendarReadOnly,
             Self::InvalidInput(_) => StoreErrorKind::InvalidInput,
             Self::Io { .. } => StoreErrorKind::Io,
             Self::Sqlite(_) => StoreErrorKind::Database,

@@ -15,9 +15,10 @@
 //! batch, keeps statements prepared and cached, and maps `(uid, recurrence_id)` to row
 //! ids once per batch from the upserts' `RETURNING id`, so no row is looked up twice.
 //!
-//! Upserts write the remote version only: they never touch `href`, `etag`, `base_raw`,
-//! `local_raw` or `local_state`, so a pending local edit survives a feed refresh
-//! (guide §3.1, "nothing is lost").
+//! The rows are what the agenda shows: for a two-way calendar, the components of each
+//! remote object's current version (its pending local one, else the agreed one); the
+//! versions themselves live in [`crate::objects`], which writes its rows through the
+//! same path ([`apply_event_changes`]).
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
@@ -26,9 +27,7 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError};
 use crate::occurrences::span_class;
-use crate::sync_log::{
-    append_log, write_success_state, LocalState, LogEntry, SyncOutcome, SyncStateUpdate,
-};
+use crate::sync_log::{append_log, write_success_state, LogEntry, SyncOutcome, SyncStateUpdate};
 use crate::{CalendarId, EventId, Mirror, SourceId};
 
 /// One component to insert or update, keyed by `(calendar, uid, recurrence_id)`.
@@ -200,16 +199,6 @@ pub struct EventRow {
     pub series_end_utc: Option<i64>,
     /// Kept-as-history time.
     pub removed_at: Option<i64>,
-    /// Server href (two-way sync).
-    pub href: Option<String>,
-    /// Server etag (two-way sync).
-    pub etag: Option<String>,
-    /// Version last agreed with the server.
-    pub base_raw: Option<String>,
-    /// Pending local edit.
-    pub local_raw: Option<String>,
-    /// Local sync state.
-    pub local_state: LocalState,
     /// Last write time.
     pub updated_at: i64,
 }
@@ -218,20 +207,11 @@ pub struct EventRow {
 const EVENT_COLUMNS: &str = "e.id, e.calendar_id, e.uid, e.recurrence_id, e.summary, \
      e.location, e.start_utc, e.end_utc, e.all_day, e.floating, e.tzid, e.status, e.transp, \
      e.sequence, e.rrule, coalesce(t.raw, ''), e.content_hash, e.fingerprint, \
-     e.series_end_utc, e.removed_at, e.href, e.etag, t.base_raw, t.local_raw, e.local_state, \
-     e.updated_at";
+     e.series_end_utc, e.removed_at, e.updated_at";
 
 const EVENT_FROM: &str = "events e LEFT JOIN event_texts t ON t.event_id = e.id";
 
 fn event_from_row(r: &Row<'_>) -> rusqlite::Result<EventRow> {
-    let state: String = r.get(24)?;
-    let local_state = LocalState::parse(&state).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            24,
-            rusqlite::types::Type::Text,
-            format!("unknown local_state {state:?}").into(),
-        )
-    })?;
     Ok(EventRow {
         id: EventId(r.get(0)?),
         calendar_id: CalendarId(r.get(1)?),
@@ -253,12 +233,7 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<EventRow> {
         fingerprint: r.get(17)?,
         series_end_utc: r.get(18)?,
         removed_at: r.get(19)?,
-        href: r.get(20)?,
-        etag: r.get(21)?,
-        base_raw: r.get(22)?,
-        local_raw: r.get(23)?,
-        local_state,
-        updated_at: r.get(25)?,
+        updated_at: r.get(20)?,
     })
 }
 
@@ -290,7 +265,7 @@ const INSERT_WITH_ID_SQL: &str = "INSERT OR ROLLBACK INTO events (id, calendar_i
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
      ?19)";
 
-/// The raw text of an upserted row; `base_raw` / `local_raw` are never touched here.
+/// The raw text of an upserted row.
 const UPSERT_TEXT_SQL: &str = "INSERT OR ROLLBACK INTO event_texts (event_id, raw) \
      VALUES (?1, ?2) ON CONFLICT (event_id) DO UPDATE SET raw = excluded.raw";
 
@@ -442,7 +417,7 @@ pub struct CalendarSync<'m> {
 
 /// Rows inserted ahead by [`CalendarSync::prewrite_rows`]: keys with the series end
 /// written, in key order, under consecutive ids from `base`.
-struct Prewritten {
+pub(crate) struct Prewritten {
     keys: Vec<(String, String, Option<i64>)>,
     base: i64,
 }
@@ -577,12 +552,47 @@ fn apply_in(
     prewritten: Option<&Prewritten>,
     b: &SyncBatch<'_>,
 ) -> Result<ApplyCounts> {
+    let changes = EventChanges {
+        upserts: &b.upserts,
+        renames: &b.renames,
+        deletes: &b.deletes,
+        retire: &b.retire,
+        replace_occurrences: &b.replace_occurrences,
+    };
+    let now = b.state.attempted_at;
+    let (source, mut counts) =
+        apply_event_changes(conn, calendar, had_events, prewritten, &changes, now)?;
+    let live = write_success_state(conn, source, &b.state)?;
+    counts.live_events = u64::try_from(live).unwrap_or(0);
+    append_log(conn, source, now, &b.log)?;
+    Ok(counts)
+}
+
+/// The rows and occurrences one change of a calendar writes: a sync's (with its state
+/// and log written beside it) or a local edit's (with its remote object).
+pub(crate) struct EventChanges<'b, 'a> {
+    pub upserts: &'b [EventWrite<'a>],
+    pub renames: &'b [(EventId, &'a str)],
+    pub deletes: &'b [EventId],
+    pub retire: &'b [(EventId, i64, i64)],
+    pub replace_occurrences: &'b [SeriesOccurrences<'a>],
+}
+
+/// Writes `b` into `calendar` inside the caller's transaction; returns the calendar's
+/// source and what was done (`live_events` left 0).
+pub(crate) fn apply_event_changes(
+    conn: &Connection,
+    calendar: CalendarId,
+    had_events: bool,
+    prewritten: Option<&Prewritten>,
+    b: &EventChanges<'_, '_>,
+    now: i64,
+) -> Result<(SourceId, ApplyCounts)> {
     let source: i64 = conn
         .prepare_cached("SELECT source_id FROM calendars WHERE id = ?1")?
         .query_row([calendar.0], |r| r.get(0))
         .optional()?
         .ok_or_else(|| StoreError::not_found("calendar", calendar.0))?;
-    let now = b.state.attempted_at;
     let mut counts = ApplyCounts::default();
     conn.execute_batch(DOOMED_TABLE_SQL)?;
     conn.execute_batch("DELETE FROM temp.doomed_occurrences")?;
@@ -592,7 +602,7 @@ fn apply_in(
         let mut stmt = conn.prepare_cached(
             "UPDATE events SET uid = ?3, updated_at = ?4 WHERE id = ?1 AND calendar_id = ?2",
         )?;
-        for (id, uid) in &b.renames {
+        for (id, uid) in b.renames {
             if stmt.execute(params![id.0, calendar.0, uid, now])? == 0 {
                 return Err(StoreError::not_found("event in calendar", id.0));
             }
@@ -604,7 +614,7 @@ fn apply_in(
         let mut doom = conn.prepare_cached(DOOM_SQL)?;
         let mut stmt =
             conn.prepare_cached("DELETE FROM events WHERE id = ?1 AND calendar_id = ?2")?;
-        for id in &b.deletes {
+        for id in b.deletes {
             if stmt.execute(params![id.0, calendar.0])? == 0 {
                 return Err(StoreError::not_found("event in calendar", id.0));
             }
@@ -618,7 +628,7 @@ fn apply_in(
             "UPDATE events SET removed_at = ?3, updated_at = ?4 WHERE id = ?1 AND calendar_id = ?2",
         )?;
         let mut doom = conn.prepare_cached(DOOM_SQL)?;
-        for (id, removed_at, cut_from) in &b.retire {
+        for (id, removed_at, cut_from) in b.retire {
             if mark.execute(params![id.0, calendar.0, removed_at, now])? == 0 {
                 return Err(StoreError::not_found("event in calendar", id.0));
             }
@@ -704,7 +714,7 @@ fn apply_in(
             .map(|s| s.occurrences.len())
             .sum();
         let mut rows: Vec<(i64, i64, i64, &OccurrenceWrite<'_>)> = Vec::with_capacity(total);
-        for series in &b.replace_occurrences {
+        for series in b.replace_occurrences {
             if !seen.insert(series.uid) {
                 return Err(StoreError::InvalidInput(format!(
                     "the batch replaces the occurrences of uid={:?} twice",
@@ -786,9 +796,5 @@ fn apply_in(
     if doomed > 0 {
         counts.occurrences_deleted += conn.prepare_cached(DELETE_DOOMED_SQL)?.execute([])? as u64;
     }
-
-    let live = write_success_state(conn, SourceId(source), &b.state)?;
-    counts.live_events = u64::try_from(live).unwrap_or(0);
-    append_log(conn, SourceId(source), now, &b.log)?;
-    Ok(counts)
+    Ok((SourceId(source), counts))
 }

@@ -22,6 +22,7 @@
 
 mod error;
 pub mod events;
+pub mod objects;
 pub mod occurrences;
 pub mod reminders;
 pub mod schema;
@@ -39,13 +40,15 @@ pub use events::{
     ApplyCounts, CalendarSync, EventRow, EventWrite, IndexedEvent, OccurrenceWrite,
     SeriesOccurrences, SyncBatch,
 };
+pub use objects::{
+    ConflictRow, LocalChange, ObjectKey, ObjectState, OutboxEntry, OutboxOp, Recorded, RemoteObject,
+};
 pub use occurrences::{AgendaRow, CalendarLine, EventLine, OccurrenceRow};
 pub use reminders::{FiredReminder, ReminderSettingsRow};
 pub use schema::SCHEMA_VERSION;
-pub use sources::{CalendarRow, NewSource, SourceKind, SourcePatch, SourceRow};
+pub use sources::{CalendarRow, NewSource, SourceKind, SourcePatch, SourceRow, SyncDirection};
 pub use sync_log::{
-    AttemptRecord, LocalState, LogEntry, SyncLogRow, SyncOutcome, SyncStateRow, SyncStateUpdate,
-    Validators,
+    AttemptRecord, LogEntry, SyncLogRow, SyncOutcome, SyncStateRow, SyncStateUpdate, Validators,
 };
 
 macro_rules! id_type {
@@ -74,6 +77,14 @@ id_type!(
 id_type!(
     /// Row id of one stored component (`events.id`): a master or an override.
     EventId
+);
+id_type!(
+    /// Row id of a remote object (`remote_objects.id`): what a server versions.
+    ObjectId
+);
+id_type!(
+    /// Row id of a conflict record (`conflicts.id`).
+    ConflictId
 );
 
 /// How long a statement waits for another connection's lock before failing with

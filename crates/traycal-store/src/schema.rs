@@ -51,13 +51,22 @@
 //! and whether the feed habitually ends without `END:VCALENDAR`
 //! (`sync_state.unclosed_ok`). It also makes the next sync of every source rewrite
 //! every event once, because this build reads some values differently.
+//!
+//! Step 4 moves the two-way state to the grain a server versions (guide §3): one
+//! `remote_objects` row per href (CalDAV: master + overrides + VTIMEZONEs) or per
+//! instance id (Google, Graph), with its base and local versions; an `outbox` of
+//! pending local operations; `conflicts` keeping base, local and remote; the
+//! VTIMEZONEs of each calendar; a calendar's sync direction; pushed and conflict counts
+//! in the log. The unused per-component columns (`events.href`, `etag`, `local_state`,
+//! `event_texts.base_raw`, `local_raw`) are dropped.
 
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Result, StoreError};
 
 /// Migration steps, in order. Index `i` upgrades from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[
+/// Public so tests can build a file as an earlier release left it (its first steps).
+pub const MIGRATIONS: &[&str] = &[
     // ---- version 1: initial schema ----
     r#"
 CREATE TABLE sources (
@@ -246,6 +255,84 @@ ALTER TABLE sync_state ADD COLUMN unclosed_ok INTEGER NOT NULL DEFAULT 0
 -- source fetches, parses and rewrites everything once
 UPDATE events SET content_hash = 0;
 UPDATE sync_state SET content_hash = NULL, window_to = NULL;
+"#,
+    // ---- version 4: two-way state at the remote-object grain (see objects.rs) ----
+    r#"
+-- what a server versions: one VCALENDAR body under one href + etag (CalDAV: the master,
+-- its overrides and their VTIMEZONEs; instance = ''), or one instance under its own id
+-- (Google, Graph: instance = its RECURRENCE-ID). Its components are the `events` rows
+-- of the same calendar and UID (and recurrence_id = instance when instance <> '').
+-- Feeds have none: their events are the feed's alone.
+CREATE TABLE remote_objects (
+    id          INTEGER PRIMARY KEY,
+    calendar_id INTEGER NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+    uid         TEXT    NOT NULL,
+    instance    TEXT    NOT NULL DEFAULT '',
+    remote_id   TEXT,                       -- href or provider id; NULL until first pushed
+    etag        TEXT,                       -- the server's version of base_raw
+    base_raw    TEXT,                       -- last version agreed with the server
+    local_raw   TEXT,                       -- pending local version
+    state       TEXT    NOT NULL DEFAULT 'synced'
+                CHECK (state IN ('synced', 'created', 'modified', 'deleted', 'conflict')),
+    updated_at  INTEGER NOT NULL,
+    UNIQUE (calendar_id, uid, instance),
+    CHECK (state <> 'synced' OR local_raw IS NULL),
+    CHECK (state NOT IN ('created', 'modified') OR local_raw IS NOT NULL),
+    CHECK (state <> 'created' OR base_raw IS NULL)
+);
+CREATE UNIQUE INDEX remote_objects_remote_id ON remote_objects (calendar_id, remote_id)
+    WHERE remote_id IS NOT NULL;
+
+-- pending local operations, in the order the user made them (id), one per object:
+-- later edits of the same object fold into its entry (see objects.rs)
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    object_id       INTEGER NOT NULL UNIQUE REFERENCES remote_objects(id) ON DELETE CASCADE,
+    op              TEXT    NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+    queued_at       INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_error      TEXT,
+    last_error_code TEXT
+);
+
+-- a local change met a remote one: all three versions kept, nothing overwritten
+CREATE TABLE conflicts (
+    id          INTEGER PRIMARY KEY,
+    object_id   INTEGER NOT NULL REFERENCES remote_objects(id) ON DELETE CASCADE,
+    base_raw    TEXT,                       -- NULL: created here
+    local_raw   TEXT,                       -- NULL: deleted here
+    remote_raw  TEXT,                       -- NULL: deleted on the server
+    remote_etag TEXT,
+    detected_at INTEGER NOT NULL,
+    resolved_at INTEGER
+);
+CREATE INDEX conflicts_object ON conflicts (object_id);
+
+-- the VTIMEZONEs a calendar's data defines, so its events re-expand offline
+CREATE TABLE calendar_timezones (
+    calendar_id INTEGER NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+    tzid        TEXT    NOT NULL,
+    raw         TEXT    NOT NULL,
+    PRIMARY KEY (calendar_id, tzid)
+) WITHOUT ROWID;
+
+-- which way a calendar syncs; feeds are pulled only
+ALTER TABLE calendars ADD COLUMN direction TEXT NOT NULL DEFAULT 'two_way'
+    CHECK (direction IN ('two_way', 'pull_only', 'push_only'));
+UPDATE calendars SET direction = 'pull_only' WHERE read_only = 1;
+
+-- what a sync pushed and the conflicts it found, beside its pulled counts
+ALTER TABLE sync_log ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_log ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
+
+-- the per-component two-way columns of step 1: the state lives in remote_objects now.
+-- Nothing ever wrote them (every row is 'synced' with NULLs).
+ALTER TABLE events DROP COLUMN href;
+ALTER TABLE events DROP COLUMN etag;
+ALTER TABLE events DROP COLUMN local_state;
+ALTER TABLE event_texts DROP COLUMN base_raw;
+ALTER TABLE event_texts DROP COLUMN local_raw;
 "#,
 ];
 

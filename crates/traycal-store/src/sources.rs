@@ -126,6 +126,40 @@ pub struct SourceRow {
     pub created_at: i64,
 }
 
+/// Which way a calendar syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncDirection {
+    /// Changes go both ways.
+    TwoWay,
+    /// The server's changes come in; nothing is written to it (feeds, read-only
+    /// calendars, or the user's choice).
+    PullOnly,
+    /// Local changes go out; the server's are not taken in.
+    PushOnly,
+}
+
+impl SyncDirection {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TwoWay => "two_way",
+            Self::PullOnly => "pull_only",
+            Self::PushOnly => "push_only",
+        }
+    }
+
+    /// Parses a stored value.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "two_way" => Self::TwoWay,
+            "pull_only" => Self::PullOnly,
+            "push_only" => Self::PushOnly,
+            _ => return None,
+        })
+    }
+}
+
 /// A stored calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CalendarRow {
@@ -143,6 +177,8 @@ pub struct CalendarRow {
     pub read_only: bool,
     /// Collection change token (sync-token / ctag / nextSyncToken / deltaLink).
     pub change_token: Option<String>,
+    /// Which way it syncs (a read-only calendar is pulled only).
+    pub direction: SyncDirection,
 }
 
 const SOURCE_COLUMNS: &str = "id, kind, name, url_display, url, secret_ref, interval_secs, \
@@ -182,6 +218,16 @@ fn calendar_from_row(r: &Row<'_>) -> rusqlite::Result<CalendarRow> {
         color: r.get(4)?,
         read_only: r.get(5)?,
         change_token: r.get(6)?,
+        direction: {
+            let d: String = r.get(7)?;
+            SyncDirection::parse(&d).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    7,
+                    rusqlite::types::Type::Text,
+                    format!("unknown direction {d:?}").into(),
+                )
+            })?
+        },
     })
 }
 
@@ -238,8 +284,8 @@ impl Mirror {
         let id = tx.last_insert_rowid();
         if s.kind == SourceKind::Ics {
             tx.execute(
-                "INSERT INTO calendars (source_id, remote_href, name, color, read_only) \
-                 VALUES (?1, NULL, ?2, NULL, 1)",
+                "INSERT INTO calendars (source_id, remote_href, name, color, read_only, \
+                 direction) VALUES (?1, NULL, ?2, NULL, 1, 'pull_only')",
                 params![id, s.name],
             )?;
         }
@@ -258,9 +304,21 @@ impl Mirror {
         read_only: bool,
     ) -> Result<CalendarId> {
         let n = self.conn.execute(
-            "INSERT INTO calendars (source_id, remote_href, name, color, read_only) \
-             SELECT id, ?2, ?3, ?4, ?5 FROM sources WHERE id = ?1",
-            params![source.0, remote_href, name, color, read_only],
+            "INSERT INTO calendars (source_id, remote_href, name, color, read_only, direction) \
+             SELECT id, ?2, ?3, ?4, ?5, ?6 FROM sources WHERE id = ?1",
+            params![
+                source.0,
+                remote_href,
+                name,
+                color,
+                read_only,
+                if read_only {
+                    SyncDirection::PullOnly
+                } else {
+                    SyncDirection::TwoWay
+                }
+                .as_str()
+            ],
         )?;
         if n == 0 {
             return Err(StoreError::not_found("source", source.0));
@@ -399,8 +457,8 @@ impl Mirror {
     /// All calendars of a source, by id.
     pub fn calendars_of(&self, source: SourceId) -> Result<Vec<CalendarRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, source_id, remote_href, name, color, read_only, change_token \
-             FROM calendars WHERE source_id = ?1 ORDER BY id",
+            "SELECT id, source_id, remote_href, name, color, read_only, change_token, \
+             direction FROM calendars WHERE source_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([source.0], calendar_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -54,44 +54,6 @@ impl SyncOutcome {
     }
 }
 
-/// Two-way sync state of one event row (`events.local_state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LocalState {
-    /// Matches the server (`base_raw`).
-    #[default]
-    Synced,
-    /// Created locally, not yet on the server.
-    Created,
-    /// Edited locally (`local_raw`), not yet acknowledged.
-    Modified,
-    /// Deleted locally, not yet acknowledged.
-    Deleted,
-}
-
-impl LocalState {
-    /// The value stored in `events.local_state`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Synced => "synced",
-            Self::Created => "created",
-            Self::Modified => "modified",
-            Self::Deleted => "deleted",
-        }
-    }
-
-    /// Parses a stored state.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "synced" => Self::Synced,
-            "created" => Self::Created,
-            "modified" => Self::Modified,
-            "deleted" => Self::Deleted,
-            _ => return None,
-        })
-    }
-}
-
 /// The `sync_state` row of a source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncStateRow {

@@ -135,17 +135,21 @@ fn migrates_an_empty_file_and_configures_it() {
         tables,
         [
             "app_settings",
+            "calendar_timezones",
             "calendars",
+            "conflicts",
             "event_texts",
             "events",
             "occurrences",
+            "outbox",
             "reminder_dismissals",
             "reminder_settings",
             "reminder_snoozes",
             "reminders_fired",
+            "remote_objects",
             "sources",
             "sync_log",
-            "sync_state"
+            "sync_state",
         ]
     );
 }
