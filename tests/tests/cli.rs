@@ -203,6 +203,32 @@ fn a_local_file_is_taken_by_path() {
 }
 
 #[test]
+fn calendars_lists_each_calendar_with_its_access() {
+    let cli = Cli::new();
+    let o = cli.run(&["--json", "calendars"]);
+    assert_eq!(one_json(&o), serde_json::json!([]));
+    let file = cli.dir.path().join("rota.ics");
+    std::fs::write(&file, events(1)).unwrap();
+    let o = cli.run(&["add-ics", file.to_str().unwrap(), "--name", "Rota"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let doc = one_json(&cli.run(&["--json", "calendars"]));
+    let source = one_json(&cli.run(&["--json", "sources"]))[0]["id"].clone();
+    assert_eq!(doc.as_array().unwrap().len(), 1, "{doc}");
+    let c = &doc[0];
+    assert!(c["id"].as_i64().unwrap() > 0, "{doc}");
+    assert_eq!(c["source_id"], source, "{doc}");
+    assert_eq!(c["name"], "Rota", "{doc}");
+    assert_eq!(c["read_only"], true, "{doc}");
+    assert_eq!(c["direction"], "pull_only", "{doc}");
+    let o = cli.run(&["calendars"]);
+    assert!(
+        text(&o).contains("Rota") && text(&o).contains("read-only"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
 fn a_corrupt_database_is_named_once_with_what_to_do() {
     let cli = Cli::new();
     std::fs::create_dir_all(cli.data()).unwrap();

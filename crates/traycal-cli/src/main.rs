@@ -62,6 +62,8 @@ enum Command {
     },
     /// List sources.
     Sources,
+    /// List calendars (a feed has one) with their ids, for `create --calendar`.
+    Calendars,
     /// Remove a source and its events.
     Remove { id: i64 },
     /// Sync one source, or all enabled sources.
@@ -180,6 +182,7 @@ async fn run(cli: Cli) -> Result<i32> {
             output::added(&info, json)?;
         }
         Command::Sources => output::sources(&engine.sources().await?, json)?,
+        Command::Calendars => output::calendars(&engine.calendars().await?, json)?,
         Command::Remove { id } => {
             let info = engine.remove_source(*id).await?;
             output::removed(&info, json)?;

@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 use traycal_core::join::JoinLink;
 use traycal_engine::agenda::{Agenda, AgendaEntry, LogLine, NextMeeting, SourceStatus};
-use traycal_engine::sources::SourceInfo;
+use traycal_engine::sources::{CalendarInfo, SourceInfo};
 use traycal_engine::SyncReport;
 
 /// `println!` that reports a closed pipe (`traycal agenda | head`) as an error the
@@ -100,6 +100,31 @@ pub fn sources(list: &[SourceInfo], json: bool) -> Result<()> {
             if s.enabled { "" } else { "(disabled) " },
             s.url,
             filters(s)
+        );
+    }
+    Ok(())
+}
+
+/// `calendars`: one line each (id, name, source, whether Traycal may change it).
+pub fn calendars(list: &[CalendarInfo], json: bool) -> Result<()> {
+    if json {
+        return print_json(list);
+    }
+    if list.is_empty() {
+        say!("No calendars yet. Add one with `traycal add-ics URL`.");
+    }
+    for c in list {
+        let access = match (c.read_only, c.direction) {
+            (true, _) | (_, "pull_only") => "read-only",
+            (_, "push_only") => "push only",
+            _ => "two-way",
+        };
+        say!(
+            "{:>3}  {:<24} source {:<3} {}",
+            c.id,
+            c.name,
+            c.source_id,
+            access
         );
     }
     Ok(())

@@ -31,6 +31,23 @@ pub struct AddIcs {
     pub color: Option<String>,
 }
 
+/// A calendar as shown to users and scripts (`traycal calendars --json`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CalendarInfo {
+    /// Calendar id (what `create --calendar` takes).
+    pub id: i64,
+    /// Its source.
+    pub source_id: i64,
+    /// Name.
+    pub name: String,
+    /// Colour, `#rrggbb`, when one is set.
+    pub color: Option<String>,
+    /// Whether Traycal may change its events.
+    pub read_only: bool,
+    /// `two_way`, `pull_only` or `push_only`.
+    pub direction: &'static str,
+}
+
 /// A source as shown to users (never with a secret).
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
@@ -219,6 +236,24 @@ impl Engine {
             })
             .await?;
         Ok(SourceInfo::from_row(&row, store_name.as_deref()))
+    }
+
+    /// Every calendar of every source (a feed has one, pulled only).
+    pub async fn calendars(&self) -> Result<Vec<CalendarInfo>> {
+        self.with_mirror(|m| {
+            Ok(m.calendars()?
+                .into_iter()
+                .map(|c| CalendarInfo {
+                    id: c.id.0,
+                    source_id: c.source_id.0,
+                    name: c.name,
+                    color: c.color,
+                    read_only: c.read_only,
+                    direction: c.direction.as_str(),
+                })
+                .collect())
+        })
+        .await
     }
 
     /// All sources.

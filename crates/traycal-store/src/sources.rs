@@ -454,6 +454,16 @@ impl Mirror {
             .ok_or_else(|| StoreError::not_found("calendar of source", source.0))
     }
 
+    /// Every calendar, by id.
+    pub fn calendars(&self) -> Result<Vec<CalendarRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, source_id, remote_href, name, color, read_only, change_token, \
+             direction FROM calendars ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], calendar_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// All calendars of a source, by id.
     pub fn calendars_of(&self, source: SourceId) -> Result<Vec<CalendarRow>> {
         let mut stmt = self.conn.prepare_cached(
