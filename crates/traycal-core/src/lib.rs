@@ -3,7 +3,8 @@
 //! This crate is the part of Traycal that knows what a calendar *means*: it parses
 //! RFC 5545 text into components with diagnostics (and writes components back as
 //! RFC 5545 text), resolves time zones (IANA, Windows names as Outlook writes them, a
-//! file's own VTIMEZONE), expands recurrences with a work budget, and filters events. It does no I/O and never reads the clock: callers
+//! file's own VTIMEZONE), expands recurrences with a work budget, filters events, and
+//! plans two-way syncs ([`sync_plan`]). It does no I/O and never reads the clock: callers
 //! pass `now` and windows explicitly, so everything here is deterministic and testable.
 //!
 //! Invariants:
@@ -23,5 +24,6 @@ pub mod ics;
 pub mod join;
 pub mod recur;
 pub mod remind;
+pub mod sync_plan;
 pub mod tz;
 pub mod value;
