@@ -82,7 +82,7 @@ pub struct SyncReport {
     pub next_due_at: i64,
 }
 
-fn fingerprint(ev: &EventData<'_>, rkey: &str) -> i64 {
+pub(crate) fn fingerprint(ev: &EventData<'_>, rkey: &str) -> i64 {
     // Everything that makes an event *this* event, except its UID and stamps.
     let mut s = String::with_capacity(128);
     let push = |s: &mut String, v: Option<&str>| {
