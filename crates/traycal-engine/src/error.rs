@@ -1,7 +1,7 @@
 //! Engine errors: classified kinds with stable codes, so shells (CLI exit codes, the
 //! tray app's `{ code, message }`) switch on the code, never on the text.
 
-use traycal_providers::{FeedError, SecretError};
+use traycal_providers::{FeedError, ProviderError, SecretError};
 use traycal_store::{StoreError, StoreErrorKind};
 
 /// Everything the engine can fail with.
@@ -11,6 +11,9 @@ pub enum EngineError {
     Feed(#[from] FeedError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A calendar provider (the port) failed, classified.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
     #[error(transparent)]
     Secret(#[from] SecretError),
     /// The secret store could not be opened at start-up (the reason says why and
@@ -59,6 +62,7 @@ impl EngineError {
         match self {
             EngineError::Feed(e) => e.code(),
             EngineError::Store(e) => e.kind().as_str(),
+            EngineError::Provider(e) => e.code(),
             EngineError::Secret(e) => e.code(),
             EngineError::SecretUnavailable(_) => "secret_store_unavailable",
             EngineError::NoSuchSource(_) => "no_such_source",
@@ -80,6 +84,7 @@ impl EngineError {
     pub fn plain(&self) -> String {
         match self {
             EngineError::Feed(f) => f.plain(),
+            EngineError::Provider(p) => sentence(p.message()),
             EngineError::BadFeed { message, .. } => sentence(message),
             EngineError::MassDeletion {
                 deleting, upcoming, ..

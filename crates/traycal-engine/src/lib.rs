@@ -31,6 +31,7 @@ pub mod schedule;
 pub mod sources;
 pub mod sync;
 pub mod sync_lock;
+pub mod two_way;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -389,6 +390,12 @@ impl Engine {
             .seen_data_version
             .swap(now, std::sync::atomic::Ordering::Relaxed);
         Ok(now != before)
+    }
+
+    /// A calendar's occurrence budget (see [`Engine::limit_expansion`]).
+    pub(crate) fn max_occurrences(&self) -> usize {
+        self.max_occurrences
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Caps the occurrences one sync materialises per calendar (default

@@ -41,7 +41,8 @@ pub use events::{
     SeriesOccurrences, SyncBatch,
 };
 pub use objects::{
-    ConflictRow, LocalChange, ObjectKey, ObjectState, OutboxEntry, OutboxOp, Recorded, RemoteObject,
+    ConflictRow, LocalChange, ObjectKey, ObjectState, OutboxEntry, OutboxOp, PulledObject,
+    Recorded, RemoteObject,
 };
 pub use occurrences::{AgendaRow, CalendarLine, EventLine, OccurrenceRow};
 pub use reminders::{FiredReminder, ReminderSettingsRow};

@@ -218,6 +218,24 @@ pub struct LocalChange<'a> {
     pub occurrences: SeriesOccurrences<'a>,
 }
 
+/// The server's version of one object, taken in (nothing pending here for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledObject<'a> {
+    /// The object.
+    pub key: ObjectKey<'a>,
+    /// The server's id of it.
+    pub remote_id: &'a str,
+    /// Its version tag.
+    pub etag: Option<&'a str>,
+    /// Its text.
+    pub text: &'a str,
+    /// The components of `text` as rows; stored rows of the object it no longer holds
+    /// are deleted.
+    pub upserts: Vec<EventWrite<'a>>,
+    /// Its occurrences, replacing the stored ones of its UID.
+    pub occurrences: SeriesOccurrences<'a>,
+}
+
 /// What [`Mirror::record_local_change`] left behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -274,6 +292,29 @@ fn object_by_id(conn: &Connection, id: ObjectId) -> Result<RemoteObject> {
     .query_row([id.0], object_from_row)
     .optional()?
     .ok_or_else(|| StoreError::not_found("remote object", id.0))
+}
+
+/// The stored rows of the object `key` whose RECURRENCE-ID `keep` does not hold.
+fn rows_not_in(
+    conn: &Connection,
+    key: &ObjectKey<'_>,
+    keep: &[EventWrite<'_>],
+) -> Result<Vec<EventId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, recurrence_id FROM events WHERE calendar_id = ?1 AND uid = ?2 \
+         AND (?3 = '' OR recurrence_id = ?3)",
+    )?;
+    let rows = stmt.query_map(params![key.calendar.0, key.uid, key.instance], |r| {
+        Ok((EventId(r.get(0)?), r.get::<_, String>(1)?))
+    })?;
+    let mut gone = Vec::new();
+    for row in rows {
+        let (id, rid) = row?;
+        if !keep.iter().any(|w| w.recurrence_id == rid) {
+            gone.push(id);
+        }
+    }
+    Ok(gone)
 }
 
 /// Refuses a local change of a calendar that cannot take one.
@@ -401,6 +442,109 @@ impl Mirror {
         apply_event_changes(&tx, key.calendar, true, None, &events, now)?;
         tx.commit()?;
         Ok(recorded)
+    }
+
+    /// Takes the server's version of an object in: it becomes the agreed version, the
+    /// rows show it. Refused when a local change of the object is pending (the plan
+    /// records a conflict instead: nothing pending is ever overwritten).
+    pub fn record_pulled(&mut self, pulled: &PulledObject<'_>, now: i64) -> Result<ObjectId> {
+        let key = &pulled.key;
+        if pulled.occurrences.uid != key.uid || pulled.upserts.iter().any(|w| w.uid != key.uid) {
+            return Err(StoreError::InvalidInput(format!(
+                "rows of another UID given for object uid={:?}",
+                key.uid
+            )));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(o) = object_in(&tx, key)? {
+            if o.state.is_pending() {
+                return Err(StoreError::InvalidInput(format!(
+                    "object {} ({}) has a pending local change: a pull must not replace it",
+                    o.id.0, o.uid
+                )));
+            }
+        }
+        let id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO remote_objects (calendar_id, uid, instance, remote_id, etag, \
+                 base_raw, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'synced', ?7) \
+                 ON CONFLICT (calendar_id, uid, instance) DO UPDATE SET \
+                 remote_id = excluded.remote_id, etag = excluded.etag, \
+                 base_raw = excluded.base_raw, updated_at = excluded.updated_at RETURNING id",
+            )?
+            .query_row(
+                params![
+                    key.calendar.0,
+                    key.uid,
+                    key.instance,
+                    pulled.remote_id,
+                    pulled.etag,
+                    pulled.text,
+                    now
+                ],
+                |r| r.get(0),
+            )?;
+        let deletes = rows_not_in(&tx, key, &pulled.upserts)?;
+        let replace = [pulled.occurrences.clone()];
+        let events = EventChanges {
+            upserts: &pulled.upserts,
+            renames: &[],
+            deletes: &deletes,
+            retire: &[],
+            replace_occurrences: &replace,
+        };
+        apply_event_changes(&tx, key.calendar, true, None, &events, now)?;
+        tx.commit()?;
+        Ok(ObjectId(id))
+    }
+
+    /// The server deleted an object that has nothing pending here: it goes, with its
+    /// rows and occurrences.
+    pub fn record_remote_deletion(&mut self, object: ObjectId, now: i64) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let o = object_by_id(&tx, object)?;
+        if o.state.is_pending() {
+            return Err(StoreError::InvalidInput(format!(
+                "object {} ({}) has a pending local change: it is a conflict, not a deletion",
+                o.id.0, o.uid
+            )));
+        }
+        let key = ObjectKey {
+            calendar: o.calendar_id,
+            uid: &o.uid,
+            instance: &o.instance,
+        };
+        let deletes = rows_not_in(&tx, &key, &[])?;
+        let replace = [SeriesOccurrences {
+            uid: &o.uid,
+            occurrences: Vec::new(),
+        }];
+        let events = EventChanges {
+            upserts: &[],
+            renames: &[],
+            deletes: &deletes,
+            retire: &[],
+            replace_occurrences: &replace,
+        };
+        apply_event_changes(&tx, o.calendar_id, true, None, &events, now)?;
+        tx.prepare_cached("DELETE FROM remote_objects WHERE id = ?1")?
+            .execute([object.0])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The stored rows of an object (all of them, or those of its instance) that
+    /// `keep` does not hold.
+    pub fn rows_of_object_not_in(
+        &self,
+        key: &ObjectKey<'_>,
+        keep: &[EventWrite<'_>],
+    ) -> Result<Vec<EventId>> {
+        rows_not_in(&self.conn, key, keep)
     }
 
     /// The object named by `key`, if any.

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use traycal_store::{
     CalendarId, EventWrite, LocalChange, Mirror, NewSource, ObjectKey, ObjectState,
-    OccurrenceWrite, OutboxOp, Recorded, SeriesOccurrences, SourceKind, StoreErrorKind,
-    SyncDirection, SCHEMA_VERSION,
+    OccurrenceWrite, OutboxOp, PulledObject, Recorded, SeriesOccurrences, SourceKind,
+    StoreErrorKind, SyncDirection, SCHEMA_VERSION,
 };
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -520,4 +520,72 @@ fn a_version_2_file_is_migrated_with_everything_kept() {
     }
     assert!(m.outbox(None).unwrap().is_empty());
     assert!(m.check_integrity().unwrap());
+}
+
+fn pulled<'a>(
+    cal: CalendarId,
+    uid: &'a str,
+    start: i64,
+    text: &'a str,
+    etag: &'a str,
+) -> PulledObject<'a> {
+    let change = edit(cal, uid, start, text);
+    PulledObject {
+        key: change.key,
+        remote_id: "/cal/home/p.ics",
+        etag: Some(etag),
+        text,
+        upserts: change.upserts,
+        occurrences: change.occurrences,
+    }
+}
+
+#[test]
+fn a_pull_becomes_the_agreed_version_and_a_remote_deletion_removes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut m, home, _) = setup(&dir.path().join("t.db"));
+    let id = m
+        .record_pulled(&pulled(home, "p@x", T0, "P1", "e1"), T0)
+        .unwrap();
+    let o = m.remote_object(&key(home, "p@x")).unwrap().unwrap();
+    assert_eq!(
+        (o.state, o.base_raw.as_deref(), o.etag.as_deref()),
+        (ObjectState::Synced, Some("P1"), Some("e1"))
+    );
+    assert_eq!(shown(&m), ["P1"]);
+    // A newer version moves it.
+    assert_eq!(
+        m.record_pulled(&pulled(home, "p@x", T0 + H, "P2", "e2"), T0 + 1)
+            .unwrap(),
+        id
+    );
+    assert_eq!(shown(&m), ["P2"]);
+    assert_eq!(m.event_index(home).unwrap().len(), 1);
+    m.record_remote_deletion(id, T0 + 2).unwrap();
+    assert!(m.remote_object(&key(home, "p@x")).unwrap().is_none());
+    assert!(shown(&m).is_empty());
+    assert!(m.event_index(home).unwrap().is_empty());
+    assert_eq!(m.orphan_occurrences().unwrap(), 0);
+}
+
+#[test]
+fn a_pull_never_replaces_a_pending_local_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut m, home, _) = setup(&dir.path().join("t.db"));
+    let id = m
+        .record_pulled(&pulled(home, "p@x", T0, "P1", "e1"), T0)
+        .unwrap();
+    m.record_local_change(&edit(home, "p@x", T0, "MINE"), T0 + 1)
+        .unwrap();
+    let err = m
+        .record_pulled(&pulled(home, "p@x", T0, "THEIRS", "e2"), T0 + 2)
+        .unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::InvalidInput);
+    assert!(m.record_remote_deletion(id, T0 + 2).is_err());
+    let o = m.remote_object(&key(home, "p@x")).unwrap().unwrap();
+    assert_eq!(
+        (o.base_raw.as_deref(), o.local_raw.as_deref()),
+        (Some("P1"), Some("MINE"))
+    );
+    assert_eq!(shown(&m), ["MINE"]);
 }

@@ -1,0 +1,551 @@
+//! One two-way sync of one calendar through the provider port: pull → plan → apply →
+//! push.
+//!
+//! 1. **Pull**: the changes since the calendar's stored token (a refused token gets a
+//!    full listing, reconciled by identity: no duplicates).
+//! 2. **Plan**: [`traycal_core::sync_plan::plan`] over the objects the mirror holds
+//!    (in outbox order) and what the server reported.
+//! 3. **Apply**: pulled objects become the agreed versions, remote deletions remove
+//!    theirs, conflicts keep base, local and remote ([`Mirror::record_conflict`]).
+//!    The token is stored only after everything pulled is applied, so a crash makes
+//!    the next sync ask again rather than miss a change.
+//! 4. **Push**: each pending operation with its precondition (create-only, or the
+//!    agreed etag). A precondition failure is never retried blindly: the server's
+//!    version is fetched and the change becomes a conflict. A transient failure
+//!    (rate limit, network, server error) keeps the entry for later, never sooner than
+//!    the server's `Retry-After`, and stops this sync's pushes so the order holds.
+//!
+//! Invariants: a local change is never overwritten or dropped by a sync (the store
+//! refuses to pull over a pending change); every step is its own transaction, so a
+//! crash at any point leaves the mirror consistent and the next sync converges (a
+//! creation whose answer was lost is recognised on the server by its id and content).
+
+use std::time::Duration;
+
+use traycal_core::sync_plan::{self, Action, Held, Pending, RemoteView, Reported, Ways};
+use traycal_providers::{
+    next_attempt_delay, CalendarProvider, ChangeToken, Changes, ProviderError, ProviderErrorKind,
+    RemoteItem, WritePrecondition,
+};
+use traycal_store::{
+    CalendarId, CalendarRow, LocalChange, Mirror, NewSource, ObjectKey, ObjectState, OutboxEntry,
+    OutboxOp, PulledObject, Recorded, RemoteObject, SourceKind, SyncDirection,
+};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::error::{EngineError, Result};
+use crate::object_rows::ObjectRows;
+use crate::Engine;
+
+/// What one two-way sync did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct TwoWayReport {
+    /// Objects taken from the server (new or changed).
+    pub pulled: u64,
+    /// Objects deleted here because the server deleted them.
+    pub removed: u64,
+    /// Local changes the server took.
+    pub pushed: u64,
+    /// Conflicts found (both versions kept).
+    pub conflicts: u64,
+    /// Local changes left for a later sync after a transient failure.
+    pub deferred: u64,
+    /// Whether the server refused the stored token and everything was listed again.
+    pub relisted: bool,
+}
+
+/// The id a creation is pushed under: derived from the UID, so a push whose answer
+/// was lost is recognised on the server.
+pub fn intended_id(uid: &str) -> String {
+    let mut id: String = uid
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    id.push_str(".ics");
+    id
+}
+
+/// How long a failed push waits, honouring the server's `Retry-After`.
+fn push_delay(attempts: i64, err: &ProviderError) -> i64 {
+    let failures = u32::try_from(attempts.saturating_add(1)).unwrap_or(u32::MAX);
+    let delay = next_attempt_delay(failures, Duration::from_secs(300), err.retry_after(), 0.5);
+    i64::try_from(delay.as_secs()).unwrap_or(i64::MAX)
+}
+
+impl Engine {
+    /// Adds a calendar of an account (a CalDAV collection, a Google or Microsoft
+    /// calendar): `remote_calendar` is its id at the provider.
+    pub async fn add_account_calendar(
+        &self,
+        kind: SourceKind,
+        account: &str,
+        remote_calendar: &str,
+        name: &str,
+        read_only: bool,
+    ) -> Result<CalendarId> {
+        if kind == SourceKind::Ics {
+            return Err(EngineError::InvalidInput(
+                "a feed is added with add_ics, not as an account".into(),
+            ));
+        }
+        let now = self.now();
+        let (account, remote, name) = (
+            account.to_owned(),
+            remote_calendar.to_owned(),
+            name.to_owned(),
+        );
+        self.with_mirror(move |m| {
+            let source = m.add_source(&NewSource {
+                kind,
+                name: account.clone(),
+                url_display: account,
+                url: None,
+                secret_ref: None,
+                interval_secs: 300,
+                max_bytes: 20 << 20,
+                filters_json: "{}".into(),
+                enabled: true,
+                color: None,
+                created_at: now,
+            })?;
+            Ok(m.add_calendar(source, Some(&remote), &name, None, read_only)?)
+        })
+        .await
+    }
+
+    /// Records a local create or edit (`text`: the object's new VCALENDAR text) or
+    /// delete (`None`) of the object `uid` in `calendar`: shown at once, pushed by the
+    /// next sync.
+    pub async fn record_local_object(
+        &self,
+        calendar: CalendarId,
+        uid: &str,
+        text: Option<String>,
+    ) -> Result<Recorded> {
+        let now = self.now();
+        let window = self.window(now);
+        let budget = self.max_occurrences();
+        let uid = uid.to_owned();
+        self.with_mirror(move |m| {
+            let rows = match &text {
+                Some(t) => {
+                    let rows = ObjectRows::build(t, window, now, budget)?;
+                    if rows.uid() != uid {
+                        return Err(EngineError::InvalidInput(format!(
+                            "the event's text has UID {}, not {uid}",
+                            rows.uid()
+                        )));
+                    }
+                    Some(rows)
+                }
+                None => None,
+            };
+            let key = ObjectKey {
+                calendar,
+                uid: &uid,
+                instance: "",
+            };
+            let upserts = rows.as_ref().map(|r| r.writes()).unwrap_or_default();
+            let deletes = m.rows_of_object_not_in(&key, &upserts)?;
+            let occurrences = rows.as_ref().map(|r| r.occurrences()).unwrap_or(
+                traycal_store::SeriesOccurrences {
+                    uid: &uid,
+                    occurrences: Vec::new(),
+                },
+            );
+            let change = LocalChange {
+                key,
+                text: text.as_deref(),
+                upserts,
+                deletes,
+                occurrences,
+            };
+            Ok(m.record_local_change(&change, now)?)
+        })
+        .await
+    }
+
+    /// One two-way sync of `calendar` through `provider`: pull → plan → apply → push.
+    pub async fn sync_two_way<P: CalendarProvider>(
+        &self,
+        provider: &P,
+        calendar: CalendarId,
+    ) -> Result<TwoWayReport> {
+        let row = self.with_mirror(move |m| calendar_row(m, calendar)).await?;
+        let remote_calendar = row.remote_href.clone().ok_or_else(|| {
+            EngineError::InvalidInput(format!("calendar {} is not an account's", calendar.0))
+        })?;
+        let ways = Ways {
+            pull: row.direction != SyncDirection::PushOnly,
+            push: row.direction != SyncDirection::PullOnly && !row.read_only,
+        };
+        let mut report = TwoWayReport::default();
+
+        // 1. Pull.
+        let token = row.change_token.clone().map(ChangeToken::new);
+        let changes = match provider.changes(&remote_calendar, token.as_ref()).await {
+            Err(e) if e.kind() == ProviderErrorKind::ChangeTokenInvalid => {
+                report.relisted = true;
+                provider.changes(&remote_calendar, None).await?
+            }
+            other => other?,
+        };
+        let (items, view_kind, deleted, next_token) = match changes {
+            Changes::NotModified { next_token } => {
+                (Vec::new(), ViewKind::Unchanged, Vec::new(), next_token)
+            }
+            Changes::Snapshot { items, next_token } => {
+                (items, ViewKind::Full, Vec::new(), next_token)
+            }
+            Changes::Delta {
+                changed,
+                deleted,
+                next_token,
+            } => (changed, ViewKind::Delta, deleted, next_token),
+        };
+
+        // 2. Plan.
+        let (objects, outbox) = self
+            .with_mirror(move |m| Ok((m.remote_objects(calendar)?, m.outbox(Some(calendar))?)))
+            .await?;
+        let ordered = in_outbox_order(&objects, &outbox);
+        let intended: Vec<String> = ordered.iter().map(|o| intended_id(&o.uid)).collect();
+        let held: Vec<Held<'_>> = ordered
+            .iter()
+            .zip(&intended)
+            .map(|(o, id)| Held {
+                object: o.id.0,
+                remote_id: o.remote_id.as_deref(),
+                intended_id: id,
+                etag: o.etag.as_deref(),
+                pending: pending_of(o, &outbox),
+                local_hash: o.local_raw.as_deref().map(|t| xxh3_64(t.as_bytes())),
+                in_conflict: o.state == ObjectState::Conflict,
+            })
+            .collect();
+        let reported: Vec<Reported<'_>> = items
+            .iter()
+            .map(|i| Reported {
+                id: &i.id,
+                etag: i.etag.as_deref(),
+                hash: xxh3_64(i.body.as_bytes()),
+            })
+            .collect();
+        let view = match view_kind {
+            ViewKind::Unchanged => RemoteView::Unchanged,
+            ViewKind::Full => RemoteView::Full(reported),
+            ViewKind::Delta => RemoteView::Delta {
+                changed: reported,
+                deleted: deleted.iter().map(String::as_str).collect(),
+            },
+        };
+        let actions = sync_plan::plan(&held, &view, ways);
+
+        // 3. Apply what was pulled, then keep the token.
+        let by_id = |id: i64| ordered.iter().find(|o| o.id.0 == id).copied();
+        let mut pushes: Vec<(Action, RemoteObject)> = Vec::new();
+        for action in &actions {
+            match *action {
+                Action::PullInsert { remote } | Action::PullUpdate { remote, .. } => {
+                    self.apply_pull(calendar, &items[remote]).await?;
+                    report.pulled += 1;
+                }
+                Action::PullDelete { object } => {
+                    let now = self.now();
+                    self.with_mirror(move |m| {
+                        Ok(m.record_remote_deletion(traycal_store::ObjectId(object), now)?)
+                    })
+                    .await?;
+                    report.removed += 1;
+                }
+                Action::Adopt { object, remote } => {
+                    let o = by_id(object).cloned();
+                    let item = items[remote].clone();
+                    let now = self.now();
+                    self.with_mirror(move |m| {
+                        let local = o.as_ref().and_then(|o| o.local_raw.clone());
+                        Ok(m.record_pushed(
+                            traycal_store::ObjectId(object),
+                            local.as_deref(),
+                            &item.id,
+                            item.etag.as_deref(),
+                            now,
+                        )?)
+                    })
+                    .await?;
+                    report.pushed += 1;
+                }
+                Action::Forget { object } => {
+                    let now = self.now();
+                    self.with_mirror(move |m| {
+                        Ok(m.record_pushed(traycal_store::ObjectId(object), None, "", None, now)?)
+                    })
+                    .await?;
+                }
+                Action::Conflict { object, remote } => {
+                    let item = remote.map(|r| items[r].clone());
+                    self.keep_conflict(object, item).await?;
+                    report.conflicts += 1;
+                }
+                Action::PushCreate { object }
+                | Action::PushUpdate { object }
+                | Action::PushDelete { object } => {
+                    if let Some(o) = by_id(object) {
+                        pushes.push((*action, o.clone()));
+                    }
+                }
+            }
+        }
+        let token = next_token.into_string();
+        self.with_mirror(move |m| Ok(m.set_change_token(calendar, Some(&token))?))
+            .await?;
+
+        // 4. Push, in outbox order; a transient failure stops the rest.
+        for (action, object) in pushes {
+            let entry = outbox.iter().find(|e| e.object.id == object.id);
+            let now = self.now();
+            if entry
+                .and_then(|e| e.next_attempt_at)
+                .is_some_and(|t| t > now)
+            {
+                report.deferred += 1;
+                continue;
+            }
+            match self
+                .push_one(provider, &remote_calendar, action, &object)
+                .await
+            {
+                Ok(PushOutcome::Done) => report.pushed += 1,
+                Ok(PushOutcome::Conflict) => report.conflicts += 1,
+                Err(e) => {
+                    let attempts = entry.map(|e| e.attempts).unwrap_or(0);
+                    let at = now.saturating_add(push_delay(attempts, &e));
+                    let (message, code) = (e.message().to_owned(), e.code());
+                    let id = object.id;
+                    self.with_mirror(move |m| Ok(m.record_push_failed(id, &message, code, at)?))
+                        .await?;
+                    report.deferred += 1;
+                    if e.is_transient() {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Takes one object from the server in as the agreed version.
+    async fn apply_pull(&self, calendar: CalendarId, item: &RemoteItem) -> Result<()> {
+        let now = self.now();
+        let window = self.window(now);
+        let budget = self.max_occurrences();
+        let item = item.clone();
+        self.with_mirror(move |m| {
+            let rows = ObjectRows::build(&item.body, window, now, budget).map_err(|e| {
+                EngineError::InvalidInput(format!("the server's item {}: {e}", item.id))
+            })?;
+            let pulled = PulledObject {
+                key: ObjectKey {
+                    calendar,
+                    uid: rows.uid(),
+                    instance: "",
+                },
+                remote_id: &item.id,
+                etag: item.etag.as_deref(),
+                text: &item.body,
+                upserts: rows.writes(),
+                occurrences: rows.occurrences(),
+            };
+            m.record_pulled(&pulled, now)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records a conflict of `object` with the server's version (`None`: deleted).
+    async fn keep_conflict(&self, object: i64, remote: Option<RemoteItem>) -> Result<()> {
+        let now = self.now();
+        self.with_mirror(move |m| {
+            m.record_conflict(
+                traycal_store::ObjectId(object),
+                remote.as_ref().map(|r| r.body.as_str()),
+                remote.as_ref().and_then(|r| r.etag.as_deref()),
+                now,
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Pushes one pending operation with its precondition.
+    async fn push_one<P: CalendarProvider>(
+        &self,
+        provider: &P,
+        remote_calendar: &str,
+        action: Action,
+        object: &RemoteObject,
+    ) -> std::result::Result<PushOutcome, ProviderError> {
+        let id = object
+            .remote_id
+            .clone()
+            .unwrap_or_else(|| intended_id(&object.uid));
+        let written = match action {
+            Action::PushCreate { .. } | Action::PushUpdate { .. } => {
+                let Some(text) = object.local_raw.as_deref() else {
+                    return Ok(PushOutcome::Done);
+                };
+                let precondition = match (&object.etag, action) {
+                    (Some(etag), Action::PushUpdate { .. }) => {
+                        WritePrecondition::IfMatch(etag.clone())
+                    }
+                    _ => WritePrecondition::CreateOnly,
+                };
+                match provider
+                    .put_item(remote_calendar, &id, text, &precondition)
+                    .await
+                {
+                    Ok(w) => Some((Some(text.to_owned()), w.id, w.etag)),
+                    Err(e) => {
+                        return self
+                            .after_refused_push(provider, remote_calendar, &id, object, e)
+                            .await
+                    }
+                }
+            }
+            Action::PushDelete { .. } => {
+                let etag = object.etag.clone().unwrap_or_default();
+                match provider.delete_item(remote_calendar, &id, &etag).await {
+                    Ok(()) => Some((None, id.clone(), None)),
+                    // Already gone there: both sides agree.
+                    Err(e) if e.kind() == ProviderErrorKind::NotFound => {
+                        Some((None, id.clone(), None))
+                    }
+                    Err(e) => {
+                        return self
+                            .after_refused_push(provider, remote_calendar, &id, object, e)
+                            .await
+                    }
+                }
+            }
+            _ => None,
+        };
+        if let Some((pushed, remote_id, etag)) = written {
+            let now = self.now();
+            let object_id = object.id;
+            self.with_mirror(move |m| {
+                Ok(m.record_pushed(
+                    object_id,
+                    pushed.as_deref(),
+                    &remote_id,
+                    etag.as_deref(),
+                    now,
+                )?)
+            })
+            .await
+            .map_err(|e| {
+                ProviderError::from_kind(ProviderErrorKind::Local).with_detail(e.to_string())
+            })?;
+        }
+        Ok(PushOutcome::Done)
+    }
+
+    /// A push the server refused: a precondition failure (or an edit of an object the
+    /// server deleted) becomes a conflict with the server's version; other errors go
+    /// back to the caller.
+    async fn after_refused_push<P: CalendarProvider>(
+        &self,
+        provider: &P,
+        remote_calendar: &str,
+        id: &str,
+        object: &RemoteObject,
+        err: ProviderError,
+    ) -> std::result::Result<PushOutcome, ProviderError> {
+        if !matches!(
+            err.kind(),
+            ProviderErrorKind::PreconditionFailed | ProviderErrorKind::NotFound
+        ) {
+            return Err(err);
+        }
+        let fetched = provider
+            .fetch_items(remote_calendar, &[id.to_owned()])
+            .await?;
+        let remote = fetched.items.into_iter().next();
+        // Our own creation already there with the same text: a lost answer.
+        if let (Some(r), Some(local), None) = (&remote, &object.local_raw, &object.base_raw) {
+            if r.body == *local {
+                let now = self.now();
+                let (object_id, local, rid, etag) =
+                    (object.id, local.clone(), r.id.clone(), r.etag.clone());
+                self.with_mirror(move |m| {
+                    Ok(m.record_pushed(object_id, Some(&local), &rid, etag.as_deref(), now)?)
+                })
+                .await
+                .map_err(|e| {
+                    ProviderError::from_kind(ProviderErrorKind::Local).with_detail(e.to_string())
+                })?;
+                return Ok(PushOutcome::Done);
+            }
+        }
+        self.keep_conflict(object.id.0, remote).await.map_err(|e| {
+            ProviderError::from_kind(ProviderErrorKind::Local).with_detail(e.to_string())
+        })?;
+        Ok(PushOutcome::Conflict)
+    }
+}
+
+enum PushOutcome {
+    Done,
+    Conflict,
+}
+
+#[derive(Clone, Copy)]
+enum ViewKind {
+    Unchanged,
+    Full,
+    Delta,
+}
+
+fn calendar_row(m: &Mirror, calendar: CalendarId) -> Result<CalendarRow> {
+    m.calendars()?
+        .into_iter()
+        .find(|c| c.id == calendar)
+        .ok_or_else(|| EngineError::InvalidInput(format!("no calendar with id {}", calendar.0)))
+}
+
+/// The objects with pending operations first, in outbox order, then the rest.
+fn in_outbox_order<'o>(
+    objects: &'o [RemoteObject],
+    outbox: &[OutboxEntry],
+) -> Vec<&'o RemoteObject> {
+    let mut ordered: Vec<&RemoteObject> = outbox
+        .iter()
+        .filter_map(|e| objects.iter().find(|o| o.id == e.object.id))
+        .collect();
+    for o in objects {
+        if !ordered.iter().any(|p| p.id == o.id) {
+            ordered.push(o);
+        }
+    }
+    ordered
+}
+
+fn pending_of(o: &RemoteObject, outbox: &[OutboxEntry]) -> Pending {
+    match outbox.iter().find(|e| e.object.id == o.id).map(|e| e.op) {
+        Some(OutboxOp::Create) => Pending::Create,
+        Some(OutboxOp::Update) => Pending::Update,
+        Some(OutboxOp::Delete) => Pending::Delete,
+        None => match o.state {
+            // In conflict: the outbox leaves it out; what it waits with still counts.
+            ObjectState::Conflict if o.base_raw.is_none() => Pending::Create,
+            ObjectState::Conflict if o.local_raw.is_none() => Pending::Delete,
+            ObjectState::Conflict => Pending::Update,
+            _ => Pending::Nothing,
+        },
+    }
+}

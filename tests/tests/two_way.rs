@@ -1,0 +1,404 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The two-way pipeline (pull → plan → apply → push) against the in-memory provider:
+//! pulls, pushes, deletes on either side, precondition failures kept as conflicts,
+//! a refused change token relisted without duplicates, rate limits honoured, offline
+//! edits replayed in order after a restart.
+
+use std::future::Future;
+use traycal_engine::Engine;
+
+use traycal_providers::{
+    CalendarProvider, Capabilities, ChangeToken, Changes, FetchedItems, MemoryProvider, Operation,
+    ProviderErrorKind, ProviderResult, RemoteCalendar, WritePrecondition, Written,
+};
+use traycal_store::{CalendarId, ObjectState, Recorded, SourceKind};
+use traycal_system_tests::harness::{cal, ev, harness, Harness, T0};
+
+const CAL: &str = "/dav/home/";
+
+/// The engine with one two-way calendar backed by a fresh in-memory server.
+async fn two_way() -> (Harness, MemoryProvider, CalendarId) {
+    let h = harness().await;
+    let server = MemoryProvider::new();
+    server.add_calendar(CAL, "Home");
+    let id = h
+        .engine
+        .add_account_calendar(SourceKind::Caldav, "me@dav.test", CAL, "Home", false)
+        .await
+        .unwrap();
+    (h, server, id)
+}
+
+/// An event on 2026-03-03 at `hour`:00 UTC, as one object's text.
+fn object(uid: &str, hour: u32, summary: &str) -> String {
+    cal(&[ev(
+        uid,
+        &format!("20260303T{hour:02}0000Z"),
+        &format!("20260303T{hour:02}3000Z"),
+        summary,
+        "",
+    )])
+}
+
+async fn shown(engine: &Engine) -> Vec<String> {
+    let mut s: Vec<String> = engine
+        .agenda(T0, T0 + 3 * 86_400)
+        .await
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.summary)
+        .collect();
+    s.sort();
+    s
+}
+
+#[tokio::test]
+async fn pulls_new_changed_and_deleted_items() {
+    let (h, server, cal_id) = two_way().await;
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Alpha"))
+        .unwrap();
+    server
+        .put_behind_engine(CAL, "b.ics", &object("b@x", 10, "Beta"))
+        .unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.pulled, r.removed, r.pushed), (2, 0, 0));
+    assert_eq!(shown(&h.engine).await, ["Alpha", "Beta"]);
+
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 11, "Alpha moved"))
+        .unwrap();
+    server.delete_behind_engine(CAL, "b.ics").unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.pulled, r.removed), (1, 1));
+    assert_eq!(shown(&h.engine).await, ["Alpha moved"]);
+
+    // Nothing changed: nothing pulled, one request.
+    server.reset_calls();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.pulled, r.removed, r.pushed), (0, 0, 0));
+    assert_eq!(server.total_calls(), 1);
+}
+
+#[tokio::test]
+async fn local_creates_edits_and_deletes_reach_the_server() {
+    let (h, server, cal_id) = two_way().await;
+    let got = h
+        .engine
+        .record_local_object(cal_id, "n@x", Some(object("n@x", 9, "Dentist")))
+        .await
+        .unwrap();
+    assert!(matches!(got, Recorded::Queued(..)));
+    assert_eq!(shown(&h.engine).await, ["Dentist"], "shown before any sync");
+
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(r.pushed, 1);
+    let on_server = server
+        .item(CAL, "n@x.ics")
+        .expect("created under its intended id");
+    assert!(on_server.body.contains("SUMMARY:Dentist"));
+
+    h.engine
+        .record_local_object(cal_id, "n@x", Some(object("n@x", 10, "Dentist (moved)")))
+        .await
+        .unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(
+        (r.pushed, r.conflicts, r.pulled),
+        (1, 0, 0),
+        "our own write is not pulled back"
+    );
+    assert!(server.item(CAL, "n@x.ics").unwrap().body.contains("moved"));
+
+    h.engine
+        .record_local_object(cal_id, "n@x", None)
+        .await
+        .unwrap();
+    assert!(shown(&h.engine).await.is_empty());
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(r.pushed, 1);
+    assert!(server.item(CAL, "n@x.ics").is_none());
+    assert!(h.mirror().outbox(None).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_local_edit_meeting_a_remote_edit_keeps_both() {
+    let (h, server, cal_id) = two_way().await;
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Base"))
+        .unwrap();
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    h.engine
+        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "Mine")))
+        .await
+        .unwrap();
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Theirs"))
+        .unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.conflicts, r.pushed, r.pulled), (1, 0, 0));
+    let m = h.mirror();
+    let c = &m.open_conflicts(None).unwrap()[0];
+    assert!(c.base_raw.as_deref().unwrap().contains("Base"));
+    assert!(c.local_raw.as_deref().unwrap().contains("Mine"));
+    assert!(c.remote_raw.as_deref().unwrap().contains("Theirs"));
+    assert!(
+        server.item(CAL, "a.ics").unwrap().body.contains("Theirs"),
+        "the server's version stays"
+    );
+    assert_eq!(shown(&h.engine).await, ["Mine"], "the local edit stays too");
+    // Another sync neither loops nor records it again.
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.conflicts, r.pushed), (0, 0));
+    assert_eq!(h.mirror().open_conflicts(None).unwrap().len(), 1);
+}
+
+/// The in-memory server, changed by someone else right after it answered the pull:
+/// the engine then pushes against an etag that is no longer current.
+struct Racing {
+    inner: MemoryProvider,
+    after_pull: std::sync::Mutex<Option<(String, String)>>,
+}
+
+impl CalendarProvider for Racing {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    fn calendars(&self) -> impl Future<Output = ProviderResult<Vec<RemoteCalendar>>> + Send {
+        self.inner.calendars()
+    }
+    fn changes(
+        &self,
+        calendar: &str,
+        since: Option<&ChangeToken>,
+    ) -> impl Future<Output = ProviderResult<Changes>> + Send {
+        let calendar = calendar.to_owned();
+        let since = since.cloned();
+        async move {
+            let answer = self.inner.changes(&calendar, since.as_ref()).await;
+            if let Some((id, body)) = self.after_pull.lock().unwrap().take() {
+                self.inner.put_behind_engine(&calendar, &id, &body).unwrap();
+            }
+            answer
+        }
+    }
+    fn fetch_items(
+        &self,
+        calendar: &str,
+        ids: &[String],
+    ) -> impl Future<Output = ProviderResult<FetchedItems>> + Send {
+        self.inner.fetch_items(calendar, ids)
+    }
+    fn put_item(
+        &self,
+        calendar: &str,
+        id: &str,
+        body: &str,
+        precondition: &WritePrecondition,
+    ) -> impl Future<Output = ProviderResult<Written>> + Send {
+        self.inner.put_item(calendar, id, body, precondition)
+    }
+    fn delete_item(
+        &self,
+        calendar: &str,
+        id: &str,
+        if_match: &str,
+    ) -> impl Future<Output = ProviderResult<()>> + Send {
+        self.inner.delete_item(calendar, id, if_match)
+    }
+}
+
+#[tokio::test]
+async fn a_precondition_failure_on_push_becomes_a_conflict_not_a_retry() {
+    let (h, server, cal_id) = two_way().await;
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Base"))
+        .unwrap();
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    h.engine
+        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "Mine")))
+        .await
+        .unwrap();
+    let racing = Racing {
+        inner: server.clone(),
+        after_pull: std::sync::Mutex::new(Some(("a.ics".into(), object("a@x", 9, "Theirs")))),
+    };
+    let r = h.engine.sync_two_way(&racing, cal_id).await.unwrap();
+    assert_eq!((r.conflicts, r.pushed), (1, 0));
+    assert_eq!(
+        server.calls(Operation::PutItem),
+        1,
+        "one conditional PUT, refused, never retried"
+    );
+    assert!(server.item(CAL, "a.ics").unwrap().body.contains("Theirs"));
+    let c = &h.mirror().open_conflicts(None).unwrap()[0];
+    assert!(
+        c.remote_raw.as_deref().unwrap().contains("Theirs"),
+        "the server's version was fetched"
+    );
+    assert!(c.local_raw.as_deref().unwrap().contains("Mine"));
+    // An edit of an object the server deleted meanwhile is a conflict too, not a loop.
+    server
+        .put_behind_engine(CAL, "b.ics", &object("b@x", 10, "B"))
+        .unwrap();
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    h.engine
+        .record_local_object(cal_id, "b@x", Some(object("b@x", 10, "B mine")))
+        .await
+        .unwrap();
+    server.delete_behind_engine(CAL, "b.ics").unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(r.conflicts, 1);
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.conflicts, r.pushed), (0, 0), "no loop");
+}
+
+#[tokio::test]
+async fn a_refused_token_relists_without_duplicates() {
+    let (h, server, cal_id) = two_way().await;
+    for (n, uid) in ["a", "b", "c"].iter().enumerate() {
+        server
+            .put_behind_engine(
+                CAL,
+                &format!("{uid}.ics"),
+                &object(&format!("{uid}@x"), 9 + n as u32, uid),
+            )
+            .unwrap();
+    }
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    server.drop_change_tokens();
+    server.delete_behind_engine(CAL, "c.ics").unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert!(r.relisted);
+    assert_eq!(r.removed, 1);
+    assert_eq!(shown(&h.engine).await, ["a", "b"]);
+    assert_eq!(h.mirror().remote_objects(cal_id).unwrap().len(), 2);
+    assert_eq!(h.mirror().event_index(cal_id).unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_rate_limited_push_waits_as_long_as_told() {
+    let (h, server, cal_id) = two_way().await;
+    h.engine
+        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "One")))
+        .await
+        .unwrap();
+    h.engine
+        .record_local_object(cal_id, "b@x", Some(object("b@x", 10, "Two")))
+        .await
+        .unwrap();
+    server.fail_next_on(
+        Operation::PutItem,
+        1,
+        ProviderErrorKind::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(600)),
+        },
+    );
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(
+        (r.pushed, r.deferred),
+        (0, 1),
+        "the rest waits too, to keep the order"
+    );
+    assert_eq!(server.calls(Operation::PutItem), 1);
+    let outbox = h.mirror().outbox(None).unwrap();
+    assert_eq!(outbox[0].next_attempt_at, Some(T0 + 600));
+    assert_eq!(outbox[0].last_error_code.as_deref(), Some("rate_limited"));
+
+    // Sooner than told: nothing is sent.
+    h.clock.set(T0 + 599);
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(r.pushed, 1, "only the second, which was not told to wait");
+    assert_eq!(server.calls(Operation::PutItem), 2);
+    assert!(server.item(CAL, "a@x.ics").is_none());
+    h.clock.set(T0 + 600);
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(r.pushed, 1);
+    assert!(server.item(CAL, "a@x.ics").is_some());
+}
+
+#[tokio::test]
+async fn offline_edits_are_replayed_in_order_after_a_restart() {
+    let (h, server, cal_id) = two_way().await;
+    for (n, uid) in ["c@x", "a@x", "b@x"].iter().enumerate() {
+        h.engine
+            .record_local_object(cal_id, uid, Some(object(uid, 9 + n as u32, uid)))
+            .await
+            .unwrap();
+    }
+    // The network is down: the first push fails, nothing is lost.
+    server.fail_next_on(Operation::PutItem, 1, ProviderErrorKind::Network);
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(r.pushed, 0);
+    // A new engine on the same data dir (the app started again), later.
+    let engine = h.engine_at(h.dir.path());
+    h.clock.set(T0 + 3600);
+    let r = engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(r.pushed, 3);
+    let mut ids: Vec<String> = server.items(CAL).into_iter().map(|i| i.id).collect();
+    ids.sort();
+    assert_eq!(ids, ["a@x.ics", "b@x.ics", "c@x.ics"]);
+}
+
+#[tokio::test]
+async fn a_creation_whose_answer_was_lost_is_not_duplicated() {
+    let (h, server, cal_id) = two_way().await;
+    let text = object("a@x", 9, "Once");
+    h.engine
+        .record_local_object(cal_id, "a@x", Some(text.clone()))
+        .await
+        .unwrap();
+    // The server took it, but the answer never came back (crash, timeout).
+    server.put_behind_engine(CAL, "a@x.ics", &text).unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.conflicts, r.pulled), (0, 0));
+    assert_eq!(server.items(CAL).len(), 1);
+    assert_eq!(shown(&h.engine).await, ["Once"]);
+    assert!(h.mirror().outbox(None).unwrap().is_empty());
+    assert_eq!(
+        h.mirror().remote_objects(cal_id).unwrap()[0].state,
+        ObjectState::Synced
+    );
+    // Someone else's item under the id ours would take is not ours: a conflict.
+    h.engine
+        .record_local_object(cal_id, "b@x", Some(object("b@x", 10, "Ours")))
+        .await
+        .unwrap();
+    server
+        .put_behind_engine(CAL, "b@x.ics", &object("b@x", 11, "Someone else's"))
+        .unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.conflicts, r.pushed), (1, 0));
+    assert!(server
+        .item(CAL, "b@x.ics")
+        .unwrap()
+        .body
+        .contains("Someone else"));
+}
+
+#[tokio::test]
+async fn a_feed_calendar_refuses_local_edits() {
+    let h = harness().await;
+    h.server.set_route(
+        "/f.ics",
+        traycal_system_tests::Route::ics(cal(&[ev(
+            "f@x",
+            "20260303T090000Z",
+            "20260303T093000Z",
+            "Feed",
+            "",
+        )])),
+    );
+    let source = h.add("/f.ics").await;
+    let calendar = h
+        .mirror()
+        .calendar_of(traycal_store::SourceId(source))
+        .unwrap();
+    let err = h
+        .engine
+        .record_local_object(calendar, "m@x", Some(object("m@x", 9, "Mine")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "store.calendar_read_only");
+}
