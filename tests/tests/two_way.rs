@@ -29,6 +29,20 @@ async fn two_way() -> (Harness, MemoryProvider, CalendarId) {
     (h, server, id)
 }
 
+/// "Base" pulled from the server as `a.ics`, then edited here to "Mine".
+async fn edited_on_both_sides_soon() -> (Harness, MemoryProvider, CalendarId) {
+    let (h, server, cal_id) = two_way().await;
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Base"))
+        .unwrap();
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    h.engine
+        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "Mine")))
+        .await
+        .unwrap();
+    (h, server, cal_id)
+}
+
 /// An event on 2026-03-03 at `hour`:00 UTC, as one object's text.
 fn object(uid: &str, hour: u32, summary: &str) -> String {
     cal(&[ev(
@@ -124,15 +138,7 @@ async fn local_creates_edits_and_deletes_reach_the_server() {
 
 #[tokio::test]
 async fn a_local_edit_meeting_a_remote_edit_keeps_both() {
-    let (h, server, cal_id) = two_way().await;
-    server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Base"))
-        .unwrap();
-    h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    h.engine
-        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "Mine")))
-        .await
-        .unwrap();
+    let (h, server, cal_id) = edited_on_both_sides_soon().await;
     server
         .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Theirs"))
         .unwrap();
@@ -211,15 +217,7 @@ impl CalendarProvider for Racing {
 
 #[tokio::test]
 async fn a_precondition_failure_on_push_becomes_a_conflict_not_a_retry() {
-    let (h, server, cal_id) = two_way().await;
-    server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Base"))
-        .unwrap();
-    h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    h.engine
-        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "Mine")))
-        .await
-        .unwrap();
+    let (h, server, cal_id) = edited_on_both_sides_soon().await;
     let racing = Racing {
         inner: server.clone(),
         after_pull: std::sync::Mutex::new(Some(("a.ics".into(), object("a@x", 9, "Theirs")))),
