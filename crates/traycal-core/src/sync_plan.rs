@@ -11,8 +11,8 @@
 //! etag):
 //! - remote changed (etag differs from the base's), nothing pending here → pull it;
 //! - remote changed and a local change pending → **conflict** (both kept; nothing is
-//!   overwritten), unless it is our own creation already there with the same content
-//!   (a push whose answer was lost) → adopt it;
+//!   overwritten), unless the server already has exactly the pending text (a push
+//!   whose answer was lost, or the same edit on both sides) → adopt it;
 //! - remote deleted, nothing pending → delete here; a local edit pending →
 //!   conflict; a local delete pending → both agree, forget it;
 //! - remote unchanged, a local change pending → push it (create, update or delete);
@@ -102,8 +102,8 @@ pub enum Action {
         /// The object.
         object: i64,
     },
-    /// Our own creation is on the server already (its push answer was lost): it
-    /// becomes the agreed version.
+    /// The server already has exactly the pending text (a push whose answer was
+    /// lost): it becomes the agreed version.
     Adopt {
         /// The object.
         object: i64,
@@ -206,7 +206,9 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
                     });
                 }
             }
-            Pending::Create if h.local_hash == Some(r.hash) => {
+            // The server already has exactly our pending text: a push whose answer
+            // was lost (or the same edit made on both sides). Nothing to merge.
+            Pending::Create | Pending::Update if h.local_hash == Some(r.hash) => {
                 actions.push(Action::Adopt {
                     object: h.object,
                     remote: index,
@@ -422,6 +424,23 @@ mod tests {
             [Action::Conflict {
                 object: 1,
                 remote: Some(0)
+            }]
+        );
+    }
+
+    #[test]
+    fn an_edit_already_on_the_server_is_adopted() {
+        let h = held(1, Some("a.ics"), Some("e1"), Pending::Update);
+        let same = Reported {
+            id: "a.ics",
+            etag: Some("e2"),
+            hash: 7,
+        };
+        assert_eq!(
+            plan(&[h], &RemoteView::Full(vec![same]), Ways::TWO_WAY),
+            [Action::Adopt {
+                object: 1,
+                remote: 0
             }]
         );
     }

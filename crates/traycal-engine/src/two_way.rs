@@ -476,8 +476,9 @@ impl Engine {
             .fetch_items(remote_calendar, &[id.to_owned()])
             .await?;
         let remote = fetched.items.into_iter().next();
-        // Our own creation already there with the same text: a lost answer.
-        if let (Some(r), Some(local), None) = (&remote, &object.local_raw, &object.base_raw) {
+        // The server already has exactly our text: an earlier push whose answer was
+        // lost. It becomes the agreed version; there is nothing to merge.
+        if let (Some(r), Some(local)) = (&remote, &object.local_raw) {
             if r.body == *local {
                 let now = self.now();
                 let (object_id, local, rid, etag) =
