@@ -420,8 +420,8 @@ impl CalendarProvider for LateAnswers {
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
-    fn calendars(&self) -> impl Future<Output = ProviderResult<Vec<RemoteCalendar>>> + Send {
-        async move { self.late(self.inner.calendars().await).await }
+    async fn calendars(&self) -> ProviderResult<Vec<RemoteCalendar>> {
+        self.late(self.inner.calendars().await).await
     }
     fn changes(
         &self,
