@@ -5,7 +5,7 @@
 //! edits replayed in order after a restart.
 
 use std::future::Future;
-use traycal_engine::Engine;
+use traycal_engine::{Engine, MassDeletionChoice};
 
 use traycal_providers::{
     CalendarProvider, Capabilities, ChangeToken, Changes, FetchedItems, MemoryProvider, Operation,
@@ -559,4 +559,43 @@ async fn a_sync_cut_off_at_any_point_loses_nothing_and_the_next_converges() {
         );
     }
     assert!(cut_points.len() > 10, "the cuts landed at {cut_points:?}");
+}
+
+#[tokio::test]
+async fn a_sync_that_would_delete_most_of_the_calendar_asks_first() {
+    let (h, server, cal_id) = two_way().await;
+    for n in 0..30 {
+        server
+            .put_behind_engine(
+                CAL,
+                &format!("{n}.ics"),
+                &object(&format!("{n}@x"), 9, &format!("E{n}")),
+            )
+            .unwrap();
+    }
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    for n in 0..25 {
+        server
+            .delete_behind_engine(CAL, &format!("{n}.ics"))
+            .unwrap();
+    }
+    let err = h.engine.sync_two_way(&server, cal_id).await.unwrap_err();
+    assert_eq!(err.code(), "mass_delete");
+    assert_eq!(shown(&h.engine).await.len(), 30, "nothing changed");
+    // Asked again next time (the token was not moved on).
+    assert_eq!(
+        h.engine
+            .sync_two_way(&server, cal_id)
+            .await
+            .unwrap_err()
+            .code(),
+        "mass_delete"
+    );
+    let r = h
+        .engine
+        .sync_two_way_deciding(&server, cal_id, MassDeletionChoice::Apply)
+        .await
+        .unwrap();
+    assert_eq!(r.removed, 25);
+    assert_eq!(shown(&h.engine).await.len(), 5);
 }

@@ -35,7 +35,12 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{EngineError, Result};
 use crate::object_rows::ObjectRows;
+use crate::sync::MassDeletionChoice;
 use crate::Engine;
+
+/// A sync deleting more than this many objects (and more than half of the calendar)
+/// asks first.
+pub const MASS_DELETION_MIN: usize = 20;
 
 /// What one two-way sync did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -172,10 +177,26 @@ impl Engine {
     }
 
     /// One two-way sync of `calendar` through `provider`: pull → plan → apply → push.
+    /// A sync that would delete most of the calendar stops and asks (see
+    /// [`Engine::sync_two_way_deciding`]).
     pub async fn sync_two_way<P: CalendarProvider>(
         &self,
         provider: &P,
         calendar: CalendarId,
+    ) -> Result<TwoWayReport> {
+        self.sync_two_way_deciding(provider, calendar, MassDeletionChoice::Ask)
+            .await
+    }
+
+    /// [`Engine::sync_two_way`] with the user's answer to a mass deletion: a sync
+    /// that would delete more than half of the calendar's objects and more than
+    /// [`MASS_DELETION_MIN`] is held ([`EngineError::MassDeletion`], nothing changed)
+    /// unless `deletions` applies them or keeps the events.
+    pub async fn sync_two_way_deciding<P: CalendarProvider>(
+        &self,
+        provider: &P,
+        calendar: CalendarId,
+        deletions: MassDeletionChoice,
     ) -> Result<TwoWayReport> {
         let row = self.with_mirror(move |m| calendar_row(m, calendar)).await?;
         let remote_calendar = row.remote_href.clone().ok_or_else(|| {
@@ -245,7 +266,24 @@ impl Engine {
                 deleted: deleted.iter().map(String::as_str).collect(),
             },
         };
-        let actions = sync_plan::plan(&held, &view, ways);
+        let mut actions = sync_plan::plan(&held, &view, ways);
+        let deleting = sync_plan::pull_deletes(&actions);
+        if deleting > MASS_DELETION_MIN && deleting * 2 > objects.len() {
+            match deletions {
+                MassDeletionChoice::Ask => {
+                    return Err(EngineError::MassDeletion {
+                        source_id: row.source_id.0,
+                        source_name: row.name.clone(),
+                        deleting: deleting as u64,
+                        upcoming: objects.len() as u64,
+                    })
+                }
+                MassDeletionChoice::Keep => {
+                    actions.retain(|a| !matches!(a, Action::PullDelete { .. }));
+                }
+                MassDeletionChoice::Apply => {}
+            }
+        }
 
         // 3. Apply what was pulled, then keep the token.
         let by_id = |id: i64| ordered.iter().find(|o| o.id.0 == id).copied();
