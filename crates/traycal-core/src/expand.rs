@@ -67,6 +67,28 @@ impl Stamp {
         out
     }
 
+    /// Read back what [`Stamp::format`] wrote (four-digit years): `…Z` is an
+    /// instant, a date alone is all-day, anything else floating. This is the form of
+    /// an occurrence's instance id in the mirror.
+    pub fn parse(text: &str) -> Option<Stamp> {
+        let t = text.trim();
+        if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            return Some(Stamp {
+                secs: secs(d.and_time(NaiveTime::MIN)),
+                kind: TimeKind::Date,
+            });
+        }
+        let (body, kind) = match t.strip_suffix('Z') {
+            Some(b) => (b, TimeKind::Instant),
+            None => (t, TimeKind::Floating),
+        };
+        let n = NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S").ok()?;
+        Some(Stamp {
+            secs: secs(n),
+            kind,
+        })
+    }
+
     /// [`Stamp::format`] appended to `out` (a sync formats ~400k of these: no
     /// allocation and no strftime parsing per call).
     pub fn push_formatted(&self, out: &mut String) {
@@ -401,6 +423,15 @@ impl<'r> TimeContext<'r> {
                 })
             }
         }
+    }
+
+    /// The stamp under which `t` (a RECURRENCE-ID, an EXDATE value) names an
+    /// instance of the series framed by `series` (its master, else its first
+    /// override): the key expansion matches overrides and exclusions by, and the
+    /// [`Occurrence::instance`] it reports. `None` when `series` has no usable start.
+    pub fn instance_stamp(&mut self, t: &TimeSpec<'_>, series: &EventData<'_>) -> Option<Stamp> {
+        let (frame, _) = start_end(series, self)?;
+        Some(self.in_frame(t, frame.zone.as_ref(), frame.kind).stamp())
     }
 
     /// TZIDs that resolved to nothing known (the fallback was used).
@@ -1290,6 +1321,19 @@ mod stamp_format_tests {
                 assert_eq!(buf, format!("x{want}"));
             }
         }
+    }
+
+    #[test]
+    fn parse_reads_back_what_format_wrote() {
+        for (secs, kind) in [
+            (1_780_272_000, TimeKind::Instant),
+            (1_780_272_001, TimeKind::Floating),
+            (1_780_272_000, TimeKind::Date), // a midnight
+        ] {
+            let s = Stamp { secs, kind };
+            assert_eq!(Stamp::parse(&s.format()), Some(s));
+        }
+        assert_eq!(Stamp::parse("yesterday"), None);
     }
 }
 

@@ -4,7 +4,8 @@
 //! RFC 5545 text into components with diagnostics (and writes components back as
 //! RFC 5545 text), resolves time zones (IANA, Windows names as Outlook writes them, a
 //! file's own VTIMEZONE), expands recurrences with a work budget, filters events, and
-//! plans two-way syncs ([`sync_plan`]). It does no I/O and never reads the clock: callers
+//! turns the user's edits into new object text ([`edit`]) and plans two-way syncs
+//! ([`sync_plan`]). It does no I/O and never reads the clock: callers
 //! pass `now` and windows explicitly, so everything here is deterministic and testable.
 //!
 //! Invariants:
@@ -17,6 +18,7 @@
 //! - a DURATION's days are nominal (wall clock) and its time part exact.
 
 pub mod calendar;
+pub mod edit;
 pub mod event;
 pub mod expand;
 pub mod filter;
