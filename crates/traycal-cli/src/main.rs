@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Context, Result};
 use chrono::{Local, NaiveDate, TimeZone};
 use clap::{Parser, Subcommand};
+use traycal_engine::local_edit::{EventFields, WhenGiven};
 use traycal_engine::sources::AddIcs;
 use traycal_engine::{clock, data_dir, Engine, EngineConfig, EngineError, MassDeletionChoice};
 
@@ -103,10 +104,108 @@ enum Command {
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         limit: u32,
     },
+    /// Create an event in a calendar Traycal may change (see `calendars`); it is
+    /// pushed at the calendar's next sync.
+    Create {
+        /// The calendar's id (from `traycal calendars`).
+        #[arg(long)]
+        calendar: i64,
+        #[command(flatten)]
+        fields: EventArgs,
+    },
+    /// Change an event, or one occurrence of a series (its RECURRENCE-ID).
+    Edit {
+        /// The event's UID.
+        uid: String,
+        /// One occurrence, by its RECURRENCE-ID (such as 20260303T090000Z).
+        #[arg(long)]
+        occurrence: Option<String>,
+        /// The calendar, when several hold this UID.
+        #[arg(long)]
+        calendar: Option<i64>,
+        #[command(flatten)]
+        fields: EventArgs,
+    },
+    /// Delete an event, or one occurrence of a series.
+    Delete {
+        /// The event's UID.
+        uid: String,
+        /// One occurrence, by its RECURRENCE-ID.
+        #[arg(long)]
+        occurrence: Option<String>,
+        /// The calendar, when several hold this UID.
+        #[arg(long)]
+        calendar: Option<i64>,
+    },
     /// Keep syncing in the foreground: each source at its interval, with back-off.
     Run,
     /// Expand a local ICS file (or - for stdin) without storing it; JSON lines.
     Occurrences(occurrences::OccurrencesArgs),
+}
+
+/// An event's fields on the command line.
+#[derive(clap::Args, Debug)]
+struct EventArgs {
+    /// Title.
+    #[arg(long)]
+    title: Option<String>,
+    /// Start: YYYY-MM-DDTHH:MM (YYYY-MM-DD with --all-day).
+    #[arg(long)]
+    start: Option<String>,
+    /// End: YYYY-MM-DDTHH:MM (with --all-day, the last day). Default: an hour after
+    /// the start (the same day for all-day events).
+    #[arg(long)]
+    end: Option<String>,
+    /// Time zone of --start and --end (IANA, such as Europe/Berlin); default: the
+    /// system's.
+    #[arg(long)]
+    tz: Option<String>,
+    /// An all-day event: --start and --end are days.
+    #[arg(long)]
+    all_day: bool,
+    /// Location ("" removes it).
+    #[arg(long)]
+    location: Option<String>,
+    /// Description ("" removes it).
+    #[arg(long)]
+    description: Option<String>,
+}
+
+impl EventArgs {
+    fn fields(&self) -> Result<EventFields, EngineError> {
+        let when = |flag: &str, text: &Option<String>| -> Result<Option<WhenGiven>, EngineError> {
+            let Some(t) = text else { return Ok(None) };
+            let t = t.trim();
+            let parsed = if self.all_day {
+                NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                    .ok()
+                    .map(WhenGiven::Day)
+            } else {
+                chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
+                    .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
+                    .ok()
+                    .map(WhenGiven::At)
+            };
+            parsed.map(Some).ok_or_else(|| {
+                EngineError::InvalidInput(format!(
+                    "--{flag} {t:?}: use {}",
+                    if self.all_day {
+                        "YYYY-MM-DD"
+                    } else {
+                        "YYYY-MM-DDTHH:MM"
+                    }
+                ))
+            })
+        };
+        Ok(EventFields {
+            title: self.title.clone(),
+            start: when("start", &self.start)?,
+            end: when("end", &self.end)?,
+            zone: self.tz.clone(),
+            location: self.location.clone(),
+            description: self.description.clone(),
+        })
+    }
 }
 
 /// The largest `--max-bytes` (2 GiB): larger feeds do not exist, and the value must
@@ -124,6 +223,11 @@ fn engine(cli: &Cli) -> Result<Engine> {
 fn exit_code(e: &anyhow::Error) -> i32 {
     match e.downcast_ref::<EngineError>() {
         Some(EngineError::InvalidInput(_)) | Some(EngineError::NoSuchSource(_)) => 2,
+        Some(EngineError::Store(s))
+            if s.kind() == traycal_store::StoreErrorKind::CalendarReadOnly =>
+        {
+            2
+        }
         Some(EngineError::Feed(f)) if f.code() == "invalid_url" => 2,
         _ => 1,
     }
@@ -183,6 +287,34 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Sources => output::sources(&engine.sources().await?, json)?,
         Command::Calendars => output::calendars(&engine.calendars().await?, json)?,
+        Command::Create { calendar, fields } => {
+            if fields.title.is_none() {
+                return Err(EngineError::InvalidInput("a new event needs --title".into()).into());
+            }
+            let written = engine.create_event(*calendar, &fields.fields()?).await?;
+            output::written("Created", &written, json)?;
+        }
+        Command::Edit {
+            uid,
+            occurrence,
+            calendar,
+            fields,
+        } => {
+            let written = engine
+                .edit_event(uid, *calendar, occurrence.as_deref(), &fields.fields()?)
+                .await?;
+            output::written("Changed", &written, json)?;
+        }
+        Command::Delete {
+            uid,
+            occurrence,
+            calendar,
+        } => {
+            let written = engine
+                .delete_event(uid, *calendar, occurrence.as_deref())
+                .await?;
+            output::written("Deleted", &written, json)?;
+        }
         Command::Remove { id } => {
             let info = engine.remove_source(*id).await?;
             output::removed(&info, json)?;

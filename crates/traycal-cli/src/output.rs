@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 use traycal_core::join::JoinLink;
 use traycal_engine::agenda::{Agenda, AgendaEntry, LogLine, NextMeeting, SourceStatus};
+use traycal_engine::local_edit::WrittenEvent;
 use traycal_engine::sources::{CalendarInfo, SourceInfo};
 use traycal_engine::SyncReport;
 
@@ -126,6 +127,26 @@ pub fn calendars(list: &[CalendarInfo], json: bool) -> Result<()> {
             c.source_id,
             access
         );
+    }
+    Ok(())
+}
+
+/// `create` / `edit` / `delete`: what was written and that it waits for a sync.
+pub fn written(verb: &str, w: &WrittenEvent, json: bool) -> Result<()> {
+    if json {
+        return print_json(w);
+    }
+    let what = match &w.occurrence {
+        Some(o) => format!("the occurrence {o} of {}", w.uid),
+        None => w.uid.clone(),
+    };
+    if w.pending {
+        say!(
+            "{verb} {what} in calendar {}; it goes to the server at the calendar's next sync.",
+            w.calendar_id
+        );
+    } else {
+        say!("{verb} {what}: it had not reached the server yet, so nothing is left to send.");
     }
     Ok(())
 }

@@ -35,6 +35,10 @@ pub struct AgendaEntry {
     pub calendar: String,
     pub color: Option<String>,
     pub source_id: i64,
+    /// Its calendar (what `edit --calendar` takes).
+    pub calendar_id: i64,
+    /// A local change of the event waits to reach the server ("not yet synced").
+    pub pending: bool,
     /// The stored component this occurrence shows (for its details and join link).
     pub event_id: i64,
 }
@@ -180,6 +184,8 @@ fn entry(r: AgendaRow) -> AgendaEntry {
             .clone()
             .or_else(|| r.calendar.color.clone()),
         source_id: r.calendar.source_id.0,
+        calendar_id: r.calendar_id.0,
+        pending: r.event.pending,
         event_id: r.event_id.0,
     }
 }

@@ -58,6 +58,10 @@ pub struct EventDetail {
     pub calendar: String,
     pub color: Option<String>,
     pub source_id: i64,
+    /// Its calendar.
+    pub calendar_id: i64,
+    /// A local change of it waits to reach the server ("not yet synced").
+    pub pending: bool,
     pub recurring: bool,
     pub join: Option<traycal_core::join::JoinLink>,
 }
@@ -116,18 +120,24 @@ impl Engine {
         occurrence_start: Option<i64>,
     ) -> Result<EventDetail> {
         let catalogue = self.catalogue()?;
-        let (row, calendar) = self
+        let (row, calendar, pending) = self
             .with_mirror(move |m| {
                 let row = m.event(EventId(event_id))?.ok_or_else(|| {
                     EngineError::InvalidInput(format!("no event with id {event_id}"))
                 })?;
+                let key = traycal_store::ObjectKey {
+                    calendar: row.calendar_id,
+                    uid: &row.uid,
+                    instance: "",
+                };
+                let pending = m.remote_object(&key)?.is_some_and(|o| o.state.is_pending());
                 let calendar = m
                     .calendar_lines()?
                     .remove(&row.calendar_id.0)
                     .ok_or_else(|| {
                         EngineError::Internal(format!("event {event_id} has no calendar"))
                     })?;
-                Ok((row, calendar))
+                Ok((row, calendar, pending))
             })
             .await?;
         let (components, _, _) = traycal_core::ics::parse_all(row.raw.as_bytes());
@@ -183,6 +193,8 @@ impl Engine {
                 .clone()
                 .or_else(|| calendar.color.clone()),
             source_id: calendar.source_id.0,
+            calendar_id: row.calendar_id.0,
+            pending,
             recurring,
             join,
         })

@@ -21,6 +21,7 @@ pub mod data_dir;
 pub mod detail;
 pub mod display;
 pub mod error;
+pub mod local_edit;
 pub mod object_rows;
 pub mod opener;
 pub mod plan;

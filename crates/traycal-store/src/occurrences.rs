@@ -102,6 +102,8 @@ pub struct EventLine {
     pub tzid: Option<String>,
     /// STATUS.
     pub status: Option<String>,
+    /// A local change of it waits to reach the server.
+    pub pending: bool,
 }
 
 /// What an agenda line shows of its calendar.
@@ -287,7 +289,9 @@ impl Mirror {
         {
             let ids: Array = Rc::new(ids.into_iter().map(Value::Integer).collect());
             let mut stmt = self.conn.prepare_cached(
-                "SELECT id, uid, summary, location, tzid, status FROM events \
+                "SELECT id, uid, summary, location, tzid, status, EXISTS (SELECT 1 \
+                 FROM remote_objects o WHERE o.calendar_id = events.calendar_id \
+                 AND o.uid = events.uid AND o.state <> 'synced') FROM events \
                  WHERE id IN rarray(?1) ORDER BY id",
             )?;
             let mut rows = stmt.query([ids])?;
@@ -300,6 +304,7 @@ impl Mirror {
                         location: e.get(3)?,
                         tzid: e.get(4)?,
                         status: e.get(5)?,
+                        pending: e.get(6)?,
                     }),
                 );
             }

@@ -623,6 +623,8 @@ mod tests {
             calendar: "Work".into(),
             color: Some("#2b6cb0".into()),
             source_id: 1,
+            calendar_id: 1,
+            pending: false,
             event_id: id,
         }
     }

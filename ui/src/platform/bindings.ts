@@ -123,6 +123,10 @@ export type AgendaEntry = {
 	calendar: string,
 	color: string | null,
 	source_id: number,
+	/**  Its calendar (what `edit --calendar` takes). */
+	calendar_id: number,
+	/**  A local change of the event waits to reach the server ("not yet synced"). */
+	pending: boolean,
 	/**  The stored component this occurrence shows (for its details and join link). */
 	event_id: number,
 };
@@ -222,6 +226,10 @@ export type EventDetail = {
 	calendar: string,
 	color: string | null,
 	source_id: number,
+	/**  Its calendar. */
+	calendar_id: number,
+	/**  A local change of it waits to reach the server ("not yet synced"). */
+	pending: boolean,
 	recurring: boolean,
 	join: JoinLink | null,
 };

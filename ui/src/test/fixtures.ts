@@ -25,6 +25,8 @@ export function entry(start: string, end: string, over: Partial<AgendaEntry> = {
     calendar: 'Work',
     color: '#3b82f6',
     source_id: 1,
+    calendar_id: 1,
+    pending: false,
     event_id: id,
     ...over,
   };
@@ -53,6 +55,8 @@ export function detailOf(e: AgendaEntry, over: Partial<EventDetail> = {}): Event
     calendar: e.calendar,
     color: e.color,
     source_id: e.source_id,
+    calendar_id: e.calendar_id,
+    pending: e.pending,
     recurring: false,
     join: null,
     ...over,

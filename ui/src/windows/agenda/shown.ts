@@ -59,6 +59,8 @@ export function slotFromDetail(detail: EventDetail, request: ShowEvent): DaySlot
     calendar: detail.calendar,
     color: detail.color,
     source_id: detail.source_id,
+    calendar_id: detail.calendar_id,
+    pending: detail.pending,
     event_id: detail.event_id,
   };
   const date = datePart(start);
