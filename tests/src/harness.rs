@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use traycal_engine::sources::AddIcs;
 use traycal_engine::{Clock, Engine, EngineConfig};
-use traycal_providers::{FeedClientConfig, MemorySecretStore, SecretStore};
-use traycal_store::Mirror;
+use traycal_providers::{FeedClientConfig, MemoryProvider, MemorySecretStore, SecretStore};
+use traycal_store::{CalendarId, Mirror, SourceKind};
 
 use crate::FeedServer;
 
@@ -131,4 +131,19 @@ pub fn cal(events: &[String]) -> String {
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal tests//EN\r\n{}END:VCALENDAR\r\n",
         events.concat()
     )
+}
+
+/// A fresh engine with one two-way calendar (a CalDAV-kind account) whose server is
+/// a new in-memory provider holding the calendar `remote` ("Home").
+#[allow(clippy::unwrap_used)]
+pub async fn two_way_harness(remote: &str) -> (Harness, MemoryProvider, CalendarId) {
+    let h = harness().await;
+    let server = MemoryProvider::new();
+    server.add_calendar(remote, "Home");
+    let id = h
+        .engine
+        .add_account_calendar(SourceKind::Caldav, "me@dav.test", remote, "Home", false)
+        .await
+        .unwrap();
+    (h, server, id)
 }

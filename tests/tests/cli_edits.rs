@@ -8,8 +8,8 @@ use std::process::{Command, Output};
 
 use traycal_engine::Engine;
 use traycal_providers::MemoryProvider;
-use traycal_store::{CalendarId, SourceKind};
-use traycal_system_tests::harness::{cal, ev, harness, Harness};
+use traycal_store::CalendarId;
+use traycal_system_tests::harness::{cal, ev, harness, two_way_harness, Harness};
 use traycal_system_tests::{traycal_bin, Route};
 
 const CAL: &str = "/dav/home/";
@@ -51,15 +51,7 @@ fn agenda(h: &Harness) -> Vec<serde_json::Value> {
 }
 
 async fn two_way() -> (Harness, MemoryProvider, CalendarId) {
-    let h = harness().await;
-    let server = MemoryProvider::new();
-    server.add_calendar(CAL, "Home");
-    let id = h
-        .engine
-        .add_account_calendar(SourceKind::Caldav, "me@dav.test", CAL, "Home", false)
-        .await
-        .unwrap();
-    (h, server, id)
+    two_way_harness(CAL).await
 }
 
 async fn sync(engine: &Engine, server: &MemoryProvider, cal: CalendarId) {

@@ -11,22 +11,13 @@ use traycal_providers::{
     CalendarProvider, Capabilities, ChangeToken, Changes, FetchedItems, MemoryProvider, Operation,
     ProviderErrorKind, ProviderResult, RemoteCalendar, WritePrecondition, Written,
 };
-use traycal_store::{CalendarId, ObjectState, Recorded, SourceKind};
-use traycal_system_tests::harness::{cal, ev, harness, Harness, T0};
+use traycal_store::{CalendarId, ObjectState, Recorded};
+use traycal_system_tests::harness::{cal, ev, harness, two_way_harness, Harness, T0};
 
 const CAL: &str = "/dav/home/";
 
-/// The engine with one two-way calendar backed by a fresh in-memory server.
 async fn two_way() -> (Harness, MemoryProvider, CalendarId) {
-    let h = harness().await;
-    let server = MemoryProvider::new();
-    server.add_calendar(CAL, "Home");
-    let id = h
-        .engine
-        .add_account_calendar(SourceKind::Caldav, "me@dav.test", CAL, "Home", false)
-        .await
-        .unwrap();
-    (h, server, id)
+    two_way_harness(CAL).await
 }
 
 /// "Base" pulled from the server as `a.ics`, then edited here to "Mine".

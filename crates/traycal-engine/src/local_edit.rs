@@ -237,15 +237,7 @@ impl Engine {
                 edit::update_occurrence(&current, stamp, &draft, utc(now)).map_err(edit_failed)?
             }
         };
-        let recorded = self
-            .record_local_object(object.calendar_id, uid, Some(text))
-            .await?;
-        Ok(WrittenEvent {
-            uid: uid.to_owned(),
-            calendar_id: object.calendar_id.0,
-            occurrence: occurrence.map(str::to_owned),
-            pending: matches!(recorded, Recorded::Queued(..)),
-        })
+        self.write_object(&object, occurrence, Some(text)).await
     }
 
     /// Deletes an event, or one `occurrence` of a series.
@@ -267,11 +259,21 @@ impl Engine {
                 )
             }
         };
+        self.write_object(&object, occurrence, text).await
+    }
+
+    /// Records `text` (`None`: deleted) as the object's new local version.
+    async fn write_object(
+        &self,
+        object: &RemoteObject,
+        occurrence: Option<&str>,
+        text: Option<String>,
+    ) -> Result<WrittenEvent> {
         let recorded = self
-            .record_local_object(object.calendar_id, uid, text)
+            .record_local_object(object.calendar_id, &object.uid, text)
             .await?;
         Ok(WrittenEvent {
-            uid: uid.to_owned(),
+            uid: object.uid.clone(),
             calendar_id: object.calendar_id.0,
             occurrence: occurrence.map(str::to_owned),
             pending: matches!(recorded, Recorded::Queued(..)),
