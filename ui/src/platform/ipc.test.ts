@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { commands, events } from './bindings';
 import { onMirrorChanged, onShowEvent } from './events';
-import { ipc, IpcFailure } from './ipc';
+import { ipc, IpcFailure, type IpcError } from './ipc';
 
 vi.mock('./bindings', () => ({
   commands: {
@@ -24,17 +24,17 @@ describe('ipc facade', () => {
   });
 
   it('throws an IpcFailure with the code and message of an error result', async () => {
-    vi.mocked(commands.removeSource).mockResolvedValue({ status: 'error', error: { code: 'not_found', message: 'No source 9', detail: null } });
+    vi.mocked(commands.removeSource).mockResolvedValue({ status: 'error', error: { code: 'no_such_source', message: 'No source 9', detail: null } });
     const failure = await ipc.removeSource(9).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(IpcFailure);
-    expect(failure).toMatchObject({ code: 'not_found', message: 'No source 9', detail: null });
+    expect(failure).toMatchObject({ code: 'no_such_source', message: 'No source 9', detail: null });
   });
 
   it('folds errors that are not ours (a string, a thrown Error) into code "ipc"', async () => {
     // What Tauri rejects with when a capability is missing: a plain string.
     vi.mocked(commands.openWindow).mockResolvedValue({
       status: 'error',
-      error: 'open_window not allowed' as unknown as { code: string; message: string; detail: string | null },
+      error: 'open_window not allowed' as unknown as IpcError,
     });
     await expect(ipc.openWindow('agenda')).rejects.toMatchObject({ code: 'ipc', message: 'open_window not allowed', detail: null });
     vi.mocked(commands.openWindow).mockRejectedValue(new TypeError('bridge missing'));

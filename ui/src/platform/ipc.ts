@@ -2,11 +2,11 @@
  * The typed facade over the generated bindings that the rest of the UI uses.
  *
  * Every command resolves to its value or throws an `IpcFailure { code, message }`;
- * callers switch on `code`, never on the message text. Errors that do not come
- * from our commands (a missing permission, an unknown command, a thrown Error)
- * are folded into the same shape with the code "ipc".
+ * callers switch on `code` (the contract's `IpcErrorCode`), never on the message
+ * text. Errors that do not come from our commands (a missing permission, a thrown
+ * Error) are folded into the same shape with the code "ipc".
  */
-import { commands, type IpcError } from './bindings';
+import { commands, type IpcError, type IpcErrorCode } from './bindings';
 
 /** The shape of every generated command's answer. */
 type Result<T, E> = { status: 'ok'; data: T } | { status: 'error'; error: E };
@@ -53,6 +53,7 @@ export type {
   FeedPreview,
   FilterSpec,
   IpcError,
+  IpcErrorCode,
   JoinLink,
   LogLine,
   MassDeletionChoice,
@@ -72,12 +73,15 @@ export type {
   WindowKind,
 } from './bindings';
 
+/** A failure's code: one of the contract's, or "ipc" for one that is not ours. */
+export type FailureCode = IpcErrorCode | 'ipc';
+
 export class IpcFailure extends Error {
-  readonly code: string;
+  readonly code: FailureCode;
   /** The technical account, when it says more than the message (for a disclosure). */
   readonly detail: string | null;
 
-  constructor(code: string, message: string, detail: string | null = null) {
+  constructor(code: FailureCode, message: string, detail: string | null = null) {
     super(message);
     this.name = 'IpcFailure';
     this.code = code;

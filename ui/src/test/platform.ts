@@ -53,12 +53,12 @@ export const ipc = {
   setPreferences: vi.fn<Ipc['setPreferences']>(async () => ({ display: DISPLAY, snooze_minutes: 5 })),
   agenda: vi.fn<Ipc['agenda']>(async () => emptyAgenda),
   eventDetail: vi.fn<Ipc['eventDetail']>(async () => {
-    throw { code: 'not_found', message: 'no such event' };
+    throw { code: 'store.not_found', message: 'no such event' };
   }),
   joinLinks: vi.fn<Ipc['joinLinks']>(async () => []),
   nextMeeting: vi.fn<Ipc['nextMeeting']>(async () => null),
   joinEvent: vi.fn<Ipc['joinEvent']>(async () => {
-    throw { code: 'no_link', message: 'no link' };
+    throw { code: 'invalid_input', message: 'no link' };
   }),
   sourcesStatus: vi.fn<Ipc['sourcesStatus']>(async () => []),
   previewFeed: vi.fn<Ipc['previewFeed']>(async () => preview),
