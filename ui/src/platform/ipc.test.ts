@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { commands, events } from './bindings';
-import { onMirrorChanged, onShowEvent } from './events';
+import { on } from './events';
 import { ipc, IpcFailure, type IpcError } from './ipc';
 
 vi.mock('./bindings', () => ({
@@ -16,6 +16,10 @@ vi.mock('./bindings', () => ({
 }));
 
 describe('ipc facade', () => {
+  it('has one method per generated command, and no other', () => {
+    expect(Object.keys(ipc).sort()).toEqual(Object.keys(commands).sort());
+  });
+
   it('unwraps ok results and passes the arguments through', async () => {
     const agenda = { from: 'a', to: 'b', entries: [], query_ms: 2 };
     vi.mocked(commands.agenda).mockResolvedValue({ status: 'ok', data: agenda });
@@ -77,7 +81,7 @@ describe('addresses, shortcut and shown events', () => {
       return Promise.resolve(() => undefined);
     });
     const seen: number[] = [];
-    const stop = onShowEvent((p) => seen.push(p.event_id));
+    const stop = on('showEvent', (p) => seen.push(p.event_id));
     deliver({ payload: { event_id: 4, occurrence_start: 100 } });
     stop();
     deliver({ payload: { event_id: 5, occurrence_start: 200 } });
@@ -95,7 +99,7 @@ describe('event subscriptions', () => {
       return new Promise((resolve) => (registered = resolve));
     });
     const seen: string[] = [];
-    const stop = onMirrorChanged((p) => seen.push(p.reason));
+    const stop = on('mirrorChanged', (p) => seen.push(p.reason));
     deliver({ payload: { reason: 'sync' } });
     expect(seen).toEqual(['sync']);
 
