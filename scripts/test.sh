@@ -96,7 +96,7 @@ step_ok
 # 4. The engine and the CLI must build without the GUI toolkit -------------------------
 # (traycal-tray is the tray program: it must not pull in Tauri or WebKit either.)
 step "no tauri below the shell"
-for crate in traycal-core traycal-store traycal-providers traycal-engine traycal-cli traycal-tray; do
+for crate in traycal-contract traycal-core traycal-store traycal-providers traycal-engine traycal-cli traycal-tray; do
   tree=$(cargo tree -p "$crate" -e normal --prefix none)
   if grep -qE "tauri|wry|webkit" <<<"$tree"; then
     echo "test.sh: $crate depends on tauri or WebKit:" >&2

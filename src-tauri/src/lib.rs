@@ -8,12 +8,10 @@
 //!   process starts when a window is wanted ([`window_process`]). It ends with its
 //!   last window, giving WebKit's memory back.
 //!
-//! This crate declares the contract once in Rust ([`ipc`]); `ui/src/platform/bindings.ts`
-//! is generated from it. No calendar logic lives here.
+//! This crate declares the contract to Tauri ([`ipc`]), expanded from the lists of
+//! `traycal-contract`; `ui/src/platform/bindings.ts` is generated from it. No calendar
+//! logic lives here.
 
 pub mod ipc;
 pub mod window_process;
 pub mod windows;
-
-/// Re-exported for [`ipc_contract!`].
-pub use tauri_specta;

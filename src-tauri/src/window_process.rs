@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use tauri::ipc::{Invoke, InvokeBody, InvokeResolver};
 use tauri::{AppHandle, Emitter, Wry};
 
-use traycal_tray::commands::IpcError;
+use traycal_tray::commands::{IpcError, IpcErrorCode};
 use traycal_tray::window_process::wire::{self, Frame};
 use traycal_tray::windows::WindowKind;
 
@@ -46,7 +46,7 @@ impl TrayLink {
             InvokeBody::Json(args) => args.clone(),
             InvokeBody::Raw(_) => {
                 resolver.reject(IpcError::new(
-                    "invalid_input",
+                    IpcErrorCode::InvalidInput,
                     format!("`{}` takes JSON arguments", message.command()),
                 ));
                 return true;
@@ -90,7 +90,10 @@ impl TrayLink {
 }
 
 fn tray_gone() -> IpcError {
-    IpcError::new("tray_gone", "Traycal's tray process is not running")
+    IpcError::new(
+        IpcErrorCode::TrayGone,
+        "Traycal's tray process is not running",
+    )
 }
 
 /// The socket to the tray process: our standard input, which is then pointed at

@@ -12,8 +12,10 @@ use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::WebviewWindowBuilder;
-use traycal_app::ipc::{export_bindings, BINDINGS_PATH};
+use traycal_app::ipc::{checked_handler, contract, export_bindings, BINDINGS_PATH};
 use traycal_engine::{Engine, EngineConfig, FixedClock};
+use traycal_tray::commands::IpcErrorCode;
+use traycal_tray::contract::{wire_key, COMMANDS, EVENTS};
 use traycal_tray::shell::Shell;
 use traycal_tray::shortcut::JoinShortcut;
 
@@ -43,61 +45,65 @@ fn bindings_are_current() {
         "{BINDINGS_PATH} is stale: regenerate it with \
          `TRAYCAL_WRITE_BINDINGS=1 cargo test -p traycal-app --test contract bindings_are_current`"
     );
-    // The contract names every command once, camelCased for TypeScript.
-    for name in [
-        "appState",
-        "openWindow",
-        "setAutostart",
-        "agenda",
-        "eventDetail",
-        "joinLinks",
-        "nextMeeting",
-        "joinEvent",
-        "sourcesStatus",
-        "previewFeed",
-        "addFeed",
-        "updateSource",
-        "removeSource",
-        "syncNow",
-        "syncLog",
-        "loadSample",
-        "reminderSettings",
-        "setReminderSettings",
-        "myAddresses",
-        "setMyAddresses",
-        "shortcutSettings",
-        "setJoinShortcut",
-        "takeShownEvent",
-    ] {
-        assert!(
-            fresh.contains(&format!("\t{name}: (")),
-            "{name} missing from the bindings"
-        );
+    // Every command of the list is there, camelCased for TypeScript, sending its
+    // arguments under the keys the route reads.
+    for command in COMMANDS {
+        let keys: Vec<String> = command.args.iter().map(|a| wire_key(a)).collect();
+        let invoke = if keys.is_empty() {
+            format!("__TAURI_INVOKE(\"{}\"))", command.name)
+        } else {
+            format!(
+                "__TAURI_INVOKE(\"{}\", {{ {} }}))",
+                command.name,
+                keys.join(", ")
+            )
+        };
+        let line = fresh
+            .lines()
+            .find(|l| l.starts_with(&format!("\t{}: (", wire_key(command.name))))
+            .unwrap_or_else(|| panic!("{} missing from the bindings", command.name));
+        assert!(line.contains(&invoke), "{line}\nshould call {invoke}");
+        // Errors are typed by the contract's codes.
+        assert!(line.contains(", IpcError>("), "{line}");
     }
-    assert!(
-        fresh.contains("mirrorChanged")
-            && fresh.contains("syncProgress")
-            && fresh.contains("showEvent")
-    );
 }
 
-/// The tray process sends events by the names the contract gives them.
+/// The error code is a union of the contract's codes in TypeScript.
 #[test]
-fn event_names_match_the_tray_process() {
-    use tauri_specta::Event;
-    use traycal_app::ipc::{MirrorChanged, ShowEvent, SyncProgress};
-    use traycal_tray::events;
-    assert_eq!(MirrorChanged::NAME, events::MIRROR_CHANGED);
-    assert_eq!(ShowEvent::NAME, events::SHOW_EVENT);
-    assert_eq!(SyncProgress::NAME, events::SYNC_PROGRESS);
+fn the_error_code_is_a_typed_union() {
     let bindings = fresh_bindings();
-    for name in [
-        events::MIRROR_CHANGED,
-        events::SHOW_EVENT,
-        events::SYNC_PROGRESS,
-    ] {
-        assert!(bindings.contains(&format!("(\"{name}\")")), "{name}");
+    let start = bindings.find("export type IpcError = {").unwrap();
+    let error = &bindings[start..start + bindings[start..].find("};").unwrap()];
+    assert!(error.contains("\tcode: IpcErrorCode,"), "{error}");
+    let start = bindings.find("export type IpcErrorCode =").unwrap();
+    let union = &bindings[start..start + bindings[start..].find(";\n").unwrap()];
+    let listed: Vec<&str> = union.split('"').skip(1).step_by(2).collect();
+    assert_eq!(listed, traycal_tray::contract::ERROR_CODES, "{union}");
+}
+
+/// The events of the list are in the bindings under their names, typed by their
+/// payloads; the tray process sends them by the same names.
+#[test]
+fn events_follow_the_list() {
+    use tauri_specta::Event;
+    use traycal_app::ipc::WindowEvent;
+    use traycal_tray::events::{self, ShellEvent};
+    let bindings = fresh_bindings();
+    for event in EVENTS {
+        let declared = format!(
+            "makeEvent<{p}, {p}>(\"{n}\")",
+            p = event.payload,
+            n = event.name
+        );
+        assert!(bindings.contains(&declared), "{declared} missing");
     }
+    assert_eq!(EVENTS.len(), 3);
+    assert_eq!(WindowEvent::<events::MirrorChanged>::NAME, "mirror-changed");
+    let sent = ShellEvent::MirrorChanged(events::MirrorChanged {
+        reason: "sync".into(),
+    });
+    assert_eq!(sent.name(), EVENTS[0].name);
+    assert_eq!(sent.payload(), json!({ "reason": "sync" }));
 }
 
 struct Harness {
@@ -121,11 +127,11 @@ fn harness() -> Harness {
     let mut config = EngineConfig::standard(data.clone(), clock);
     config.secrets = Box::new(|| Err("no secret store in this test".into()));
     let engine = Arc::new(Engine::open(config).unwrap());
-    let contract = traycal_app::ipc_contract!(tauri::test::MockRuntime);
+    let contract = contract::<tauri::test::MockRuntime>();
     let shell = Arc::new(Shell::new(engine));
     shell.set_shortcut(JoinShortcut::unavailable("no X11 display in shell tests"));
     let app = mock_builder()
-        .invoke_handler(contract.invoke_handler())
+        .invoke_handler(checked_handler(contract.invoke_handler()))
         .manage(Arc::clone(&shell))
         .build(mock_context(noop_assets()))
         .unwrap();
@@ -427,7 +433,7 @@ fn a_shown_event_is_taken_once() {
     // This harness has no window process: the agenda cannot open, and says so, but
     // the request waits for the next agenda (the window process's own tests open it).
     let err = h.shell.show_event(7, 1_795_424_400).unwrap_err();
-    assert_eq!(err.code, "window", "{err:?}");
+    assert_eq!(err.code, IpcErrorCode::Window, "{err:?}");
     assert_eq!(
         h.call("take_shown_event", json!({})).unwrap(),
         json!({ "event_id": 7, "occurrence_start": 1_795_424_400 })
@@ -435,9 +441,6 @@ fn a_shown_event_is_taken_once() {
     assert_eq!(h.call("take_shown_event", json!({})).unwrap(), Value::Null);
 }
 
-/// Every command in the contract is declared in `build.rs` (so Tauri makes a
-/// permission for it) and granted to at least one window: a command missing from
-/// either is refused in the real app while the mock-runtime tests pass.
 /// The command names of the contract (snake_case, sorted), from the bindings it
 /// generates.
 fn contract_commands() -> Vec<String> {
@@ -468,36 +471,102 @@ fn contract_commands() -> Vec<String> {
     contract
 }
 
+/// The list's command names, sorted.
+fn listed_commands() -> Vec<String> {
+    let mut listed: Vec<String> = COMMANDS.iter().map(|c| c.name.to_string()).collect();
+    listed.sort();
+    listed
+}
+
+/// The bindings, `build.rs` and the permissions Tauri generated from it hold exactly
+/// the list's commands: a command missing from the permissions is refused in the
+/// real app while the mock-runtime tests pass.
 #[test]
-fn every_command_is_declared_and_granted() {
-    let contract = contract_commands();
-    assert!(contract.len() >= 20, "{contract:?}");
-
-    let build = std::fs::read_to_string(workspace_root().join("src-tauri/build.rs")).unwrap();
-    let list = &build[build.find("const COMMANDS").unwrap()..];
-    let list = &list[..list.find("];").unwrap()];
-    let mut declared: Vec<String> = list
-        .lines()
-        .filter_map(|l| Some(l.trim().strip_prefix('"')?.split('"').next()?.to_string()))
-        .collect();
-    declared.sort();
+fn every_listed_command_is_declared() {
+    let listed = listed_commands();
+    assert!(listed.len() >= 20, "{listed:?}");
     assert_eq!(
-        declared, contract,
-        "build.rs COMMANDS differs from the contract"
+        contract_commands(),
+        listed,
+        "the bindings differ from the list"
     );
+    let mut declared: Vec<String> = traycal_contract_names();
+    declared.sort();
+    assert_eq!(declared, listed, "build.rs declares other commands");
 
-    let mut granted = std::collections::BTreeSet::new();
+    // What tauri-build made of build.rs: one `allow-<command>` permission each.
+    let manifests = workspace_root().join("src-tauri/gen/schemas/acl-manifests.json");
+    let manifests: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifests).unwrap()).unwrap();
+    let mut permitted: Vec<String> = manifests["__app-acl__"]["permissions"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter_map(|p| p.strip_prefix("allow-"))
+        .map(|c| c.replace('-', "_"))
+        .collect();
+    permitted.sort();
+    assert_eq!(
+        permitted, listed,
+        "the generated permissions differ from the list"
+    );
+}
+
+/// The names `build.rs` declares: it passes the list's, read here from its source.
+fn traycal_contract_names() -> Vec<String> {
+    let build = std::fs::read_to_string(workspace_root().join("src-tauri/build.rs")).unwrap();
+    assert!(
+        build.contains(".commands(traycal_contract::COMMAND_NAMES)"),
+        "build.rs no longer declares the contract's list"
+    );
+    traycal_tray::contract::COMMAND_NAMES
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
+/// Each window's capability grants exactly the commands the list grants that
+/// window: no command of another window, no command that is not in the list, none
+/// missing.
+#[test]
+fn capabilities_grant_exactly_the_listed_windows_commands() {
+    let mut windows_seen = std::collections::BTreeSet::new();
     for entry in std::fs::read_dir(workspace_root().join("src-tauri/capabilities")).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        let cap: Value = serde_json::from_str(&text).unwrap();
-        for p in cap["permissions"].as_array().unwrap() {
-            if let Some(name) = p.as_str().and_then(|p| p.strip_prefix("allow-")) {
-                granted.insert(name.replace('-', "_"));
-            }
+        let path = entry.unwrap().path();
+        let cap: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut granted: Vec<String> = cap["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|c| c.replace('-', "_"))
+            .collect();
+        granted.sort();
+        for window in cap["windows"].as_array().unwrap() {
+            let window = window.as_str().unwrap();
+            windows_seen.insert(window.to_string());
+            let mut listed: Vec<String> = COMMANDS
+                .iter()
+                .filter(|c| c.windows.contains(&window))
+                .map(|c| c.name.to_string())
+                .collect();
+            listed.sort();
+            assert_eq!(
+                granted,
+                listed,
+                "{} grants the {window} window other commands than the list",
+                path.display()
+            );
         }
     }
-    for command in &contract {
-        assert!(granted.contains(command), "no window is granted {command}");
+    for command in COMMANDS {
+        for window in command.windows {
+            assert!(
+                windows_seen.contains(*window),
+                "{} is listed for {window}, which has no capability",
+                command.name
+            );
+        }
     }
 }
 
@@ -522,6 +591,111 @@ fn every_command_has_a_route() {
     let err = routed(&h, "drop_tables", json!({})).unwrap_err();
     assert_eq!(err["code"], "unknown_command");
     assert!(err["message"].as_str().unwrap().contains("drop_tables"));
+}
+
+/// A misspelled argument key fails, naming the key, on both paths, and runs
+/// nothing: `sync_now` with `ids` must not read `id` as missing ("sync every
+/// source"). Every command is tried with each of its keys misspelled (the
+/// snake_case name, or a plural) and with a key it does not take.
+#[test]
+fn a_misspelled_argument_is_refused_by_name() {
+    let h = harness();
+    for command in COMMANDS {
+        let mut tries: Vec<String> = command
+            .args
+            .iter()
+            .map(|arg| {
+                // The snake_case name where it differs from the key, else a plural.
+                if wire_key(arg) != *arg {
+                    arg.to_string()
+                } else {
+                    format!("{arg}s")
+                }
+            })
+            .collect();
+        tries.push("extra".into());
+        for key in tries {
+            let args = json!({ key.clone(): 1 });
+            let err = routed(&h, command.name, args.clone()).unwrap_err();
+            assert_eq!(err["code"], "invalid_input", "{}: {err}", command.name);
+            let message = err["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("no argument `{key}`")),
+                "{}: {message}",
+                command.name
+            );
+            assert_eq!(
+                h.call(command.name, args).unwrap_err(),
+                err,
+                "{}: in-process",
+                command.name
+            );
+        }
+    }
+    // Nothing ran: `set_join_shortcut` with `texts` would otherwise have read `text`
+    // as null and stored "no shortcut".
+    let engine = Arc::clone(&h.shell.engine);
+    let stored = tauri::async_runtime::block_on(engine.join_shortcut_setting()).unwrap();
+    assert_eq!(stored, None);
+}
+
+/// One call of every command, with arguments that answer the same however often
+/// they are made (errors included), for [`routed_calls_answer_as_in_process_calls`].
+fn sample_calls(feed_url: &str) -> Vec<(&'static str, Value)> {
+    vec![
+        ("app_state", json!({})),
+        ("open_window", json!({ "window": "agenda" })),
+        ("set_autostart", json!({ "enabled": true })),
+        ("shortcut_settings", json!({})),
+        ("set_join_shortcut", json!({ "text": null })),
+        ("preferences", json!({})),
+        (
+            "set_preferences",
+            json!({ "edit": { "display": null, "snooze_minutes": null } }),
+        ),
+        (
+            "agenda",
+            json!({ "from": 1_795_392_000_i64, "to": 1_795_996_800_i64 }),
+        ),
+        (
+            "event_detail",
+            json!({ "eventId": 999, "occurrenceStart": null }),
+        ),
+        ("join_links", json!({ "eventIds": [999] })),
+        ("next_meeting", json!({})),
+        ("join_event", json!({ "eventId": 999 })),
+        ("take_shown_event", json!({})),
+        ("sources_status", json!({})),
+        ("preview_feed", json!({ "url": feed_url })),
+        (
+            "add_feed",
+            json!({ "req": { "url": feed_url, "name": null, "color": "red;x",
+                    "interval_minutes": null, "include": [], "exclude": [] } }),
+        ),
+        (
+            "update_source",
+            json!({ "id": 999, "edit": { "name": "x", "color": null, "interval_minutes": null,
+                    "enabled": null, "include": null, "exclude": null } }),
+        ),
+        ("remove_source", json!({ "id": 999 })),
+        ("sync_now", json!({ "id": 999 })),
+        ("sync_log", json!({ "id": null, "limit": 0 })),
+        ("load_sample", json!({})),
+        ("decide_deletions", json!({ "id": 999, "choice": "keep" })),
+        ("reveal_source_url", json!({ "id": 999 })),
+        ("reminder_settings", json!({})),
+        (
+            "set_reminder_settings",
+            json!({ "calendarId": 999, "prefs": { "lead_secs": 300, "honour_valarms": false,
+                    "notify_declined": false, "notify_cancelled": false, "notify_free": false,
+                    "notify_all_day": false } }),
+        ),
+        ("my_addresses", json!({})),
+        (
+            "set_my_addresses",
+            json!({ "addresses": ["me@example.com"] }),
+        ),
+    ]
 }
 
 #[test]
@@ -560,6 +734,27 @@ fn routed_calls_answer_as_in_process_calls() {
         ("my_addresses", json!({})),
     ] {
         assert_eq!(routed(&h, cmd, args.clone()), h.call(cmd, args), "{cmd}");
+    }
+    // Every command of the list, each once on each path.
+    let samples = sample_calls(&url);
+    let mut sampled: Vec<String> = samples.iter().map(|(c, _)| c.to_string()).collect();
+    sampled.sort();
+    assert_eq!(
+        sampled,
+        listed_commands(),
+        "a command without a sample call"
+    );
+    for (cmd, args) in samples {
+        let (mut routed, mut direct) = (routed(&h, cmd, args.clone()), h.call(cmd, args));
+        for answer in [&mut routed, &mut direct] {
+            // The query's own timing differs from call to call.
+            if let Ok(Value::Object(map)) = answer {
+                if map.contains_key("query_ms") {
+                    map.insert("query_ms".into(), json!(0));
+                }
+            }
+        }
+        assert_eq!(routed, direct, "{cmd}");
     }
     // A wrong argument names the argument.
     let err = routed(&h, "agenda", json!({ "from": "monday", "to": 1 })).unwrap_err();

@@ -1,9 +1,10 @@
 //! What the tray process tells the windows: the contract's events.
 //!
-//! The payload types are declared here; src-tauri's contract declares the events
-//! themselves (their names and TypeScript types) as transparent wrappers of these,
-//! and its shell test checks the names agree. Events travel to the window process
-//! over its socket ([`crate::window_process`]) and to the tray through
+//! The contract lists the events once (`traycal_contract::with_events!`: payload type
+//! and name); their payload types are declared here, and [`ShellEvent`] is generated
+//! from the list, as src-tauri's event declarations (hence the TypeScript bindings)
+//! are. Events travel to the window process over its socket
+//! ([`crate::window_process`]) and to the tray through
 //! [`crate::shell::Shell::subscribe`].
 
 use serde::{Deserialize, Serialize};
@@ -52,39 +53,31 @@ pub struct SyncProgress {
     pub total: Option<u32>,
 }
 
-/// Name of [`MirrorChanged`] on the wire and in the webview.
-pub const MIRROR_CHANGED: &str = "mirror-changed";
-/// Name of [`ShowEvent`].
-pub const SHOW_EVENT: &str = "show-event";
-/// Name of [`SyncProgress`].
-pub const SYNC_PROGRESS: &str = "sync-progress";
-
-/// One event of the contract.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ShellEvent {
-    MirrorChanged(MirrorChanged),
-    ShowEvent(ShowEvent),
-    SyncProgress(SyncProgress),
-}
-
-impl ShellEvent {
-    /// The event's name in the webview.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ShellEvent::MirrorChanged(_) => MIRROR_CHANGED,
-            ShellEvent::ShowEvent(_) => SHOW_EVENT,
-            ShellEvent::SyncProgress(_) => SYNC_PROGRESS,
+macro_rules! shell_event {
+    ($( $(#[$doc:meta])* $payload:ident = $name:tt; )*) => {
+        /// One event of the contract: its payload, named by the contract's list.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum ShellEvent {
+            $( $(#[$doc])* $payload($payload), )*
         }
-    }
 
-    /// The payload as the webview receives it.
-    pub fn payload(&self) -> Value {
-        let value = match self {
-            ShellEvent::MirrorChanged(p) => serde_json::to_value(p),
-            ShellEvent::ShowEvent(p) => serde_json::to_value(p),
-            ShellEvent::SyncProgress(p) => serde_json::to_value(p),
-        };
-        // Plain structs of strings and numbers always serialise.
-        value.unwrap_or(Value::Null)
-    }
+        impl ShellEvent {
+            /// The event's name in the webview (`mirror-changed`).
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( ShellEvent::$payload(_) => $name, )*
+                }
+            }
+
+            /// The payload as the webview receives it.
+            pub fn payload(&self) -> Value {
+                let value = match self {
+                    $( ShellEvent::$payload(p) => serde_json::to_value(p), )*
+                };
+                // Plain structs of strings and numbers always serialise.
+                value.unwrap_or(Value::Null)
+            }
+        }
+    };
 }
+traycal_contract::with_events!(shell_event);

@@ -17,6 +17,7 @@
 
 pub mod autostart;
 pub mod commands;
+pub mod contract;
 pub mod events;
 pub mod mirror_watch;
 pub mod notifications;

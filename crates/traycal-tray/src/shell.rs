@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, Notify};
 use traycal_engine::{Engine, MassDeletionChoice, SyncReport};
 
 use crate::autostart::Autostart;
-use crate::commands::{IpcError, IpcResult};
+use crate::commands::{IpcError, IpcErrorCode, IpcResult};
 use crate::events::{MirrorChanged, ShellEvent, ShowEvent, SyncPhase, SyncProgress};
 use crate::shortcut::JoinShortcut;
 use crate::window_process::WindowProcess;
@@ -115,9 +115,12 @@ impl Shell {
 
     /// The join shortcut, or `not_ready` while the app starts.
     pub fn shortcut(&self) -> IpcResult<&JoinShortcut> {
-        self.shortcut
-            .get()
-            .ok_or_else(|| IpcError::new("not_ready", "Traycal is still starting; try again"))
+        self.shortcut.get().ok_or_else(|| {
+            IpcError::new(
+                IpcErrorCode::NotReady,
+                "Traycal is still starting; try again",
+            )
+        })
     }
 
     /// Start at login, when this system has it.
@@ -150,10 +153,10 @@ impl Shell {
         let windows = self
             .windows
             .get()
-            .ok_or_else(|| IpcError::new("window", "this process shows no windows"))?;
+            .ok_or_else(|| IpcError::new(IpcErrorCode::Window, "this process shows no windows"))?;
         windows.open(self, kind).map_err(|e| {
             IpcError::new(
-                "window",
+                IpcErrorCode::Window,
                 format!("cannot open the {} window: {e}", kind.label()),
             )
         })

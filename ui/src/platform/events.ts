@@ -1,18 +1,25 @@
 /**
- * Subscriptions to the shell's events. Each helper returns a plain function that
- * unsubscribes, usable from a component's teardown even before the underlying
- * listener has finished registering.
+ * Subscriptions to the shell's events: `on(name, handler)` for each event of the
+ * generated `events` (the contract's list, crates/traycal-contract), typed by its
+ * payload. Nothing here is written per event. Each subscription returns a plain
+ * function that unsubscribes, usable from a component's teardown even before the
+ * underlying listener has finished registering.
  */
-import { events, type MirrorChanged, type ShowEvent, type SyncProgress } from './bindings';
+import { events } from './bindings';
 
 export type Unsubscribe = () => void;
 
-function subscribe<T>(
-  listen: (cb: (event: { payload: T }) => void) => Promise<() => void>,
-  handler: (payload: T) => void,
-): Unsubscribe {
+type Events = typeof events;
+/** An event's name as the bindings spell it (`mirrorChanged`). */
+export type EventName = keyof Events;
+/** What an event carries. */
+export type EventPayload<K extends EventName> = Parameters<Parameters<Events[K]['listen']>[0]>[0]['payload'];
+
+/** Calls `handler` with each payload of the event `name` until unsubscribed. */
+export function on<K extends EventName>(name: K, handler: (payload: EventPayload<K>) => void): Unsubscribe {
   let stopped = false;
   let unlisten: (() => void) | null = null;
+  const listen = events[name].listen as (cb: (event: { payload: EventPayload<K> }) => void) => Promise<() => void>;
   listen((event) => {
     if (!stopped) handler(event.payload);
   }).then(
@@ -28,22 +35,4 @@ function subscribe<T>(
     unlisten?.();
     unlisten = null;
   };
-}
-
-/** The mirror changed (a sync wrote, a source was added or removed). */
-export function onMirrorChanged(handler: (payload: MirrorChanged) => void): Unsubscribe {
-  return subscribe<MirrorChanged>((cb) => events.mirrorChanged.listen(cb), handler);
-}
-
-/** Progress of a running sync, one event per phase change or chunk. */
-export function onSyncProgress(handler: (payload: SyncProgress) => void): Unsubscribe {
-  return subscribe<SyncProgress>((cb) => events.syncProgress.listen(cb), handler);
-}
-
-/**
- * The agenda is asked to show an occurrence (a reminder or tray item was clicked).
- * The request itself is collected with `ipc.takeShownEvent()`.
- */
-export function onShowEvent(handler: (payload: ShowEvent) => void): Unsubscribe {
-  return subscribe<ShowEvent>((cb) => events.showEvent.listen(cb), handler);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { commands, events } from './bindings';
-import { onMirrorChanged, onShowEvent } from './events';
-import { ipc, IpcFailure } from './ipc';
+import { on } from './events';
+import { ipc, IpcFailure, type IpcError } from './ipc';
 
 vi.mock('./bindings', () => ({
   commands: {
@@ -16,6 +16,10 @@ vi.mock('./bindings', () => ({
 }));
 
 describe('ipc facade', () => {
+  it('has one method per generated command, and no other', () => {
+    expect(Object.keys(ipc).sort()).toEqual(Object.keys(commands).sort());
+  });
+
   it('unwraps ok results and passes the arguments through', async () => {
     const agenda = { from: 'a', to: 'b', entries: [], query_ms: 2 };
     vi.mocked(commands.agenda).mockResolvedValue({ status: 'ok', data: agenda });
@@ -24,17 +28,17 @@ describe('ipc facade', () => {
   });
 
   it('throws an IpcFailure with the code and message of an error result', async () => {
-    vi.mocked(commands.removeSource).mockResolvedValue({ status: 'error', error: { code: 'not_found', message: 'No source 9', detail: null } });
+    vi.mocked(commands.removeSource).mockResolvedValue({ status: 'error', error: { code: 'no_such_source', message: 'No source 9', detail: null } });
     const failure = await ipc.removeSource(9).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(IpcFailure);
-    expect(failure).toMatchObject({ code: 'not_found', message: 'No source 9', detail: null });
+    expect(failure).toMatchObject({ code: 'no_such_source', message: 'No source 9', detail: null });
   });
 
   it('folds errors that are not ours (a string, a thrown Error) into code "ipc"', async () => {
     // What Tauri rejects with when a capability is missing: a plain string.
     vi.mocked(commands.openWindow).mockResolvedValue({
       status: 'error',
-      error: 'open_window not allowed' as unknown as { code: string; message: string; detail: string | null },
+      error: 'open_window not allowed' as unknown as IpcError,
     });
     await expect(ipc.openWindow('agenda')).rejects.toMatchObject({ code: 'ipc', message: 'open_window not allowed', detail: null });
     vi.mocked(commands.openWindow).mockRejectedValue(new TypeError('bridge missing'));
@@ -77,7 +81,7 @@ describe('addresses, shortcut and shown events', () => {
       return Promise.resolve(() => undefined);
     });
     const seen: number[] = [];
-    const stop = onShowEvent((p) => seen.push(p.event_id));
+    const stop = on('showEvent', (p) => seen.push(p.event_id));
     deliver({ payload: { event_id: 4, occurrence_start: 100 } });
     stop();
     deliver({ payload: { event_id: 5, occurrence_start: 200 } });
@@ -95,7 +99,7 @@ describe('event subscriptions', () => {
       return new Promise((resolve) => (registered = resolve));
     });
     const seen: string[] = [];
-    const stop = onMirrorChanged((p) => seen.push(p.reason));
+    const stop = on('mirrorChanged', (p) => seen.push(p.reason));
     deliver({ payload: { reason: 'sync' } });
     expect(seen).toEqual(['sync']);
 

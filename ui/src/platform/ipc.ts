@@ -1,83 +1,41 @@
 /**
  * The typed facade over the generated bindings that the rest of the UI uses.
  *
- * Every command resolves to its value or throws an `IpcFailure { code, message }`;
- * callers switch on `code`, never on the message text. Errors that do not come
- * from our commands (a missing permission, an unknown command, a thrown Error)
- * are folded into the same shape with the code "ipc".
+ * `ipc` has one method per command of the generated `commands` (the contract's list,
+ * crates/traycal-contract): same name, same arguments, resolving to the command's
+ * answer or throwing an `IpcFailure { code, message, detail }`. Nothing here is
+ * written per command: a new command appears here when the bindings are
+ * regenerated. Callers switch on `code` (the contract's `IpcErrorCode`), never on
+ * the message text. Errors that do not come from our commands (a missing
+ * permission, a thrown Error) are folded into the same shape with the code "ipc".
  */
-import { commands, type IpcError } from './bindings';
+import { commands, type IpcError, type IpcErrorCode } from './bindings';
 
 /** The shape of every generated command's answer. */
 type Result<T, E> = { status: 'ok'; data: T } | { status: 'error'; error: E };
-import type {
-  AddFeed,
-  CalendarReminders,
-  ReminderPrefs,
-  Agenda,
-  AppState,
-  Preferences,
-  PreferencesEdit,
-  EventDetail,
-  EventJoin,
-  FeedPreview,
-  JoinLink,
-  LogLine,
-  MassDeletionChoice,
-  NextMeeting,
-  ShortcutSettings,
-  ShowEvent,
-  SourceEdit,
-  SourceInfo,
-  SourceStatus,
-  SyncReport,
-  WindowKind,
-} from './bindings';
 
-export type {
-  AddFeed,
-  ClockChoice,
-  DisplayPrefs,
-  DisplaySettings,
-  Preferences,
-  PreferencesEdit,
-  WeekStartChoice,
-  CalendarReminders,
-  ReminderPrefs,
-  Agenda,
-  AgendaEntry,
-  AppState,
-  Attendee,
-  EventDetail,
-  EventJoin,
-  FeedPreview,
-  FilterSpec,
-  IpcError,
-  JoinLink,
-  LogLine,
-  MassDeletionChoice,
-  MirrorChanged,
-  NextMeeting,
-  PreviewEvent,
-  Field as RuleField,
-  RuleSpec,
-  ShortcutSettings,
-  ShowEvent,
-  SourceEdit,
-  SourceInfo,
-  SourceStatus,
-  SyncPhase,
-  SyncProgress,
-  SyncReport,
-  WindowKind,
-} from './bindings';
+export type * from './bindings';
+export type { Field as RuleField } from './bindings';
+
+type Commands = typeof commands;
+type CommandName = keyof Commands;
+/** What a generated command resolves to when it succeeds. */
+type Answer<F> = F extends (...args: never[]) => Promise<Result<infer T, IpcError>> ? T : never;
+
+/** The facade's type: each command with its arguments, resolving to its answer. */
+export type Ipc = {
+  [K in CommandName]: (...args: Parameters<Commands[K]>) => Promise<Answer<Commands[K]>>;
+};
+
+/** A failure's code: one of the contract's, or "ipc" for one that is not ours. */
+export type FailureCode = IpcErrorCode | 'ipc';
 
 export class IpcFailure extends Error {
-  readonly code: string;
+  readonly code: FailureCode;
   /** The technical account, when it says more than the message (for a disclosure). */
   readonly detail: string | null;
 
-  constructor(code: string, message: string, detail: string | null = null) {
+  constructor(code: FailureCode, message: string, detail: string | null = null) {
     super(message);
     this.name = 'IpcFailure';
     this.code = code;
@@ -113,53 +71,15 @@ async function unwrap<T>(call: () => Promise<Result<T, IpcError>>): Promise<T> {
   throw toFailure(result.error);
 }
 
-export const ipc = {
-  appState: (): Promise<AppState> => unwrap(() => commands.appState()),
-  /** `from` and `to` in unix seconds. */
-  agenda: (from: number, to: number): Promise<Agenda> => unwrap(() => commands.agenda(from, to)),
-  eventDetail: (eventId: number, occurrenceStart: number | null = null): Promise<EventDetail> =>
-    unwrap(() => commands.eventDetail(eventId, occurrenceStart)),
-  joinLinks: (eventIds: number[]): Promise<EventJoin[]> => unwrap(() => commands.joinLinks(eventIds)),
-  nextMeeting: (): Promise<NextMeeting | null> => unwrap(() => commands.nextMeeting()),
-  /** Opens the event's meeting link in the browser or meeting app. */
-  joinEvent: (eventId: number): Promise<JoinLink> => unwrap(() => commands.joinEvent(eventId)),
-  sourcesStatus: (): Promise<SourceStatus[]> => unwrap(() => commands.sourcesStatus()),
-  previewFeed: (url: string): Promise<FeedPreview> => unwrap(() => commands.previewFeed(url)),
-  addFeed: (req: AddFeed): Promise<SourceInfo> => unwrap(() => commands.addFeed(req)),
-  updateSource: (id: number, edit: SourceEdit): Promise<SourceInfo> =>
-    unwrap(() => commands.updateSource(id, edit)),
-  removeSource: (id: number): Promise<SourceInfo> => unwrap(() => commands.removeSource(id)),
-  /** `id` null syncs every source. */
-  syncNow: (id: number | null): Promise<SyncReport[]> => unwrap(() => commands.syncNow(id)),
-  syncLog: (id: number | null, limit: number): Promise<LogLine[]> => unwrap(() => commands.syncLog(id, limit)),
-  loadSample: (): Promise<SourceInfo> => unwrap(() => commands.loadSample()),
-  /** Decides a sync held by the deletion guard: delete what the feed dropped, or keep it. */
-  decideDeletions: (id: number, choice: MassDeletionChoice): Promise<SyncReport> =>
-    unwrap(() => commands.decideDeletions(id, choice)),
-  /** The full URL of a source (it works like a password: shown only on request). */
-  revealSourceUrl: (id: number): Promise<string> => unwrap(() => commands.revealSourceUrl(id)),
-  openWindow: (window: WindowKind): Promise<null> => unwrap(() => commands.openWindow(window)),
-  /** Turns start at login on or off; resolves to the new state. */
-  setAutostart: (enabled: boolean): Promise<boolean> => unwrap(() => commands.setAutostart(enabled)),
-  reminderSettings: (): Promise<CalendarReminders[]> => unwrap(() => commands.reminderSettings()),
-  setReminderSettings: (calendarId: number, prefs: ReminderPrefs): Promise<null> =>
-    unwrap(() => commands.setReminderSettings(calendarId, prefs)),
-  /** The occurrence the agenda was asked to show, once; null when none is waiting. */
-  takeShownEvent: (): Promise<ShowEvent | null> => unwrap(() => commands.takeShownEvent()),
-  /** The user's own addresses (to find their reply in invitations). */
-  myAddresses: (): Promise<string[]> => unwrap(() => commands.myAddresses()),
-  /** Replaces them; resolves to the stored (normalised) list. A bad entry is `invalid_input`. */
-  setMyAddresses: (addresses: string[]): Promise<string[]> => unwrap(() => commands.setMyAddresses(addresses)),
-  shortcutSettings: (): Promise<ShortcutSettings> => unwrap(() => commands.shortcutSettings()),
-  /**
-   * Sets the global join shortcut ("Ctrl+Alt+J"); null turns it off. Fails with
-   * `invalid_input` or `shortcut_unavailable` (the previous shortcut stays).
-   */
-  setJoinShortcut: (text: string | null): Promise<ShortcutSettings> => unwrap(() => commands.setJoinShortcut(text)),
-  /** The app-wide preferences: clock, first day of the week, Snooze length. */
-  preferences: (): Promise<Preferences> => unwrap(() => commands.preferences()),
-  /** Changes them (`null` fields stay); windows hear `MirrorChanged` (`preferences`). */
-  setPreferences: (edit: PreferencesEdit): Promise<Preferences> => unwrap(() => commands.setPreferences(edit)),
-};
+/** Calls a generated command by name (looked up at call time, so tests can mock it). */
+function call(name: CommandName, args: unknown[]): Promise<Result<unknown, IpcError>> {
+  const command = commands[name] as (...args: unknown[]) => Promise<Result<unknown, IpcError>>;
+  return command(...args);
+}
 
-export type Ipc = typeof ipc;
+export const ipc = Object.fromEntries(
+  (Object.keys(commands) as CommandName[]).map((name) => [
+    name,
+    (...args: unknown[]) => unwrap(() => call(name, args)),
+  ]),
+) as Ipc;

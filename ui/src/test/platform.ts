@@ -11,12 +11,12 @@ import type {
   Agenda,
   FeedPreview,
   Ipc,
-  MirrorChanged,
   ShortcutSettings,
   ShowEvent,
   SourceInfo,
   SyncProgress,
 } from '../platform/ipc';
+import type { EventName, EventPayload } from '../platform/events';
 import { sourceInfo } from './fixtures';
 
 const emptyAgenda: Agenda = { from: '', to: '', entries: [], query_ms: 0 };
@@ -53,12 +53,12 @@ export const ipc = {
   setPreferences: vi.fn<Ipc['setPreferences']>(async () => ({ display: DISPLAY, snooze_minutes: 5 })),
   agenda: vi.fn<Ipc['agenda']>(async () => emptyAgenda),
   eventDetail: vi.fn<Ipc['eventDetail']>(async () => {
-    throw { code: 'not_found', message: 'no such event' };
+    throw { code: 'store.not_found', message: 'no such event' };
   }),
   joinLinks: vi.fn<Ipc['joinLinks']>(async () => []),
   nextMeeting: vi.fn<Ipc['nextMeeting']>(async () => null),
   joinEvent: vi.fn<Ipc['joinEvent']>(async () => {
-    throw { code: 'no_link', message: 'no link' };
+    throw { code: 'invalid_input', message: 'no link' };
   }),
   sourcesStatus: vi.fn<Ipc['sourcesStatus']>(async () => []),
   previewFeed: vi.fn<Ipc['previewFeed']>(async () => preview),
@@ -98,45 +98,40 @@ export const ipc = {
   setJoinShortcut: vi.fn<Ipc['setJoinShortcut']>(async (text: string | null) => shortcut(text || null)),
 } satisfies Ipc;
 
-const mirrorHandlers = new Set<(p: MirrorChanged) => void>();
-const progressHandlers = new Set<(p: SyncProgress) => void>();
-const showHandlers = new Set<(p: ShowEvent) => void>();
+/** The subscribers of each event (a test double: it names the events it fakes). */
+const handlers: { [K in EventName]: Set<(p: EventPayload<K>) => void> } = {
+  mirrorChanged: new Set(),
+  syncProgress: new Set(),
+  showEvent: new Set(),
+};
 
 export const events = {
-  onMirrorChanged: vi.fn((h: (p: MirrorChanged) => void) => {
-    mirrorHandlers.add(h);
-    return () => mirrorHandlers.delete(h);
-  }),
-  onSyncProgress: vi.fn((h: (p: SyncProgress) => void) => {
-    progressHandlers.add(h);
-    return () => progressHandlers.delete(h);
-  }),
-  onShowEvent: vi.fn((h: (p: ShowEvent) => void) => {
-    showHandlers.add(h);
-    return () => showHandlers.delete(h);
+  on: vi.fn(<K extends EventName>(name: K, h: (p: EventPayload<K>) => void) => {
+    handlers[name].add(h);
+    return () => {
+      handlers[name].delete(h);
+    };
   }),
 };
 
 export function emitMirrorChanged(reason = 'sync'): void {
-  for (const h of mirrorHandlers) h({ reason });
+  for (const h of handlers.mirrorChanged) h({ reason });
 }
 
 export function emitSyncProgress(p: SyncProgress): void {
-  for (const h of progressHandlers) h(p);
+  for (const h of handlers.syncProgress) h(p);
 }
 
 export function emitShowEvent(p: ShowEvent): void {
-  for (const h of showHandlers) h(p);
+  for (const h of handlers.showEvent) h(p);
 }
 
 export function listenerCounts() {
-  return { mirror: mirrorHandlers.size, progress: progressHandlers.size, show: showHandlers.size };
+  return { mirror: handlers.mirrorChanged.size, progress: handlers.syncProgress.size, show: handlers.showEvent.size };
 }
 
 export function resetEventHandlers(): void {
-  mirrorHandlers.clear();
-  progressHandlers.clear();
-  showHandlers.clear();
+  for (const set of Object.values(handlers)) set.clear();
 }
 
 export const windowApi = {

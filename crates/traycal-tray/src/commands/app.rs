@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use traycal_engine::display::{DisplayPrefs, DisplaySettings};
 
-use super::{IpcError, IpcResult};
+use super::{IpcError, IpcErrorCode, IpcResult};
 use crate::events::{MirrorChanged, ShellEvent};
 use crate::shell::{Shell, TrayState};
 use crate::shortcut::{Accelerator, ShortcutSettings};
@@ -94,12 +94,15 @@ pub async fn open_window(shell: &Arc<Shell>, window: WindowKind) -> IpcResult<()
 
 /// Turns starting at login on or off.
 pub async fn set_autostart(shell: &Arc<Shell>, enabled: bool) -> IpcResult<bool> {
-    let autostart = shell
-        .autostart()
-        .ok_or_else(|| IpcError::new("autostart", "start at login is not available here"))?;
+    let autostart = shell.autostart().ok_or_else(|| {
+        IpcError::new(
+            IpcErrorCode::Autostart,
+            "start at login is not available here",
+        )
+    })?;
     autostart
         .set(enabled)
-        .map_err(|e| IpcError::new("autostart", e))?;
+        .map_err(|e| IpcError::new(IpcErrorCode::Autostart, e))?;
     Ok(autostart.is_enabled())
 }
 
@@ -121,11 +124,11 @@ pub async fn set_join_shortcut(
     let accelerator = if text.trim().is_empty() {
         None
     } else {
-        Some(Accelerator::parse(&text).map_err(|m| IpcError::new("invalid_input", m))?)
+        Some(Accelerator::parse(&text).map_err(|m| IpcError::new(IpcErrorCode::InvalidInput, m))?)
     };
     shortcut
         .set(accelerator)
-        .map_err(|m| IpcError::new("shortcut_unavailable", m))?;
+        .map_err(|m| IpcError::new(IpcErrorCode::ShortcutUnavailable, m))?;
     let stored = accelerator.map(|a| a.to_string()).unwrap_or_default();
     shell.engine.set_join_shortcut_setting(Some(stored)).await?;
     Ok(shortcut.settings())

@@ -6,7 +6,7 @@ use traycal_engine::preview::FeedPreview;
 use traycal_engine::sources::{AddIcs, SourceEdit, SourceInfo};
 use traycal_engine::{MassDeletionChoice, SyncReport};
 
-use super::{IpcError, IpcResult};
+use super::{IpcError, IpcErrorCode, IpcResult};
 use std::sync::Arc;
 
 use crate::shell::Shell;
@@ -92,14 +92,17 @@ pub async fn decide_deletions(
 ) -> IpcResult<SyncReport> {
     if choice == MassDeletionChoice::Ask {
         return Err(IpcError::new(
-            "invalid_input",
+            IpcErrorCode::InvalidInput,
             "the choice must be `apply` or `keep`",
         ));
     }
     let mut reports = shell.sync_with(Some(id), choice).await?;
-    reports
-        .pop()
-        .ok_or_else(|| IpcError::new("no_such_source", format!("no source with id {id}")))
+    reports.pop().ok_or_else(|| {
+        IpcError::new(
+            IpcErrorCode::NoSuchSource,
+            format!("no source with id {id}"),
+        )
+    })
 }
 
 /// The full URL of a source, for the user who asked to see it in Settings. Feed URLs
@@ -112,7 +115,7 @@ pub async fn reveal_source_url(shell: &Arc<Shell>, id: i64) -> IpcResult<String>
 pub async fn sync_log(shell: &Arc<Shell>, id: Option<i64>, limit: u32) -> IpcResult<Vec<LogLine>> {
     if limit == 0 || limit > MAX_LOG_LINES {
         return Err(IpcError::new(
-            "invalid_input",
+            IpcErrorCode::InvalidInput,
             format!("limit must be between 1 and {MAX_LOG_LINES}"),
         ));
     }

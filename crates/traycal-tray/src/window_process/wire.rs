@@ -99,6 +99,7 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::IpcErrorCode;
 
     #[test]
     fn frames_round_trip_one_per_line_and_garbage_is_skipped() {
@@ -110,7 +111,7 @@ mod tests {
             },
             Frame::Reply {
                 id: 1,
-                result: Err(IpcError::new("not_found", "no event 4")),
+                result: Err(IpcError::new(IpcErrorCode::StoreNotFound, "no event 4")),
             },
             Frame::Reply {
                 id: 2,

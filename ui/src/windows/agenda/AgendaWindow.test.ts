@@ -122,7 +122,7 @@ describe('day list', () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     withDisplay({}, 0);
     withEntries([]);
-    ipc.loadSample.mockRejectedValue({ code: 'store_busy', message: 'The mirror is busy', detail: null });
+    ipc.loadSample.mockRejectedValue({ code: 'store.busy', message: 'The mirror is busy', detail: null });
     render(AgendaWindow);
     await user.click(await screen.findByRole('button', { name: 'Try the sample calendar' }));
     expect((await screen.findByTestId('error')).textContent).toContain('The mirror is busy');
@@ -187,11 +187,11 @@ describe('day list', () => {
   });
 
   it('shows a failing agenda query inline', async () => {
-    ipc.agenda.mockRejectedValue({ code: 'store_busy', message: 'The mirror is busy', detail: null });
+    ipc.agenda.mockRejectedValue({ code: 'store.busy', message: 'The mirror is busy', detail: null });
     render(AgendaWindow);
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('The mirror is busy');
-    expect(error.textContent).toContain('store_busy');
+    expect(error.textContent).toContain('store.busy');
   });
 });
 
@@ -233,7 +233,7 @@ describe('meetings in the list', () => {
   it('shows a failed join inline', async () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     withMeetings();
-    ipc.joinEvent.mockRejectedValue({ code: 'scheme_not_allowed', message: 'This link cannot be opened', detail: null });
+    ipc.joinEvent.mockRejectedValue({ code: 'refused_link', message: 'This link cannot be opened', detail: null });
     render(AgendaWindow);
     await user.click(await screen.findByRole('button', { name: 'Join Google Meet: Weekly sync' }));
     expect((await screen.findByTestId('error')).textContent).toContain('This link cannot be opened');
@@ -241,7 +241,7 @@ describe('meetings in the list', () => {
 
   it('still lists the entries when the join links cannot be read', async () => {
     withMeetings();
-    ipc.joinLinks.mockRejectedValue({ code: 'store_busy', message: 'busy', detail: null });
+    ipc.joinLinks.mockRejectedValue({ code: 'store.busy', message: 'busy', detail: null });
     render(AgendaWindow);
     await waitFor(() => expect(entries()).toHaveLength(3));
     expect(screen.queryAllByTestId('entry-join')).toHaveLength(0);
@@ -660,11 +660,11 @@ describe('detail pane', () => {
 
   it('shows a failed join inline', async () => {
     const user = await openDetail(detailOf(review, { join: joinLink() }));
-    ipc.joinEvent.mockRejectedValue({ code: 'scheme_not_allowed', message: 'This link cannot be opened', detail: null });
+    ipc.joinEvent.mockRejectedValue({ code: 'refused_link', message: 'This link cannot be opened', detail: null });
     await user.click(await screen.findByTestId('event-join'));
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('This link cannot be opened');
-    expect(error.textContent).toContain('scheme_not_allowed');
+    expect(error.textContent).toContain('refused_link');
   });
 
   it('sits beside the list, not in its scroller, with its own scroll and long URLs wrapping', async () => {
@@ -705,7 +705,7 @@ describe('showing a requested occurrence', () => {
     }));
     ipc.eventDetail.mockImplementation(async (id: number) => {
       const found = list.find((e) => e.event_id === id);
-      if (!found) throw { code: 'not_found', message: `No event ${id}`, detail: null };
+      if (!found) throw { code: 'store.not_found', message: `No event ${id}`, detail: null };
       return detailOf(found);
     });
   }
@@ -797,7 +797,7 @@ describe('showing a requested occurrence', () => {
     render(AgendaWindow);
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('No event 99');
-    expect(error.textContent).toContain('not_found');
+    expect(error.textContent).toContain('store.not_found');
     expect(ipc.eventDetail).toHaveBeenCalledWith(99, sec('2026-11-25T09:00:00+01:00'));
     expect(screen.queryByTestId('event-detail')).toBeNull();
     expect(entries()).toHaveLength(6);

@@ -233,7 +233,7 @@ describe('sources list', () => {
 
   it('shows a failing sync command inline, its code behind "Technical details"', async () => {
     const user = await renderWith();
-    ipc.syncNow.mockRejectedValue({ code: 'offline', message: 'No network connection', detail: 'dns error: no route' });
+    ipc.syncNow.mockRejectedValue({ code: 'network', message: 'No network connection', detail: 'dns error: no route' });
     await user.click(screen.getByTestId('sync-now'));
     const error = await screen.findByTestId('error');
     expect(error.querySelector('.message')?.textContent).toBe('No network connection');
@@ -241,7 +241,7 @@ describe('sources list', () => {
     expect(details.open).toBe(false);
     expect(details.querySelector('summary')?.textContent).toBe('Technical details');
     expect(details.textContent).toContain('dns error: no route');
-    expect(details.querySelector('code')?.textContent).toBe('offline');
+    expect(details.querySelector('code')?.textContent).toBe('network');
   });
 
   it('shows the progress of a long sync, then clears it', async () => {
@@ -458,12 +458,12 @@ describe('add subscription', () => {
 
   it('shows a failed test inline with its code', async () => {
     const user = await renderWith([]);
-    ipc.previewFeed.mockRejectedValue({ code: 'not_a_calendar', message: 'The address returned an HTML page, not a calendar', detail: null });
+    ipc.previewFeed.mockRejectedValue({ code: 'not_calendar', message: 'The address returned an HTML page, not a calendar', detail: null });
     await user.type(screen.getByTestId('add-url'), FEED);
     await user.click(screen.getByTestId('add-test'));
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('The address returned an HTML page, not a calendar');
-    expect(error.textContent).toContain('not_a_calendar');
+    expect(error.textContent).toContain('not_calendar');
     expect(screen.queryByTestId('add-save')).toBeNull();
   });
 
@@ -481,10 +481,10 @@ describe('add subscription', () => {
 
     await user.clear(screen.getByLabelText('Leave out events matching'));
     await user.type(screen.getByLabelText('Leave out events matching'), 'summary:/[[/');
-    ipc.addFeed.mockRejectedValue({ code: 'invalid_filter', message: 'regex parse error: unclosed character class', detail: null });
+    ipc.addFeed.mockRejectedValue({ code: 'invalid_input', message: 'regex parse error: unclosed character class', detail: null });
     await user.click(screen.getByTestId('add-save'));
     await waitFor(() => expect(screen.getByTestId('error').textContent).toContain('unclosed character class'));
-    expect(screen.getByTestId('error').textContent).toContain('invalid_filter');
+    expect(screen.getByTestId('error').textContent).toContain('invalid_input');
     // The preview stays so the user can fix the rule and save again.
     expect(screen.getByTestId('preview')).toBeTruthy();
   });

@@ -4,7 +4,7 @@
  * of running syncs, and "now" for relative times. It lives as long as the window,
  * so switching sections neither reloads it nor loses the log's filter.
  */
-import { onMirrorChanged, onSyncProgress } from '../../platform/events';
+import { on } from '../../platform/events';
 import { ipc, type LogLine, type SourceStatus, type SyncProgress } from '../../platform/ipc';
 import { everyMinute } from '../../shared/ticker';
 
@@ -81,12 +81,12 @@ export class SettingsData {
    */
   connect(): () => void {
     this.refresh();
-    const stopMirror = onMirrorChanged(() => this.refresh());
+    const stopMirror = on('mirrorChanged', () => this.refresh());
     const stopTicker = everyMinute((d) => {
       this.now = d.getTime();
       this.loadSources();
     });
-    const stopProgress = onSyncProgress((p) => {
+    const stopProgress = on('syncProgress', (p) => {
       clearTimeout(this.#timers[p.source_id]);
       this.progress[p.source_id] = p;
       if (p.phase === 'done' || p.phase === 'failed' || p.phase === 'held') {

@@ -61,13 +61,13 @@ describe('welcome', () => {
 
   it('shows a failure inline and does not open the agenda', async () => {
     const user = userEvent.setup();
-    ipc.loadSample.mockRejectedValue({ code: 'store', message: 'Cannot write the mirror', detail: null });
+    ipc.loadSample.mockRejectedValue({ code: 'store.read_only', message: 'Cannot write the mirror', detail: null });
     render(WelcomeWindow);
     await user.click(screen.getByTestId('welcome-sample'));
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('Cannot write the mirror');
     // The code is for bug reports: behind the disclosure, not beside the message.
-    expect(error.querySelector('details code')?.textContent).toBe('store');
+    expect(error.querySelector('details code')?.textContent).toBe('store.read_only');
     expect(ipc.openWindow).not.toHaveBeenCalled();
     expect(windowApi.closeCurrentWindow).not.toHaveBeenCalled();
     expect((screen.getByTestId('welcome-sample') as HTMLButtonElement).disabled).toBe(false);
