@@ -202,6 +202,28 @@ macro_rules! with_error_codes {
             StoreIo = "store.io";
             /// Any other database error.
             StoreDatabase = "store.database";
+            /// The calendar cannot be changed here (a feed, a read-only calendar).
+            StoreCalendarReadOnly = "store.calendar_read_only";
+            /// An account refused the login.
+            Unauthorized = "unauthorized";
+            /// The server's copy changed since it was read (kept as a conflict).
+            PreconditionFailed = "precondition_failed";
+            /// The server has no such item or calendar.
+            NotFound = "not_found";
+            /// The server no longer accepts the stored change token.
+            ChangeTokenInvalid = "change_token_invalid";
+            /// The server asks to wait before the next request.
+            RateLimited = "rate_limited";
+            /// The server sent data that cannot be read.
+            InvalidData = "invalid_data";
+            /// The server failed.
+            ServerError = "server_error";
+            /// The server refuses writes to this calendar.
+            ReadOnly = "read_only";
+            /// The account's settings cannot work (address, redirects).
+            InvalidConfig = "invalid_config";
+            /// Something on this computer failed while talking to the server.
+            Local = "local";
         }
     };
 }

@@ -370,7 +370,29 @@ export type IpcErrorCode =
 /**  A file-system error around the mirror. */
 "store.io" | 
 /**  Any other database error. */
-"store.database";
+"store.database" | 
+/**  The calendar cannot be changed here (a feed, a read-only calendar). */
+"store.calendar_read_only" | 
+/**  An account refused the login. */
+"unauthorized" | 
+/**  The server's copy changed since it was read (kept as a conflict). */
+"precondition_failed" | 
+/**  The server has no such item or calendar. */
+"not_found" | 
+/**  The server no longer accepts the stored change token. */
+"change_token_invalid" | 
+/**  The server asks to wait before the next request. */
+"rate_limited" | 
+/**  The server sent data that cannot be read. */
+"invalid_data" | 
+/**  The server failed. */
+"server_error" | 
+/**  The server refuses writes to this calendar. */
+"read_only" | 
+/**  The account's settings cannot work (address, redirects). */
+"invalid_config" | 
+/**  Something on this computer failed while talking to the server. */
+"local";
 
 /**  A detected join link. */
 export type JoinLink = {

@@ -210,6 +210,13 @@ mod tests {
             EngineError::SyncBusy(detail()),
             EngineError::Internal(detail()),
         ]);
+        errors.extend(
+            traycal_providers::ProviderErrorKind::ALL
+                .iter()
+                .map(|kind| {
+                    EngineError::Provider(traycal_providers::ProviderError::from_kind(*kind))
+                }),
+        );
         for e in &errors {
             match e {
                 EngineError::Feed(_)
@@ -223,6 +230,7 @@ mod tests {
                 | EngineError::Opener(_)
                 | EngineError::MassDeletion { .. }
                 | EngineError::SyncBusy(_)
+                | EngineError::Provider(_)
                 | EngineError::Internal(_) => {}
             }
         }
@@ -249,12 +257,13 @@ mod tests {
             NotFound,
             UnknownComponent,
             InvalidInput,
+            CalendarReadOnly,
             Io,
             Database,
         ] {
             match kind {
                 Busy | Corrupt | ReadOnly | DiskFull | Constraint | SchemaTooNew | NotFound
-                | UnknownComponent | InvalidInput | Io | Database => {}
+                | UnknownComponent | InvalidInput | CalendarReadOnly | Io | Database => {}
             }
             assert!(
                 IpcErrorCode::from_wire(kind.as_str()).is_some(),
