@@ -590,3 +590,20 @@ async fn a_sync_that_would_delete_most_of_the_calendar_asks_first() {
     assert_eq!(r.removed, 25);
     assert_eq!(shown(&h.engine).await.len(), 5);
 }
+
+#[tokio::test]
+async fn an_unreadable_item_is_reported_and_the_rest_syncs() {
+    let (h, server, cal_id) = two_way().await;
+    server
+        .put_behind_engine(CAL, "good.ics", &object("g@x", 9, "Good"))
+        .unwrap();
+    let two_uids = cal(&[
+        ev("a@x", "20260303T100000Z", "20260303T103000Z", "A", ""),
+        ev("b@x", "20260303T110000Z", "20260303T113000Z", "B", ""),
+    ]);
+    server.put_behind_engine(CAL, "bad.ics", &two_uids).unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.pulled, r.failed), (1, 1), "{r:?}");
+    assert!(r.problems[0].contains("bad.ics"), "{:?}", r.problems);
+    assert_eq!(shown(&h.engine).await, ["Good"]);
+}

@@ -43,7 +43,7 @@ use crate::Engine;
 pub const MASS_DELETION_MIN: usize = 20;
 
 /// What one two-way sync did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct TwoWayReport {
     /// Objects taken from the server (new or changed).
     pub pulled: u64,
@@ -57,6 +57,11 @@ pub struct TwoWayReport {
     pub deferred: u64,
     /// Whether the server refused the stored token and everything was listed again.
     pub relisted: bool,
+    /// Items of the server that could not be read and were left out (one bad item
+    /// never sinks the calendar; a sync with one is not clean).
+    pub failed: u64,
+    /// What was wrong with each of them, naming the item.
+    pub problems: Vec<String>,
 }
 
 /// The id a creation is pushed under: derived from the UID, so a push whose answer
@@ -291,8 +296,15 @@ impl Engine {
         for action in &actions {
             match *action {
                 Action::PullInsert { remote } | Action::PullUpdate { remote, .. } => {
-                    self.apply_pull(calendar, &items[remote]).await?;
-                    report.pulled += 1;
+                    match self.apply_pull(calendar, &items[remote]).await {
+                        Ok(()) => report.pulled += 1,
+                        // An unreadable item is reported and left out; the rest syncs.
+                        Err(EngineError::InvalidInput(problem)) => {
+                            report.failed += 1;
+                            report.problems.push(problem);
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 Action::PullDelete { object } => {
                     let now = self.now();
