@@ -19,6 +19,8 @@ cd "$repo"
 export TRAYCAL_CORPUS="${TRAYCAL_CORPUS:-$repo/../shared/corpus}"
 if [ -n "${CI:-}" ]; then
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/traycal-target}"
+  # A CI build is never edited and rebuilt in place: incremental state is only disk.
+  export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 fi
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
@@ -54,6 +56,7 @@ on_fail() {
   if [ -n "$current" ] && [ "$rc" -ne 0 ]; then
     echo
     echo "test.sh: FAILED at step '$current' (exit $rc) after $(( $(date +%s) - t_start ))s" >&2
+    echo "test.sh: free disk at the failure: $(df -h --output=avail "$repo" 2>/dev/null | tail -1 | tr -d ' ')" >&2
   fi
   cleanup
 }
@@ -62,6 +65,22 @@ trap on_fail EXIT
 echo "test.sh: repo $repo"
 echo "test.sh: TRAYCAL_CORPUS=$TRAYCAL_CORPUS"
 echo "test.sh: CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-<default: $repo/target>}"
+
+# Disk: a reused target dir gathers the artifacts of every past commit. Past a limit it
+# is emptied first (a cold build is slower, a full disk fails the run); the free space
+# is printed before and after, so a disk that fills up is seen in the log.
+target_dir="${CARGO_TARGET_DIR:-$repo/target}"
+target_limit_gib="${TRAYCAL_TARGET_LIMIT_GIB:-25}"
+if [ -d "$target_dir" ]; then
+  target_gib=$(( $(du -sk "$target_dir" 2>/dev/null | cut -f1) / 1048576 ))
+  echo "test.sh: target dir holds ${target_gib} GiB (limit ${target_limit_gib} GiB)"
+  if [ "$target_gib" -ge "$target_limit_gib" ]; then
+    echo "test.sh: emptying the target dir (over the limit)"
+    rm -rf -- "$target_dir"
+  fi
+fi
+disk_free() { df -h --output=avail "$(dirname "$target_dir")" 2>/dev/null | tail -1 | tr -d ' '; }
+echo "test.sh: free disk beside the target dir: $(disk_free)"
 
 # 1. System packages -----------------------------------------------------------------
 step "setup-system"
@@ -200,4 +219,5 @@ step_ok
 current=""
 total=$(( $(date +%s) - t_start ))
 echo
+echo "test.sh: target dir now $(du -sh "$target_dir" 2>/dev/null | cut -f1), free disk $(disk_free)"
 echo "test.sh: OK, every step passed in ${total}s: $(IFS=';'; echo "${steps_done[*]}" | sed 's/;/; /g')"
