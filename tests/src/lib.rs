@@ -4,6 +4,7 @@ pub mod binary;
 pub mod corpus;
 pub mod feed_server;
 pub mod harness;
+pub mod two_way_kill;
 
 pub use binary::traycal_bin;
 pub use corpus::{corpus_root, workspace_root};

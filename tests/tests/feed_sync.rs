@@ -30,7 +30,7 @@ async fn first_sync_stores_events_and_occurrences() {
     let id = h.add("/team.ics").await;
     let r = h.engine.sync_source(id).await.unwrap();
     assert_eq!(r.outcome, "updated", "{r:?}");
-    assert_eq!(r.added, 5, "{r:?}");
+    assert_eq!(r.counts.added, 5, "{r:?}");
     assert_eq!(r.events, 5);
     // Standup Mon–Fri 09:00 Berlin (08:00Z in March), Tuesday moved to 10:00, Wednesday
     // excluded; plus the design review and the all-day offsite.
@@ -153,7 +153,11 @@ async fn changed_feed_updates_in_place() {
     ]);
     h.server.set_route("/c.ics", Route::ics(v2));
     let r = h.engine.sync_source(id).await.unwrap();
-    assert_eq!((r.added, r.updated, r.removed), (0, 1, 0), "{r:?}");
+    assert_eq!(
+        (r.counts.added, r.counts.updated, r.counts.removed),
+        (0, 1, 0),
+        "{r:?}"
+    );
     let row_a2 = h.mirror().event_by_key(cal_id, "a@t", "").unwrap().unwrap();
     assert_eq!(row_a.id, row_a2.id, "updated in place, same row");
     assert_eq!(row_a2.summary.as_deref(), Some("Planning (new time)"));
@@ -201,13 +205,20 @@ async fn removed_future_events_vanish_and_past_ones_stay_as_history() {
     )]);
     h.server.set_route("/c.ics", Route::ics(v2));
     let r = h.engine.sync_source(id).await.unwrap();
-    assert_eq!((r.removed, r.kept_as_history), (1, 1), "{r:?}");
+    assert_eq!(
+        (r.counts.removed, r.counts.kept_as_history),
+        (1, 1),
+        "{r:?}"
+    );
     let past = h.summaries(T0 - WEEK, T0).await;
     assert_eq!(past, ["Last week"], "past event kept as history");
     let future = h.summaries(T0, T0 + WEEK).await;
     assert_eq!(future, ["Wednesday"], "future event removed");
     let log = h.engine.log(Some(id), 1).await.unwrap();
-    assert_eq!((log[0].removed, log[0].kept_as_history), (1, 1));
+    assert_eq!(
+        (log[0].counts.removed, log[0].counts.kept_as_history),
+        (1, 1)
+    );
     // occurrences carry no foreign key: every delete path removes them itself
     assert_eq!(h.mirror().orphan_occurrences().unwrap(), 0);
 }
@@ -240,7 +251,7 @@ async fn uid_regenerating_feed_does_not_duplicate() {
         h.server.set_route("/rota.ics", Route::ics(feed(n)));
         let r = h.engine.sync_source(id).await.unwrap();
         assert_eq!(r.events, 2, "round {n}: {r:?}");
-        assert_eq!(r.added, 0, "round {n}: renamed, not added: {r:?}");
+        assert_eq!(r.counts.added, 0, "round {n}: renamed, not added: {r:?}");
     }
     assert_eq!(
         h.summaries(T0, T0 + WEEK).await,
@@ -274,7 +285,7 @@ async fn first_sync_stores_the_series_end_the_expansion_found() {
     h.server.set_route("/s.ics", Route::ics(feed));
     let id = h.add("/s.ics").await;
     let r = h.engine.sync_source(id).await.unwrap();
-    assert_eq!(r.added, 3, "{r:?}");
+    assert_eq!(r.counts.added, 3, "{r:?}");
     let m = h.mirror();
     let cal_id = m.calendar_of(SourceId(id)).unwrap();
     let end = |uid: &str| {

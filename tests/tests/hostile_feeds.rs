@@ -162,7 +162,7 @@ async fn an_empty_calendar_does_not_delete_a_hundred_events_without_asking() {
         .await
         .unwrap();
     assert_eq!(
-        (applied.outcome.as_str(), applied.removed),
+        (applied.outcome.as_str(), applied.counts.removed),
         ("updated", 100)
     );
     assert_eq!(live_events(&h), 0);
@@ -196,7 +196,14 @@ async fn keep_my_events_keeps_them_and_stops_asking() {
         .await
         .unwrap();
     assert_eq!(kept.outcome, "updated");
-    assert_eq!((kept.added, kept.removed, kept.kept_as_history), (1, 0, 90));
+    assert_eq!(
+        (
+            kept.counts.added,
+            kept.counts.removed,
+            kept.counts.kept_as_history
+        ),
+        (1, 0, 90)
+    );
     // Kept events still count as the calendar's events.
     assert_eq!(kept.events, 101);
     // All 101 events show in the agenda; the 90 are no longer the feed's.
@@ -229,7 +236,7 @@ async fn a_few_deletions_or_less_than_half_go_through() {
         .set_route("/team.ics", Route::ics(cal(&daily_events(40, 100))));
     h.clock.set(T0 + 600);
     let r = sync(&h, id).await;
-    assert_eq!((r.outcome.as_str(), r.removed), ("updated", 40));
+    assert_eq!((r.outcome.as_str(), r.counts.removed), ("updated", 40));
 }
 
 #[tokio::test]
@@ -274,7 +281,7 @@ async fn a_feed_that_never_writes_end_vcalendar_still_syncs() {
     h.clock.set(T0 + 600);
     let r = sync(&h, id).await;
     assert_eq!(
-        (r.outcome.as_str(), r.removed),
+        (r.outcome.as_str(), r.counts.removed),
         ("updated", 5),
         "{:?}",
         r.error
@@ -524,7 +531,7 @@ async fn a_utf16_feed_syncs() {
         let id = h.add(path).await;
         let r = sync(&h, id).await;
         assert_eq!(
-            (r.outcome.as_str(), r.added),
+            (r.outcome.as_str(), r.counts.added),
             ("updated", 3),
             "{path}: {:?}",
             r.error

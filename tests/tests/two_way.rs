@@ -5,7 +5,7 @@
 //! edits replayed in order after a restart.
 
 use std::future::Future;
-use traycal_engine::{Engine, MassDeletionChoice};
+use traycal_engine::{Engine, MassDeletionChoice, TwoWayReport};
 
 use traycal_providers::{
     CalendarProvider, Capabilities, ChangeToken, Changes, FetchedItems, MemoryProvider, Operation,
@@ -68,7 +68,7 @@ async fn pulls_new_changed_and_deleted_items() {
         .put_behind_engine(CAL, "b.ics", &object("b@x", 10, "Beta"))
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!((r.pulled, r.removed, r.pushed), (2, 0, 0));
+    assert_eq!((pulled(&r), r.counts.removed, r.counts.pushed), (2, 0, 0));
     assert_eq!(shown(&h.engine).await, ["Alpha", "Beta"]);
 
     server
@@ -76,13 +76,13 @@ async fn pulls_new_changed_and_deleted_items() {
         .unwrap();
     server.delete_behind_engine(CAL, "b.ics").unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!((r.pulled, r.removed), (1, 1));
+    assert_eq!((pulled(&r), r.counts.removed), (1, 1));
     assert_eq!(shown(&h.engine).await, ["Alpha moved"]);
 
     // Nothing changed: nothing pulled, one request.
     server.reset_calls();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!((r.pulled, r.removed, r.pushed), (0, 0, 0));
+    assert_eq!((pulled(&r), r.counts.removed, r.counts.pushed), (0, 0, 0));
     assert_eq!(server.total_calls(), 1);
 }
 
@@ -98,7 +98,7 @@ async fn local_creates_edits_and_deletes_reach_the_server() {
     assert_eq!(shown(&h.engine).await, ["Dentist"], "shown before any sync");
 
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!(r.pushed, 1);
+    assert_eq!(r.counts.pushed, 1);
     let on_server = server
         .item(CAL, "n@x.ics")
         .expect("created under its intended id");
@@ -110,7 +110,7 @@ async fn local_creates_edits_and_deletes_reach_the_server() {
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!(
-        (r.pushed, r.conflicts, r.pulled),
+        (r.counts.pushed, r.counts.conflicts, pulled(&r)),
         (1, 0, 0),
         "our own write is not pulled back"
     );
@@ -122,7 +122,7 @@ async fn local_creates_edits_and_deletes_reach_the_server() {
         .unwrap();
     assert!(shown(&h.engine).await.is_empty());
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!(r.pushed, 1);
+    assert_eq!(r.counts.pushed, 1);
     assert!(server.item(CAL, "n@x.ics").is_none());
     assert!(h.mirror().outbox(None).unwrap().is_empty());
 }
@@ -134,7 +134,7 @@ async fn a_local_edit_meeting_a_remote_edit_keeps_both() {
         .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Theirs"))
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!((r.conflicts, r.pushed, r.pulled), (1, 0, 0));
+    assert_eq!((r.counts.conflicts, r.counts.pushed, pulled(&r)), (1, 0, 0));
     let m = h.mirror();
     let c = &m.open_conflicts(None).unwrap()[0];
     assert!(c.base_raw.as_deref().unwrap().contains("Base"));
@@ -147,7 +147,7 @@ async fn a_local_edit_meeting_a_remote_edit_keeps_both() {
     assert_eq!(shown(&h.engine).await, ["Mine"], "the local edit stays too");
     // Another sync neither loops nor records it again.
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!((r.conflicts, r.pushed), (0, 0));
+    assert_eq!((r.counts.conflicts, r.counts.pushed), (0, 0));
     assert_eq!(h.mirror().open_conflicts(None).unwrap().len(), 1);
 }
 
@@ -214,7 +214,7 @@ async fn a_precondition_failure_on_push_becomes_a_conflict_not_a_retry() {
         after_pull: std::sync::Mutex::new(Some(("a.ics".into(), object("a@x", 9, "Theirs")))),
     };
     let r = h.engine.sync_two_way(&racing, cal_id).await.unwrap();
-    assert_eq!((r.conflicts, r.pushed), (1, 0));
+    assert_eq!((r.counts.conflicts, r.counts.pushed), (1, 0));
     assert_eq!(
         server.calls(Operation::PutItem),
         1,
@@ -238,9 +238,9 @@ async fn a_precondition_failure_on_push_becomes_a_conflict_not_a_retry() {
         .unwrap();
     server.delete_behind_engine(CAL, "b.ics").unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!(r.conflicts, 1);
+    assert_eq!(r.counts.conflicts, 1);
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!((r.conflicts, r.pushed), (0, 0), "no loop");
+    assert_eq!((r.counts.conflicts, r.counts.pushed), (0, 0), "no loop");
 }
 
 #[tokio::test]
@@ -260,7 +260,7 @@ async fn a_refused_token_relists_without_duplicates() {
     server.delete_behind_engine(CAL, "c.ics").unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert!(r.relisted);
-    assert_eq!(r.removed, 1);
+    assert_eq!(r.counts.removed, 1);
     assert_eq!(shown(&h.engine).await, ["a", "b"]);
     assert_eq!(h.mirror().remote_objects(cal_id).unwrap().len(), 2);
     assert_eq!(h.mirror().event_index(cal_id).unwrap().len(), 2);
@@ -286,7 +286,7 @@ async fn a_rate_limited_push_waits_as_long_as_told() {
     );
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!(
-        (r.pushed, r.deferred),
+        (r.counts.pushed, r.deferred),
         (0, 1),
         "the rest waits too, to keep the order"
     );
@@ -298,12 +298,15 @@ async fn a_rate_limited_push_waits_as_long_as_told() {
     // Sooner than told: nothing is sent.
     h.clock.set(T0 + 599);
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!(r.pushed, 1, "only the second, which was not told to wait");
+    assert_eq!(
+        r.counts.pushed, 1,
+        "only the second, which was not told to wait"
+    );
     assert_eq!(server.calls(Operation::PutItem), 2);
     assert!(server.item(CAL, "a@x.ics").is_none());
     h.clock.set(T0 + 600);
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!(r.pushed, 1);
+    assert_eq!(r.counts.pushed, 1);
     assert!(server.item(CAL, "a@x.ics").is_some());
 }
 
@@ -319,12 +322,12 @@ async fn offline_edits_are_replayed_in_order_after_a_restart() {
     // The network is down: the first push fails, nothing is lost.
     server.fail_next_on(Operation::PutItem, 1, ProviderErrorKind::Network);
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!(r.pushed, 0);
+    assert_eq!(r.counts.pushed, 0);
     // A new engine on the same data dir (the app started again), later.
     let engine = h.engine_at(h.dir.path());
     h.clock.set(T0 + 3600);
     let r = engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!(r.pushed, 3);
+    assert_eq!(r.counts.pushed, 3);
     let mut ids: Vec<String> = server.items(CAL).into_iter().map(|i| i.id).collect();
     ids.sort();
     assert_eq!(ids, ["a@x.ics", "b@x.ics", "c@x.ics"]);
@@ -341,7 +344,7 @@ async fn a_creation_whose_answer_was_lost_is_not_duplicated() {
     // The server took it, but the answer never came back (crash, timeout).
     server.put_behind_engine(CAL, "a@x.ics", &text).unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!((r.conflicts, r.pulled), (0, 0));
+    assert_eq!((r.counts.conflicts, pulled(&r)), (0, 0));
     assert_eq!(server.items(CAL).len(), 1);
     assert_eq!(shown(&h.engine).await, ["Once"]);
     assert!(h.mirror().outbox(None).unwrap().is_empty());
@@ -358,7 +361,7 @@ async fn a_creation_whose_answer_was_lost_is_not_duplicated() {
         .put_behind_engine(CAL, "b@x.ics", &object("b@x", 11, "Someone else's"))
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!((r.conflicts, r.pushed), (1, 0));
+    assert_eq!((r.counts.conflicts, r.counts.pushed), (1, 0));
     assert!(server
         .item(CAL, "b@x.ics")
         .unwrap()
@@ -587,7 +590,7 @@ async fn a_sync_that_would_delete_most_of_the_calendar_asks_first() {
         .sync_two_way_deciding(&server, cal_id, MassDeletionChoice::Apply)
         .await
         .unwrap();
-    assert_eq!(r.removed, 25);
+    assert_eq!(r.counts.removed, 25);
     assert_eq!(shown(&h.engine).await.len(), 5);
 }
 
@@ -603,7 +606,12 @@ async fn an_unreadable_item_is_reported_and_the_rest_syncs() {
     ]);
     server.put_behind_engine(CAL, "bad.ics", &two_uids).unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
-    assert_eq!((r.pulled, r.failed), (1, 1), "{r:?}");
+    assert_eq!((pulled(&r), r.failed), (1, 1), "{r:?}");
     assert!(r.problems[0].contains("bad.ics"), "{:?}", r.problems);
     assert_eq!(shown(&h.engine).await, ["Good"]);
+}
+
+/// Objects taken from the server, new or changed.
+fn pulled(r: &TwoWayReport) -> u64 {
+    r.counts.added + r.counts.updated
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 use traycal_core::join::JoinLink;
+use traycal_core::sync_counts::SyncCounts;
 use traycal_engine::agenda::{Agenda, AgendaEntry, LogLine, NextMeeting, SourceStatus};
 use traycal_engine::local_edit::WrittenEvent;
 use traycal_engine::sources::{CalendarInfo, SourceInfo};
@@ -207,16 +208,16 @@ pub fn sync_reports(list: &[SyncReport], json: bool) -> Result<()> {
             }
             "not_modified" | "unchanged" => say!(
                 "{} (source {}): unchanged ({} events, {} ms)",
-                r.source_name, r.source_id, r.events, r.duration_ms
-            ),
-            _ => say!(
-                "{} (source {}): {} added, {} updated, {} removed, {} kept as history; {} events, {} occurrences written, {} ms",
                 r.source_name,
                 r.source_id,
-                r.added,
-                r.updated,
-                r.removed,
-                r.kept_as_history,
+                r.events,
+                r.duration_ms
+            ),
+            _ => say!(
+                "{} (source {}): {}; {} events, {} occurrences written, {} ms",
+                r.source_name,
+                r.source_id,
+                counts_text(&r.counts),
                 r.events,
                 r.occurrences_written,
                 r.duration_ms
@@ -385,6 +386,30 @@ pub fn join_link(m: &NextMeeting, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// A sync's counts in words; what was pushed and the conflicts only when there were any
+/// (a feed never has them).
+fn counts_text(c: &SyncCounts) -> String {
+    let mut t = format!(
+        "{} added, {} updated, {} removed, {} kept as history",
+        c.added, c.updated, c.removed, c.kept_as_history
+    );
+    if c.pushed > 0 {
+        t.push_str(&format!(", {} pushed", c.pushed));
+    }
+    if c.conflicts > 0 {
+        t.push_str(&format!(
+            ", {} {} (both versions kept)",
+            c.conflicts,
+            if c.conflicts == 1 {
+                "conflict"
+            } else {
+                "conflicts"
+            }
+        ));
+    }
+    t
+}
+
 pub fn log(list: &[LogLine], json: bool) -> Result<()> {
     if json {
         return print_json(list);
@@ -395,10 +420,17 @@ pub fn log(list: &[LogLine], json: bool) -> Result<()> {
     for l in list {
         let what = match l.outcome.as_str() {
             "failed" => format!("FAILED: {}", plain(l.error.as_deref().unwrap_or(""))),
-            "updated" => format!(
-                "+{} ~{} -{} history {}",
-                l.added, l.updated, l.removed, l.kept_as_history
-            ),
+            "updated" => {
+                let c = &l.counts;
+                let mut t = format!(
+                    "+{} ~{} -{} history {}",
+                    c.added, c.updated, c.removed, c.kept_as_history
+                );
+                if c.pushed > 0 || c.conflicts > 0 {
+                    t.push_str(&format!(" pushed {} conflicts {}", c.pushed, c.conflicts));
+                }
+                t
+            }
             other => other.to_string(),
         };
         say!(

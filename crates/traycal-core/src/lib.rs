@@ -26,6 +26,7 @@ pub mod ics;
 pub mod join;
 pub mod recur;
 pub mod remind;
+pub mod sync_counts;
 pub mod sync_plan;
 pub mod tz;
 pub mod value;

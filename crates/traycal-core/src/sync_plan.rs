@@ -13,7 +13,11 @@
 //! - remote changed and a local change pending → **conflict** (both kept; nothing is
 //!   overwritten), unless the server already has exactly the pending text (a push
 //!   whose answer was lost, or the same edit on both sides) → adopt it;
-//! - remote deleted, nothing pending → delete here; a local edit pending →
+//!   If the server's version is instead one we sent whose answer was lost (its hash
+//!   is one of the outbox entry's `sent_hashes`) and the object changed here again since, it
+//!   becomes the base and the newer change is pushed on top (**rebase**);
+//! - remote deleted, nothing pending → delete here; deleted by a delete of ours whose
+//!   answer was lost and made again here since → a new creation (**recreate**); a local edit pending →
 //!   conflict; a local delete pending → both agree, forget it;
 //! - remote unchanged, a local change pending → push it (create, update or delete);
 //! - an object already in conflict waits for its resolution: neither pulled nor pushed.
@@ -21,6 +25,10 @@
 //! A full listing (a first sync, or after the change token was refused) names every
 //! item: an object it does not name was deleted on the server, except a local creation
 //! never pushed.
+
+/// The mark [`Held::sent_hashes`] holds for a delete that was sent (a delete has no
+/// text to hash).
+pub const SENT_DELETE: u64 = 0;
 
 /// What is pending locally for an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +58,9 @@ pub struct Held<'a> {
     pub pending: Pending,
     /// A hash of the pending local text (to recognise our own creation on the server).
     pub local_hash: Option<u64>,
+    /// Hashes of the texts sent whose answers never came (to recognise our own push
+    /// on the server after the object was changed again).
+    pub sent_hashes: &'a [u64],
     /// Already in conflict: waits for its resolution.
     pub in_conflict: bool,
 }
@@ -110,6 +121,21 @@ pub enum Action {
         /// The reported item.
         remote: usize,
     },
+    /// The server's version is one we sent whose answer was lost, and the object was
+    /// changed here again since: it becomes the agreed version, and the newer change
+    /// is pushed on top of it (in the same plan, as an update or a delete).
+    Rebase {
+        /// The object.
+        object: i64,
+        /// The reported item.
+        remote: usize,
+    },
+    /// Deleted on the server by a delete of ours whose answer was lost, and made
+    /// again here since: it is a new creation now (pushed in the same plan).
+    Recreate {
+        /// The object.
+        object: i64,
+    },
     /// Deleted on both sides: nothing left to do but forget it.
     Forget {
         /// The object.
@@ -162,6 +188,10 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
     let mut actions = Vec::new();
     // Objects settled by the pull pass (pulled, conflicted, adopted, forgotten).
     let mut settled: Vec<i64> = Vec::new();
+    // Objects whose base the pull pass moved to a version of ours (see `Rebase`).
+    let mut rebased: Vec<i64> = Vec::new();
+    // Objects made again after our own delete (see `Recreate`).
+    let mut recreated: Vec<i64> = Vec::new();
     let by_remote_id = |id: &str| {
         held.iter().find(|h| h.remote_id == Some(id)).or_else(|| {
             held.iter()
@@ -214,6 +244,18 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
                     remote: index,
                 });
             }
+            // Our own push whose answer was lost, changed here again since: not a
+            // conflict with ourselves. The newer change goes on top of it.
+            Pending::Create | Pending::Update | Pending::Delete
+                if h.sent_hashes.contains(&r.hash) =>
+            {
+                actions.push(Action::Rebase {
+                    object: h.object,
+                    remote: index,
+                });
+                rebased.push(h.object);
+                continue;
+            }
             Pending::Create | Pending::Update | Pending::Delete => {
                 actions.push(Action::Conflict {
                     object: h.object,
@@ -239,6 +281,13 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
                 }
             }
             Pending::Delete => actions.push(Action::Forget { object: h.object }),
+            // Our own delete whose answer was lost, made again here since: not a
+            // conflict with ourselves, a new creation.
+            Pending::Update | Pending::Create if h.sent_hashes.contains(&SENT_DELETE) => {
+                actions.push(Action::Recreate { object: h.object });
+                recreated.push(h.object);
+                continue;
+            }
             // Edited here, deleted there (a creation was never there to delete).
             Pending::Update | Pending::Create => actions.push(Action::Conflict {
                 object: h.object,
@@ -255,6 +304,13 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
             }
             match h.pending {
                 Pending::Nothing => {}
+                _ if recreated.contains(&h.object) => {
+                    actions.push(Action::PushCreate { object: h.object })
+                }
+                // Rebased: the server has it now, so it is updated there.
+                Pending::Create if rebased.contains(&h.object) => {
+                    actions.push(Action::PushUpdate { object: h.object })
+                }
                 Pending::Create => actions.push(Action::PushCreate { object: h.object }),
                 Pending::Update => actions.push(Action::PushUpdate { object: h.object }),
                 Pending::Delete => actions.push(Action::PushDelete { object: h.object }),
@@ -289,6 +345,7 @@ mod tests {
             etag,
             pending,
             local_hash: Some(7),
+            sent_hashes: &[],
             in_conflict: false,
         }
     }
@@ -441,6 +498,88 @@ mod tests {
             [Action::Adopt {
                 object: 1,
                 remote: 0
+            }]
+        );
+    }
+
+    #[test]
+    fn our_lost_push_then_edited_again_is_rebased_not_a_conflict() {
+        // Sent hash 5, answer lost; edited again here (local hash 7).
+        let mut h = held(1, Some("a.ics"), Some("e1"), Pending::Update);
+        h.sent_hashes = &[3, 5];
+        let ours = Reported {
+            id: "a.ics",
+            etag: Some("e2"),
+            hash: 5,
+        };
+        assert_eq!(
+            plan(&[h], &RemoteView::Full(vec![ours]), Ways::TWO_WAY),
+            [
+                Action::Rebase {
+                    object: 1,
+                    remote: 0
+                },
+                Action::PushUpdate { object: 1 }
+            ]
+        );
+        // Deleted here after the lost push: the delete goes on top.
+        h.pending = Pending::Delete;
+        assert_eq!(
+            plan(&[h], &RemoteView::Full(vec![ours]), Ways::TWO_WAY)[1],
+            Action::PushDelete { object: 1 }
+        );
+        // A creation whose answer was lost, edited again: an update of it now.
+        let mut created = held(2, None, None, Pending::Create);
+        created.intended_id = "b.ics";
+        created.sent_hashes = &[5];
+        let landed = Reported {
+            id: "b.ics",
+            ..ours
+        };
+        assert_eq!(
+            plan(&[created], &RemoteView::Full(vec![landed]), Ways::TWO_WAY),
+            [
+                Action::Rebase {
+                    object: 2,
+                    remote: 0
+                },
+                Action::PushUpdate { object: 2 }
+            ]
+        );
+        // Someone else's version (another hash) is still a conflict.
+        let theirs = Reported { hash: 9, ..ours };
+        h.pending = Pending::Update;
+        assert_eq!(
+            plan(&[h], &RemoteView::Full(vec![theirs]), Ways::TWO_WAY),
+            [Action::Conflict {
+                object: 1,
+                remote: Some(0)
+            }]
+        );
+    }
+
+    #[test]
+    fn our_lost_delete_then_made_again_is_a_new_creation_not_a_conflict() {
+        let mut h = held(1, Some("a.ics"), Some("e1"), Pending::Update);
+        h.sent_hashes = &[SENT_DELETE];
+        let view = RemoteView::Delta {
+            changed: vec![],
+            deleted: vec!["a.ics"],
+        };
+        assert_eq!(
+            plan(&[h], &view, Ways::TWO_WAY),
+            [
+                Action::Recreate { object: 1 },
+                Action::PushCreate { object: 1 }
+            ]
+        );
+        // Deleted by someone else: still a conflict.
+        h.sent_hashes = &[4];
+        assert_eq!(
+            plan(&[h], &view, Ways::TWO_WAY),
+            [Action::Conflict {
+                object: 1,
+                remote: None
             }]
         );
     }

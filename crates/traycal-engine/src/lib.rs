@@ -15,6 +15,7 @@
 //!   only its masked form is;
 //! - time comes from the engine's [`Clock`], so tests and benchmarks pin it.
 
+mod account_sync;
 pub mod agenda;
 pub mod clock;
 pub mod data_dir;
@@ -43,11 +44,14 @@ use traycal_providers::{
     next_attempt_delay, FeedClient, FeedClientConfig, FeedUrl, FetchOptions, FetchOutcome,
     SecretStore,
 };
-use traycal_store::{AttemptRecord, Mirror, SourceId, SyncOutcome, Validators};
+use traycal_store::{
+    AttemptRecord, Mirror, SourceId, SourceKind, SourceRow, SyncOutcome, SyncStateRow, Validators,
+};
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{EngineError, Result};
 pub use sync::{MassDeletionChoice, SyncReport};
+pub use two_way::TwoWayReport;
 
 /// How long a sync waits for another process's sync (see [`sync_lock`]) before it
 /// gives up with [`EngineError::SyncBusy`]. A first sync of a 100 MB feed takes a few
@@ -91,6 +95,21 @@ impl EngineConfig {
 }
 
 use quiet::{QuietCheck, QuietChecks};
+
+/// When and how one sync attempt of a source runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Attempt {
+    /// The attempt's time.
+    pub now: i64,
+    /// The materialisation window.
+    pub window: Window,
+    /// When the next sync is due if this one succeeds.
+    pub next_due_at: i64,
+    /// When the attempt started (for its duration).
+    pub started: Instant,
+    /// What a sync held by the deletion guard does.
+    pub deletions: MassDeletionChoice,
+}
 
 /// Records a sync that found nothing new.
 ///
@@ -160,6 +179,18 @@ fn record_quiet(
 /// A source's next due time: the stored one, or a later quiet check's.
 pub(crate) fn effective_next_due(quiet: &QuietChecks, id: i64, stored: Option<i64>) -> Option<i64> {
     latest(stored, remembered(quiet, id).map(|q| q.next_due_at))
+}
+
+/// When a source is next due (`None`: at once): its next sync, or earlier for an
+/// account whose local changes wait to be pushed (see [`schedule::due_at`]).
+fn due_at(m: &Mirror, quiet: &QuietChecks, source: &SourceRow) -> Result<Option<i64>> {
+    let st = m.sync_state(source.id)?;
+    let next = effective_next_due(quiet, source.id.0, st.next_due_at);
+    if source.kind == SourceKind::Ics {
+        return Ok(next);
+    }
+    let push = m.next_push_at(source.id)?;
+    Ok(schedule::due_at(next, st.consecutive_failures > 0, push))
 }
 
 /// The last check of a source: the stored attempt, or a later quiet check.
@@ -246,6 +277,9 @@ pub struct Engine {
     max_occurrences: std::sync::atomic::AtomicUsize,
     /// The mirror's `data_version` when [`Engine::changed_elsewhere`] last looked.
     seen_data_version: std::sync::atomic::AtomicI64,
+    /// The connected accounts' providers, by source id (see
+    /// [`Engine::connect_account`]).
+    accounts: Mutex<std::collections::HashMap<i64, traycal_providers::AnyProvider>>,
 }
 
 impl Engine {
@@ -277,6 +311,7 @@ impl Engine {
             ),
             seen_data_version: std::sync::atomic::AtomicI64::new(data_version),
             catalogue: std::sync::OnceLock::new(),
+            accounts: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -456,23 +491,113 @@ impl Engine {
                 Ok((s, st))
             })
             .await?;
+        let jitter = fastrand::f64();
+        let interval = Duration::from_secs(source.interval_secs.max(60) as u64);
+        let ok_next = now + interval.as_secs() as i64;
+        let attempt = Attempt {
+            now,
+            window,
+            next_due_at: ok_next,
+            started,
+            deletions,
+        };
+        let result: Result<SyncReport> = if source.kind == SourceKind::Ics {
+            self.sync_feed_now(&source, &state, attempt).await
+        } else {
+            self.sync_account_now(&source, &state, attempt).await
+        };
+        match result {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                forget_quiet(&self.quiet, source.id.0);
+                if e.is_local_contention() {
+                    // Another Traycal process, not the source: nothing to record
+                    // against the source; the caller reports it and tries again.
+                    return Err(e);
+                }
+                // Record the failure; the stored events stay as they were.
+                let retry_after = match &e {
+                    EngineError::Feed(f) => f.retry_after(),
+                    EngineError::Provider(p) => p.retry_after(),
+                    _ => None,
+                };
+                let failures = (state.consecutive_failures.max(0) as u32).saturating_add(1);
+                let delay = match &e {
+                    // Waiting for the user, not for the source: ask again at the
+                    // usual interval rather than backing off.
+                    EngineError::MassDeletion { .. } => interval,
+                    _ => next_attempt_delay(failures, interval, retry_after, jitter),
+                };
+                let next = now + delay.as_secs() as i64;
+                // Kept in plain words, with the technical account beside them.
+                let message = e.plain();
+                let detail = e.detail();
+                let code = e.code();
+                let src = source.clone();
+                let (msg2, detail2) = (message.clone(), detail.clone());
+                self.with_mirror(move |m| {
+                    let rec = AttemptRecord {
+                        outcome: SyncOutcome::Failed,
+                        attempted_at: now,
+                        next_due_at: next,
+                        duration_ms: started.elapsed().as_millis() as u64,
+                        diagnostics: 0,
+                        error: Some(&msg2),
+                        error_code: Some(code),
+                        error_detail: detail2.as_deref(),
+                        validators: None,
+                        notes: None,
+                    };
+                    m.record_attempt(src.id, &rec)?;
+                    Ok(())
+                })
+                .await?;
+                Ok(SyncReport {
+                    source_id: source.id.0,
+                    source_name: source.name.clone(),
+                    outcome: "failed".into(),
+                    events: self.lock()?.event_count(source.id)?,
+                    duration_ms: started.elapsed().as_millis() as u64,
+                    error: Some(message),
+                    error_code: Some(code.to_string()),
+                    error_detail: detail,
+                    next_due_at: next,
+                    ..Default::default()
+                })
+            }
+        }
+    }
+
+    /// One sync of the ICS feed `source`: a conditional fetch, then the body applied
+    /// ([`sync::apply_body`]) unless it is the same as last time.
+    async fn sync_feed_now(
+        &self,
+        source: &SourceRow,
+        state: &SyncStateRow,
+        attempt: Attempt,
+    ) -> Result<SyncReport> {
+        let Attempt {
+            now,
+            window,
+            next_due_at: ok_next,
+            started,
+            deletions,
+        } = attempt;
         // A URL an earlier build kept in plain text goes to the secret store first.
         // Best effort: a keyring that refuses leaves it, and the sync goes on.
-        let source = match self.protect_url(&source).await {
+        let id = source.id.0;
+        let source = match self.protect_url(source).await {
             Ok(true) => {
                 self.with_mirror(move |m| {
                     m.source(SourceId(id))?.ok_or(EngineError::NoSuchSource(id))
                 })
                 .await?
             }
-            _ => source,
+            _ => source.clone(),
         };
-        let jitter = fastrand::f64();
         let max_occurrences = self
             .max_occurrences
             .load(std::sync::atomic::Ordering::Relaxed);
-        let interval = Duration::from_secs(source.interval_secs.max(60) as u64);
-        let ok_next = now + interval.as_secs() as i64;
         // A window that must move needs the body even if the server says 304.
         let window_moves = state.window_to.is_none_or(|t| t < window.to - 86_400);
         let opts = FetchOptions {
@@ -496,7 +621,7 @@ impl Engine {
                 .map_err(EngineError::from),
             Err(e) => Err(e),
         };
-        let result: Result<SyncReport> = match fetched {
+        match fetched {
             Ok(FetchOutcome::NotModified) => {
                 let src = source.clone();
                 let st = state.clone();
@@ -557,65 +682,6 @@ impl Engine {
                 .await
             }
             Err(e) => Err(e),
-        };
-        match result {
-            Ok(r) => Ok(r),
-            Err(e) => {
-                forget_quiet(&self.quiet, source.id.0);
-                if e.is_local_contention() {
-                    // Another Traycal process, not the source: nothing to record
-                    // against the source; the caller reports it and tries again.
-                    return Err(e);
-                }
-                // Record the failure; the stored events stay as they were.
-                let retry_after = match &e {
-                    EngineError::Feed(f) => f.retry_after(),
-                    _ => None,
-                };
-                let failures = (state.consecutive_failures.max(0) as u32).saturating_add(1);
-                let delay = match &e {
-                    // Waiting for the user, not for the source: ask again at the
-                    // usual interval rather than backing off.
-                    EngineError::MassDeletion { .. } => interval,
-                    _ => next_attempt_delay(failures, interval, retry_after, jitter),
-                };
-                let next = now + delay.as_secs() as i64;
-                // Kept in plain words, with the technical account beside them.
-                let message = e.plain();
-                let detail = e.detail();
-                let code = e.code();
-                let src = source.clone();
-                let (msg2, detail2) = (message.clone(), detail.clone());
-                self.with_mirror(move |m| {
-                    let rec = AttemptRecord {
-                        outcome: SyncOutcome::Failed,
-                        attempted_at: now,
-                        next_due_at: next,
-                        duration_ms: started.elapsed().as_millis() as u64,
-                        diagnostics: 0,
-                        error: Some(&msg2),
-                        error_code: Some(code),
-                        error_detail: detail2.as_deref(),
-                        validators: None,
-                        notes: None,
-                    };
-                    m.record_attempt(src.id, &rec)?;
-                    Ok(())
-                })
-                .await?;
-                Ok(SyncReport {
-                    source_id: source.id.0,
-                    source_name: source.name.clone(),
-                    outcome: "failed".into(),
-                    events: self.lock()?.event_count(source.id)?,
-                    duration_ms: started.elapsed().as_millis() as u64,
-                    error: Some(message),
-                    error_code: Some(code.to_string()),
-                    error_detail: detail,
-                    next_due_at: next,
-                    ..Default::default()
-                })
-            }
         }
     }
 
@@ -681,8 +747,7 @@ impl Engine {
         self.with_mirror(move |m| {
             let mut v = Vec::new();
             for s in m.sources()? {
-                let st = m.sync_state(s.id)?;
-                let next = effective_next_due(&quiet, s.id.0, st.next_due_at);
+                let next = due_at(m, &quiet, &s)?;
                 if schedule::is_due(s.enabled, next, now) {
                     v.push(s.id.0);
                 }
@@ -699,8 +764,7 @@ impl Engine {
         self.with_mirror(move |m| {
             let mut next: Option<i64> = None;
             for s in m.sources()?.into_iter().filter(|s| s.enabled) {
-                let st = m.sync_state(s.id)?;
-                let at = effective_next_due(&quiet, s.id.0, st.next_due_at).unwrap_or(now);
+                let at = due_at(m, &quiet, &s)?.unwrap_or(now);
                 next = Some(next.map_or(at, |n: i64| n.min(at)));
             }
             Ok(next.map(|n| (n - now).max(0)))

@@ -17,6 +17,7 @@
 //!   plan only, so every provider's sync goes through it.
 
 use foldhash::{HashMap, HashMapExt};
+use traycal_core::sync_counts::SyncCounts;
 
 /// What the feed holds for one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,20 +85,21 @@ pub struct FeedPlan {
 }
 
 impl FeedPlan {
-    /// Count of (inserted, updated incl. renamed, deleted, retired).
-    pub fn counts(&self) -> (u64, u64, u64, u64) {
-        let mut c = (0, 0, 0, 0);
+    /// What the plan does, counted: renamed items count as updated, retired and kept
+    /// ones as kept as history.
+    pub fn counts(&self) -> SyncCounts {
+        let mut c = SyncCounts::default();
         for a in &self.actions {
             match a {
-                ItemAction::Insert => c.0 += 1,
-                ItemAction::Update(_) | ItemAction::Rename(_) => c.1 += 1,
+                ItemAction::Insert => c.added += 1,
+                ItemAction::Update(_) | ItemAction::Rename(_) => c.updated += 1,
                 ItemAction::Unchanged => {}
             }
         }
         for v in &self.vanished {
             match v {
-                Vanished::Delete(_) => c.2 += 1,
-                Vanished::Retire(_) | Vanished::Keep(_) => c.3 += 1,
+                Vanished::Delete(_) => c.removed += 1,
+                Vanished::Retire(_) | Vanished::Keep(_) => c.kept_as_history += 1,
             }
         }
         c
@@ -232,7 +234,10 @@ mod tests {
             ]
         );
         assert!(p.vanished.is_empty());
-        assert_eq!(p.counts(), (1, 1, 0, 0));
+        assert_eq!(
+            (p.counts().added, p.counts().updated, p.counts().removed),
+            (1, 1, 0)
+        );
     }
 
     #[test]
@@ -300,7 +305,7 @@ mod tests {
             .collect();
         let still: Vec<Incoming<'_>> = (40..80).map(|i| inc(&uids[i], 0, i as i64)).collect();
         let p2 = plan_feed(&still, &eighty, 1000);
-        assert_eq!(p2.counts().2, 40);
+        assert_eq!(p2.counts().removed, 40);
         assert_eq!(p2.mass_deletion(&eighty, 1000), None, "40 of 80");
         // 20 or fewer deletions: applied, even when that is all of them.
         let p3 = plan_feed(&[], &eighty[..20], 1000);
@@ -314,7 +319,10 @@ mod tests {
             .vanished
             .iter()
             .all(|v| !matches!(v, Vanished::Delete(_))));
-        assert_eq!(kept.counts(), (0, 0, 0, 110));
+        assert_eq!(
+            (kept.counts().removed, kept.counts().kept_as_history),
+            (0, 110)
+        );
         assert_eq!(kept.mass_deletion(&stored, 1000), None);
     }
 }

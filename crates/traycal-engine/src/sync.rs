@@ -28,6 +28,7 @@ use traycal_core::expand::{
 };
 use traycal_core::filter::{FilterSpec, Filters};
 use traycal_core::ics::prepare_input;
+use traycal_core::sync_counts::SyncCounts;
 use traycal_providers::{BodyKind, FeedBody};
 use traycal_store::{
     EventWrite, LogEntry, Mirror, OccurrenceWrite, SeriesOccurrences, SourceRow, SyncBatch,
@@ -62,10 +63,8 @@ pub struct SyncReport {
     pub source_name: String,
     /// `updated`, `unchanged`, `not_modified` or `failed`.
     pub outcome: String,
-    pub added: u64,
-    pub updated: u64,
-    pub removed: u64,
-    pub kept_as_history: u64,
+    /// What the sync changed, here and on the server.
+    pub counts: SyncCounts,
     pub occurrences_written: u64,
     pub events: u64,
     /// Problems in the feed that were worked around (dropped components etc.).
@@ -562,7 +561,7 @@ pub fn apply_body(
             _ => None,
         })
         .collect();
-    let (added, updated, removed, kept_as_history) = plan.counts();
+    let sync_counts = plan.counts();
     let notes = traycal_store::sync_log::notes_text(&diagnostics);
     let duration_ms = cx.started.elapsed().as_millis() as u64;
     let batch = SyncBatch {
@@ -588,10 +587,7 @@ pub fn apply_body(
             } else {
                 SyncOutcome::Updated
             },
-            added,
-            updated,
-            removed,
-            kept_as_history,
+            counts: sync_counts,
             diagnostics: diagnostics.len() as u64,
             duration_ms,
             error: None,
@@ -608,10 +604,7 @@ pub fn apply_body(
         source_id: source.id.0,
         source_name: source.name.clone(),
         outcome: outcome.as_str().to_string(),
-        added,
-        updated,
-        removed,
-        kept_as_history,
+        counts: sync_counts,
         occurrences_written,
         events: counts.live_events,
         diagnostics,

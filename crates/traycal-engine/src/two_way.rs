@@ -22,6 +22,7 @@
 
 use std::time::Duration;
 
+use traycal_core::sync_counts::SyncCounts;
 use traycal_core::sync_plan::{self, Action, Held, Pending, RemoteView, Reported, Ways};
 use traycal_providers::{
     next_attempt_delay, CalendarProvider, ChangeToken, Changes, ProviderError, ProviderErrorKind,
@@ -45,14 +46,10 @@ pub const MASS_DELETION_MIN: usize = 20;
 /// What one two-way sync did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct TwoWayReport {
-    /// Objects taken from the server (new or changed).
-    pub pulled: u64,
-    /// Objects deleted here because the server deleted them.
-    pub removed: u64,
-    /// Local changes the server took.
-    pub pushed: u64,
-    /// Conflicts found (both versions kept).
-    pub conflicts: u64,
+    /// Objects taken from the server (`added`: new here, `updated`: changed there),
+    /// deleted here because the server deleted them (`removed`), local changes the
+    /// server took (`pushed`) and conflicts found, both versions kept (`conflicts`).
+    pub counts: SyncCounts,
     /// Local changes left for a later sync after a transient failure.
     pub deferred: u64,
     /// Whether the server refused the stored token and everything was listed again.
@@ -242,6 +239,13 @@ impl Engine {
             .await?;
         let ordered = in_outbox_order(&objects, &outbox);
         let intended: Vec<String> = ordered.iter().map(|o| intended_id(&o.uid)).collect();
+        let sent: std::collections::HashMap<i64, Vec<u64>> = outbox
+            .iter()
+            .map(|e| {
+                let hashes = e.sent_hashes.iter().map(|h| *h as u64).collect();
+                (e.object.id.0, hashes)
+            })
+            .collect();
         let held: Vec<Held<'_>> = ordered
             .iter()
             .zip(&intended)
@@ -252,6 +256,7 @@ impl Engine {
                 etag: o.etag.as_deref(),
                 pending: pending_of(o, &outbox),
                 local_hash: o.local_raw.as_deref().map(|t| xxh3_64(t.as_bytes())),
+                sent_hashes: sent.get(&o.id.0).map(Vec::as_slice).unwrap_or(&[]),
                 in_conflict: o.state == ObjectState::Conflict,
             })
             .collect();
@@ -292,12 +297,15 @@ impl Engine {
 
         // 3. Apply what was pulled, then keep the token.
         let by_id = |id: i64| ordered.iter().find(|o| o.id.0 == id).copied();
-        let mut pushes: Vec<(Action, RemoteObject)> = Vec::new();
+        let mut pushes: Vec<Action> = Vec::new();
         for action in &actions {
             match *action {
                 Action::PullInsert { remote } | Action::PullUpdate { remote, .. } => {
                     match self.apply_pull(calendar, &items[remote]).await {
-                        Ok(()) => report.pulled += 1,
+                        Ok(()) if matches!(action, Action::PullInsert { .. }) => {
+                            report.counts.added += 1
+                        }
+                        Ok(()) => report.counts.updated += 1,
                         // An unreadable item is reported and left out; the rest syncs.
                         Err(EngineError::InvalidInput(problem)) => {
                             report.failed += 1;
@@ -312,7 +320,7 @@ impl Engine {
                         Ok(m.record_remote_deletion(traycal_store::ObjectId(object), now)?)
                     })
                     .await?;
-                    report.removed += 1;
+                    report.counts.removed += 1;
                 }
                 Action::Adopt { object, remote } => {
                     let o = by_id(object).cloned();
@@ -329,7 +337,31 @@ impl Engine {
                         )?)
                     })
                     .await?;
-                    report.pushed += 1;
+                    report.counts.pushed += 1;
+                }
+                // Our own lost push: it is the base now; the newer change is pushed
+                // below, against the server's etag of it.
+                Action::Rebase { object, remote } => {
+                    let item = items[remote].clone();
+                    let now = self.now();
+                    self.with_mirror(move |m| {
+                        Ok(m.record_pushed(
+                            traycal_store::ObjectId(object),
+                            Some(&item.body),
+                            &item.id,
+                            item.etag.as_deref(),
+                            now,
+                        )?)
+                    })
+                    .await?;
+                }
+                // Our own lost delete, made again here: a new creation, pushed below.
+                Action::Recreate { object } => {
+                    let now = self.now();
+                    self.with_mirror(move |m| {
+                        Ok(m.record_pushed(traycal_store::ObjectId(object), None, "", None, now)?)
+                    })
+                    .await?;
                 }
                 Action::Forget { object } => {
                     let now = self.now();
@@ -341,24 +373,37 @@ impl Engine {
                 Action::Conflict { object, remote } => {
                     let item = remote.map(|r| items[r].clone());
                     self.keep_conflict(object, item).await?;
-                    report.conflicts += 1;
+                    report.counts.conflicts += 1;
                 }
-                Action::PushCreate { object }
-                | Action::PushUpdate { object }
-                | Action::PushDelete { object } => {
-                    if let Some(o) = by_id(object) {
-                        pushes.push((*action, o.clone()));
-                    }
-                }
+                Action::PushCreate { .. }
+                | Action::PushUpdate { .. }
+                | Action::PushDelete { .. } => pushes.push(*action),
             }
         }
         let token = next_token.into_string();
         self.with_mirror(move |m| Ok(m.set_change_token(calendar, Some(&token))?))
             .await?;
 
-        // 4. Push, in outbox order; a transient failure stops the rest.
-        for (action, object) in pushes {
-            let entry = outbox.iter().find(|e| e.object.id == object.id);
+        // 4. Push, in outbox order; a transient failure stops the rest. The objects
+        // are read again: the pull may have moved their base (a rebase).
+        let outbox = if pushes.is_empty() {
+            Vec::new()
+        } else {
+            self.with_mirror(move |m| Ok(m.outbox(Some(calendar))?))
+                .await?
+        };
+        for action in pushes {
+            let (Action::PushCreate { object: id }
+            | Action::PushUpdate { object: id }
+            | Action::PushDelete { object: id }) = action
+            else {
+                continue;
+            };
+            let Some(entry) = outbox.iter().find(|e| e.object.id.0 == id) else {
+                continue;
+            };
+            let object = entry.object.clone();
+            let entry = Some(entry);
             let now = self.now();
             if entry
                 .and_then(|e| e.next_attempt_at)
@@ -367,12 +412,14 @@ impl Engine {
                 report.deferred += 1;
                 continue;
             }
+            let sent = entry.map(|e| e.sent_hashes.clone()).unwrap_or_default();
             match self
-                .push_one(provider, &remote_calendar, action, &object)
+                .push_one(provider, &remote_calendar, action, &object, &sent)
                 .await
             {
-                Ok(PushOutcome::Done) => report.pushed += 1,
-                Ok(PushOutcome::Conflict) => report.conflicts += 1,
+                Ok(PushOutcome::Done) => report.counts.pushed += 1,
+                Ok(PushOutcome::Conflict) => report.counts.conflicts += 1,
+                Ok(PushOutcome::Later) => report.deferred += 1,
                 Err(e) => {
                     let attempts = entry.map(|e| e.attempts).unwrap_or(0);
                     let at = now.saturating_add(push_delay(attempts, &e));
@@ -440,6 +487,7 @@ impl Engine {
         remote_calendar: &str,
         action: Action,
         object: &RemoteObject,
+        sent: &[i64],
     ) -> std::result::Result<PushOutcome, ProviderError> {
         let id = object
             .remote_id
@@ -456,6 +504,13 @@ impl Engine {
                     }
                     _ => WritePrecondition::CreateOnly,
                 };
+                // Remembered before it goes: if the answer is lost, the next sync
+                // knows this text on the server for ours.
+                let hash = xxh3_64(text.as_bytes()) as i64;
+                let object_id = object.id;
+                self.with_mirror(move |m| Ok(m.record_sending(object_id, hash)?))
+                    .await
+                    .map_err(local_failure)?;
                 match provider
                     .put_item(remote_calendar, &id, text, &precondition)
                     .await
@@ -463,13 +518,19 @@ impl Engine {
                     Ok(w) => Some((Some(text.to_owned()), w.id, w.etag)),
                     Err(e) => {
                         return self
-                            .after_refused_push(provider, remote_calendar, &id, object, e)
+                            .after_refused_push(provider, remote_calendar, &id, object, sent, e)
                             .await
                     }
                 }
             }
             Action::PushDelete { .. } => {
                 let etag = object.etag.clone().unwrap_or_default();
+                let object_id = object.id;
+                self.with_mirror(move |m| {
+                    Ok(m.record_sending(object_id, sync_plan::SENT_DELETE as i64)?)
+                })
+                .await
+                .map_err(local_failure)?;
                 match provider.delete_item(remote_calendar, &id, &etag).await {
                     Ok(()) => Some((None, id.clone(), None)),
                     // Already gone there: both sides agree.
@@ -478,7 +539,7 @@ impl Engine {
                     }
                     Err(e) => {
                         return self
-                            .after_refused_push(provider, remote_calendar, &id, object, e)
+                            .after_refused_push(provider, remote_calendar, &id, object, sent, e)
                             .await
                     }
                 }
@@ -514,6 +575,7 @@ impl Engine {
         remote_calendar: &str,
         id: &str,
         object: &RemoteObject,
+        sent: &[i64],
         err: ProviderError,
     ) -> std::result::Result<PushOutcome, ProviderError> {
         if !matches!(
@@ -543,6 +605,23 @@ impl Engine {
                 return Ok(PushOutcome::Done);
             }
         }
+        // The server has a text we sent earlier whose answer was lost, and the object
+        // changed here since: that version is the base now, and the newer change goes
+        // on top of it at the next sync (due at once).
+        if let Some(r) = remote
+            .as_ref()
+            .filter(|r| sent.contains(&(xxh3_64(r.body.as_bytes()) as i64)))
+        {
+            let now = self.now();
+            let (object_id, body, rid, etag) =
+                (object.id, r.body.clone(), r.id.clone(), r.etag.clone());
+            self.with_mirror(move |m| {
+                Ok(m.record_pushed(object_id, Some(&body), &rid, etag.as_deref(), now)?)
+            })
+            .await
+            .map_err(local_failure)?;
+            return Ok(PushOutcome::Later);
+        }
         self.keep_conflict(object.id.0, remote).await.map_err(|e| {
             ProviderError::from_kind(ProviderErrorKind::Local).with_detail(e.to_string())
         })?;
@@ -553,6 +632,13 @@ impl Engine {
 enum PushOutcome {
     Done,
     Conflict,
+    /// Not pushed yet, for a reason that is not a failure (see `after_refused_push`).
+    Later,
+}
+
+/// A failure of the mirror in the middle of a push, as the push's error.
+fn local_failure(e: EngineError) -> ProviderError {
+    ProviderError::from_kind(ProviderErrorKind::Local).with_detail(e.to_string())
 }
 
 #[derive(Clone, Copy)]

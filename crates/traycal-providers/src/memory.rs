@@ -10,6 +10,10 @@
 //! ([`MemoryProvider::set_delay`]), and counts what was asked
 //! ([`MemoryProvider::calls`]).
 //!
+//! A server can also outlive its process ([`MemoryProvider::open_file`]): every change
+//! is written to a file before the call returns, as a real server commits before it
+//! answers. Tests that kill the client in the middle of a sync use it.
+//!
 //! It behaves like a careful CalDAV server: multiple calendars, some read-only; a new
 //! etag on every write; writes and deletes only under a precondition; change tokens
 //! that yield deltas (changed and deleted ids since the token) and expire on demand.
@@ -29,6 +33,7 @@ mod collection;
 mod faults;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -41,12 +46,17 @@ use crate::port::{
     WritePrecondition, Written,
 };
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Server {
     calendars: BTreeMap<String, Collection>,
+    /// Misbehaviour belongs to one process's test, not to the server's contents.
+    #[serde(skip)]
     faults: Faults,
     /// Source of etags and token epochs: never repeats within a server.
     counter: u64,
+    /// Where every change is committed, for a server that outlives its process.
+    #[serde(skip)]
+    file: Option<PathBuf>,
 }
 
 impl Server {
@@ -57,6 +67,25 @@ impl Server {
 
     fn next_etag(&mut self) -> String {
         format!("\"{}\"", self.next())
+    }
+
+    /// Writes the contents to the server's file, if it has one: to a new file
+    /// first, then renamed over the old, so a kill at any moment leaves the old
+    /// contents or the new, never half of them.
+    fn commit(&self) -> ProviderResult<()> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        let failed = |e: &dyn std::fmt::Display| {
+            ProviderError::from_kind(ProviderErrorKind::ServerError)
+                .with_detail(format!("the server could not save {}: {e}", path.display()))
+        };
+        let json = serde_json::to_string(self).map_err(|e| failed(&e))?;
+        let mut next = path.clone().into_os_string();
+        next.push(".next");
+        let next = PathBuf::from(next);
+        std::fs::write(&next, json).map_err(|e| failed(&e))?;
+        std::fs::rename(&next, path).map_err(|e| failed(&e))
     }
 
     fn calendar(&self, id: &str) -> ProviderResult<&Collection> {
@@ -93,6 +122,33 @@ impl MemoryProvider {
     /// An empty server: no calendars, no faults, no delay.
     pub fn new() -> MemoryProvider {
         MemoryProvider::default()
+    }
+
+    /// A server kept in `path`: its contents are read from the file when it exists,
+    /// and every change from now on is written to it before the call that made it
+    /// returns (see [`MemoryProvider::save`] for the set-up done before that).
+    /// Faults, the delay and the call counts are not kept.
+    pub fn open_file(path: &Path) -> ProviderResult<MemoryProvider> {
+        let unreadable = |e: &dyn std::fmt::Display| {
+            ProviderError::from_kind(ProviderErrorKind::InvalidData)
+                .with_detail(format!("the server's file {}: {e}", path.display()))
+        };
+        let mut server: Server = match std::fs::read_to_string(path) {
+            Ok(json) => serde_json::from_str(&json).map_err(|e| unreadable(&e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Server::default(),
+            Err(e) => return Err(unreadable(&e)),
+        };
+        server.file = Some(path.to_path_buf());
+        Ok(MemoryProvider {
+            server: Arc::new(Mutex::new(server)),
+        })
+    }
+
+    /// Writes the contents to the server's file now: the set-up calls (adding a
+    /// calendar, making one read-only, dropping the tokens) do not write on their own.
+    /// Nothing to do for a server without a file.
+    pub fn save(&self) -> ProviderResult<()> {
+        self.lock().commit()
     }
 
     fn lock(&self) -> MutexGuard<'_, Server> {
@@ -139,14 +195,16 @@ impl MemoryProvider {
         let mut server = self.lock();
         let etag = server.next_etag();
         server.calendar_mut(calendar)?.store(id, body, etag.clone());
+        server.commit()?;
         Ok(etag)
     }
 
     /// The server deletes an item on its own; [`ProviderErrorKind::NotFound`] if it
     /// has no such item.
     pub fn delete_behind_engine(&self, calendar: &str, id: &str) -> ProviderResult<()> {
-        if self.lock().calendar_mut(calendar)?.remove(id) {
-            Ok(())
+        let mut server = self.lock();
+        if server.calendar_mut(calendar)?.remove(id) {
+            server.commit()
         } else {
             Err(ProviderError::from_kind(ProviderErrorKind::NotFound).with_item(id))
         }
@@ -293,13 +351,17 @@ impl CalendarProvider for MemoryProvider {
         self.enter(Operation::PutItem).await?;
         let mut server = self.lock();
         let etag = server.next_etag();
-        server
+        let written = server
             .writable(calendar, id)?
-            .put(id, body, precondition, etag)
+            .put(id, body, precondition, etag)?;
+        server.commit()?;
+        Ok(written)
     }
 
     async fn delete_item(&self, calendar: &str, id: &str, if_match: &str) -> ProviderResult<()> {
         self.enter(Operation::DeleteItem).await?;
-        self.lock().writable(calendar, id)?.delete(id, if_match)
+        let mut server = self.lock();
+        server.writable(calendar, id)?.delete(id, if_match)?;
+        server.commit()
     }
 }

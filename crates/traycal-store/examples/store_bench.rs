@@ -200,7 +200,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         state: state(T0),
         log: LogEntry {
             outcome: SyncOutcome::Updated,
-            added: EVENTS as u64,
+            counts: traycal_store::SyncCounts {
+                added: EVENTS as u64,
+                ..Default::default()
+            },
             ..LogEntry::default()
         },
         ..SyncBatch::default()

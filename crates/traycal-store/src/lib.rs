@@ -42,7 +42,7 @@ pub use events::{
 };
 pub use objects::{
     ConflictRow, LocalChange, ObjectKey, ObjectState, OutboxEntry, OutboxOp, PulledObject,
-    Recorded, RemoteObject,
+    Recorded, RemoteObject, MAX_SENT_HASHES,
 };
 pub use occurrences::{AgendaRow, CalendarLine, EventLine, OccurrenceRow};
 pub use reminders::{FiredReminder, ReminderSettingsRow};
@@ -51,6 +51,7 @@ pub use sources::{CalendarRow, NewSource, SourceKind, SourcePatch, SourceRow, Sy
 pub use sync_log::{
     AttemptRecord, LogEntry, SyncLogRow, SyncOutcome, SyncStateRow, SyncStateUpdate, Validators,
 };
+pub use traycal_core::sync_counts::SyncCounts;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

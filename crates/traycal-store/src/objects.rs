@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError};
 use crate::events::{apply_event_changes, EventChanges, EventWrite, SeriesOccurrences};
-use crate::{CalendarId, ConflictId, EventId, Mirror, ObjectId};
+use crate::{CalendarId, ConflictId, EventId, Mirror, ObjectId, SourceId};
 
 /// Where an object stands with the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -157,6 +157,17 @@ impl RemoteObject {
     }
 }
 
+/// How many sent texts an outbox entry remembers (see [`Mirror::record_sending`]):
+/// pushes that each lost their answer, one after another.
+pub const MAX_SENT_HASHES: usize = 16;
+
+/// The stored list of sent hashes; a word that is not a number is skipped.
+fn parse_hashes(text: &str) -> Vec<i64> {
+    text.split_ascii_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect()
+}
+
 /// One pending local operation, with its object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxEntry {
@@ -176,6 +187,9 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
     /// Its classified code.
     pub last_error_code: Option<String>,
+    /// Hashes of the texts sent for it whose answers never came, oldest first (see
+    /// [`Mirror::record_sending`]).
+    pub sent_hashes: Vec<i64>,
 }
 
 /// A local change met a remote one: the three versions, kept.
@@ -567,7 +581,7 @@ impl Mirror {
     pub fn outbox(&self, calendar: Option<CalendarId>) -> Result<Vec<OutboxEntry>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {OBJECT_COLUMNS}, b.id, b.op, b.queued_at, b.attempts, \
-             b.next_attempt_at, b.last_error, b.last_error_code \
+             b.next_attempt_at, b.last_error, b.last_error_code, b.sent_hashes \
              FROM outbox b JOIN remote_objects o ON o.id = b.object_id \
              WHERE (?1 IS NULL OR o.calendar_id = ?1) AND o.state <> 'conflict' \
              ORDER BY b.id"
@@ -583,9 +597,26 @@ impl Mirror {
                 next_attempt_at: r.get(14)?,
                 last_error: r.get(15)?,
                 last_error_code: r.get(16)?,
+                sent_hashes: parse_hashes(&r.get::<_, String>(17)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// When the earliest pending push of `source`'s calendars may be tried: the time
+    /// its last failure set, or `Some(0)` for one never tried; `None` when nothing
+    /// waits (objects in conflict wait for their resolution, not for a sync).
+    pub fn next_push_at(&self, source: SourceId) -> Result<Option<i64>> {
+        let at: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT min(coalesce(b.next_attempt_at, 0)) \
+                 FROM outbox b JOIN remote_objects o ON o.id = b.object_id \
+                 JOIN calendars c ON c.id = o.calendar_id \
+                 WHERE c.source_id = ?1 AND o.state <> 'conflict'",
+            )?
+            .query_row([source.0], |r| r.get(0))?;
+        Ok(at)
     }
 
     /// The server took the pending operation of `object`: for a create or an update,
@@ -618,7 +649,7 @@ impl Mirror {
             .execute(params![object.0, now])?;
             tx.prepare_cached(
                 "UPDATE outbox SET op = 'create', attempts = 0, last_error = NULL, \
-                 last_error_code = NULL WHERE object_id = ?1",
+                 last_error_code = NULL, sent_hashes = '' WHERE object_id = ?1",
             )?
             .execute([object.0])?;
         } else if o.local_raw.as_deref() == pushed && o.state != ObjectState::Conflict {
@@ -640,10 +671,42 @@ impl Mirror {
             .execute(params![object.0, pushed, remote_id, etag, now])?;
             tx.prepare_cached(
                 "UPDATE outbox SET op = CASE op WHEN 'create' THEN 'update' ELSE op END, \
-                 attempts = 0, last_error = NULL, last_error_code = NULL WHERE object_id = ?1",
+                 attempts = 0, last_error = NULL, last_error_code = NULL, sent_hashes = '' \
+                 WHERE object_id = ?1",
             )?
             .execute([object.0])?;
         }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The text whose hash is `hash` is about to be sent for `object`'s pending
+    /// change. Kept (the last [`MAX_SENT_HASHES`]) until an answer is recorded
+    /// ([`Mirror::record_pushed`]); a failed push keeps it too, since the server may
+    /// have taken the text all the same.
+    pub fn record_sending(&mut self, object: ObjectId, hash: i64) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stored: Option<String> = tx
+            .prepare_cached("SELECT sent_hashes FROM outbox WHERE object_id = ?1")?
+            .query_row([object.0], |r| r.get(0))
+            .optional()?;
+        let Some(stored) = stored else {
+            return Err(StoreError::not_found("outbox entry of object", object.0));
+        };
+        let mut hashes = parse_hashes(&stored);
+        if !hashes.contains(&hash) {
+            hashes.push(hash);
+        }
+        let keep = hashes.len().saturating_sub(MAX_SENT_HASHES);
+        let text = hashes[keep..]
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+        tx.prepare_cached("UPDATE outbox SET sent_hashes = ?2 WHERE object_id = ?1")?
+            .execute(params![object.0, text])?;
         tx.commit()?;
         Ok(())
     }

@@ -334,6 +334,14 @@ ALTER TABLE events DROP COLUMN local_state;
 ALTER TABLE event_texts DROP COLUMN base_raw;
 ALTER TABLE event_texts DROP COLUMN local_raw;
 "#,
+    // 5
+    r#"
+-- hashes of the texts sent for an outbox entry whose answers never came (space-
+-- separated, the last 16): when an answer was lost (a crash, a dropped connection)
+-- and the object was edited again, the server's version is recognised as our own
+-- push and becomes the base of the newer edit, rather than a conflict with ourselves
+ALTER TABLE outbox ADD COLUMN sent_hashes TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// Schema version this build creates and understands.

@@ -13,6 +13,8 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
+use traycal_core::sync_counts::SyncCounts;
+
 use crate::error::{Result, StoreError};
 use crate::{Mirror, SourceId};
 
@@ -121,14 +123,8 @@ pub struct SyncStateUpdate<'a> {
 pub struct LogEntry<'a> {
     /// Outcome.
     pub outcome: SyncOutcome,
-    /// Events added.
-    pub added: u64,
-    /// Events updated.
-    pub updated: u64,
-    /// Events removed.
-    pub removed: u64,
-    /// Events kept as history.
-    pub kept_as_history: u64,
+    /// What the sync changed, here and on the server.
+    pub counts: SyncCounts,
     /// Number of parse / expansion diagnostics.
     pub diagnostics: u64,
     /// Wall time of the whole sync.
@@ -190,14 +186,8 @@ pub struct SyncLogRow {
     pub at: i64,
     /// Outcome.
     pub outcome: SyncOutcome,
-    /// Events added.
-    pub added: u64,
-    /// Events updated.
-    pub updated: u64,
-    /// Events removed.
-    pub removed: u64,
-    /// Events kept as history.
-    pub kept_as_history: u64,
+    /// What the sync changed, here and on the server.
+    pub counts: SyncCounts,
     /// Diagnostics count.
     pub diagnostics: u64,
     /// Duration.
@@ -253,10 +243,14 @@ fn log_from_row(r: &Row<'_>) -> rusqlite::Result<SyncLogRow> {
         source_name: r.get(2)?,
         at: r.get(3)?,
         outcome,
-        added: r.get(5)?,
-        updated: r.get(6)?,
-        removed: r.get(7)?,
-        kept_as_history: r.get(8)?,
+        counts: SyncCounts {
+            added: r.get(5)?,
+            updated: r.get(6)?,
+            removed: r.get(7)?,
+            kept_as_history: r.get(8)?,
+            pushed: r.get(15)?,
+            conflicts: r.get(16)?,
+        },
         diagnostics: r.get(9)?,
         duration_ms: r.get(10)?,
         error: r.get(11)?,
@@ -275,23 +269,28 @@ pub(crate) fn append_log(
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO sync_log (source_id, source_name, at, outcome, added, updated, removed, \
-         kept_as_history, diagnostics, duration_ms, error, error_code, notes, error_detail) \
-         SELECT id, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 FROM sources WHERE id = ?1",
+         kept_as_history, diagnostics, duration_ms, error, error_code, notes, error_detail, \
+         pushed, conflicts) \
+         SELECT id, name, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15 \
+         FROM sources WHERE id = ?1",
     )?;
+    let c = &log.counts;
     let n = stmt.execute(params![
         source.0,
         at,
         log.outcome.as_str(),
-        log.added,
-        log.updated,
-        log.removed,
-        log.kept_as_history,
+        c.added,
+        c.updated,
+        c.removed,
+        c.kept_as_history,
         log.diagnostics,
         log.duration_ms,
         log.error,
         log.error_code,
         log.notes,
-        log.error_detail
+        log.error_detail,
+        c.pushed,
+        c.conflicts
     ])?;
     if n == 0 {
         return Err(StoreError::not_found("source", source.0));
@@ -444,12 +443,38 @@ impl Mirror {
         Ok(())
     }
 
+    /// Records a successful sync whose events were written already, as it went (a
+    /// two-way sync writes object by object): updates `sync_state` (live events
+    /// recounted) and appends the log row, in one small transaction. Returns the live
+    /// event count.
+    pub fn record_synced(
+        &mut self,
+        source: SourceId,
+        state: &SyncStateUpdate<'_>,
+        log: &LogEntry<'_>,
+    ) -> Result<i64> {
+        if log.outcome == SyncOutcome::Failed {
+            return Err(StoreError::InvalidInput(
+                "record_synced is for syncs that succeeded; use record_attempt for 'failed'".into(),
+            ));
+        }
+        self.checkpoint_if_wal_large()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let live = write_success_state(&tx, source, state)?;
+        append_log(&tx, source, state.attempted_at, log)?;
+        tx.commit()?;
+        Ok(live)
+    }
+
     /// The newest `limit` log rows (of one source, or of all), newest first (by time,
     /// then insertion order).
     pub fn sync_log(&self, source: Option<SourceId>, limit: usize) -> Result<Vec<SyncLogRow>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         const COLS: &str = "id, source_id, source_name, at, outcome, added, updated, removed, \
-             kept_as_history, diagnostics, duration_ms, error, error_code, notes, error_detail";
+             kept_as_history, diagnostics, duration_ms, error, error_code, notes, error_detail, \
+             pushed, conflicts";
         let rows = match source {
             Some(s) => {
                 let mut stmt = self.conn.prepare_cached(&format!(

@@ -80,7 +80,10 @@ fn child(path: &str) -> Result<(), traycal_store::StoreError> {
             },
             log: LogEntry {
                 outcome: SyncOutcome::Updated,
-                added: PER_BATCH as u64,
+                counts: traycal_store::SyncCounts {
+                    added: PER_BATCH as u64,
+                    ..Default::default()
+                },
                 ..LogEntry::default()
             },
             ..SyncBatch::default()

@@ -304,6 +304,36 @@ fn a_failed_push_keeps_its_error_and_waits() {
 }
 
 #[test]
+fn sent_texts_are_remembered_until_an_answer_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut m, home, _) = setup(&dir.path().join("t.db"));
+    let id = queue(&mut m, &edit(home, "a@x", T0, "V1"), T0);
+    assert!(m.outbox(None).unwrap()[0].sent_hashes.is_empty());
+    // Sent twice (the first answer lost), once more after a failure, edited between.
+    m.record_sending(id, 11).unwrap();
+    m.record_sending(id, 11).unwrap();
+    m.record_local_change(&edit(home, "a@x", T0, "V2"), T0 + 5)
+        .unwrap();
+    m.record_sending(id, -12).unwrap();
+    m.record_push_failed(id, "timed out", "network", T0 + 60)
+        .unwrap();
+    assert_eq!(m.outbox(None).unwrap()[0].sent_hashes, [11, -12]);
+    // Only the last ones are kept.
+    for h in 0..40 {
+        m.record_sending(id, 100 + h).unwrap();
+    }
+    let kept = m.outbox(None).unwrap()[0].sent_hashes.clone();
+    assert_eq!(kept.len(), traycal_store::MAX_SENT_HASHES);
+    assert_eq!(kept.last(), Some(&139));
+    // An answer recorded with a newer edit pending: a fresh start for the newer one.
+    m.record_pushed(id, Some("V1"), "a.ics", Some("\"e1\""), T0 + 70)
+        .unwrap();
+    assert!(m.outbox(None).unwrap()[0].sent_hashes.is_empty());
+    // An object with nothing waiting has no entry to mark.
+    assert!(m.record_sending(traycal_store::ObjectId(999), 1).is_err());
+}
+
+#[test]
 fn a_conflict_keeps_base_local_and_remote_and_holds_the_push() {
     let dir = tempfile::tempdir().unwrap();
     let (mut m, home, _) = setup(&dir.path().join("t.db"));
@@ -486,7 +516,7 @@ fn a_version_2_file_is_migrated_with_everything_kept() {
     }
     let m = Mirror::open(&path).unwrap();
     assert_eq!(m.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     let cal = m.calendar_of(traycal_store::SourceId(7)).unwrap();
     assert_eq!(cal, CalendarId(3));
     let row = &m.calendars_of(traycal_store::SourceId(7)).unwrap()[0];
@@ -505,7 +535,8 @@ fn a_version_2_file_is_migrated_with_everything_kept() {
     assert!(m.fired_keys(0).unwrap().contains("k1"));
     let log = m.sync_log(None, 10).unwrap();
     assert_eq!(log.len(), 1);
-    assert_eq!(log[0].added, 1);
+    assert_eq!(log[0].counts.added, 1);
+    assert_eq!((log[0].counts.pushed, log[0].counts.conflicts), (0, 0));
     // The per-component two-way columns are gone; the new tables work.
     let conn = rusqlite::Connection::open(&path).unwrap();
     let columns: Vec<String> = conn

@@ -419,10 +419,8 @@ export type LogLine = {
 	source_id: number | null,
 	source: string,
 	outcome: string,
-	added: number,
-	updated: number,
-	removed: number,
-	kept_as_history: number,
+	/**  What the sync changed, here and on the server. */
+	counts: SyncCounts,
 	diagnostics: number,
 	duration_ms: number,
 	error: string | null,
@@ -603,16 +601,29 @@ export type SyncProgress = {
 	total: number | null,
 };
 
+/**  The counts of one sync (or of several, added up). */
+export type SyncCounts = { 
+/**  Events (or objects) that were new here. */
+added: number, 
+/**  Events (or objects) that changed here to the source's version. */
+updated: number, 
+/**  Events (or objects) removed because the source removed them. */
+removed: number, 
+/**  Events the source dropped that were kept as history (past, or kept by choice). */
+kept_as_history: number, 
+/**  Local changes the server took. */
+pushed: number, 
+/**  Local changes that met a change on the server: both versions kept. */
+conflicts: number };
+
 /**  What one sync did. */
 export type SyncReport = {
 	source_id: number,
 	source_name: string,
 	/**  `updated`, `unchanged`, `not_modified` or `failed`. */
 	outcome: string,
-	added: number,
-	updated: number,
-	removed: number,
-	kept_as_history: number,
+	/**  What the sync changed, here and on the server. */
+	counts: SyncCounts,
 	occurrences_written: number,
 	events: number,
 	/**  Problems in the feed that were worked around (dropped components etc.). */

@@ -22,14 +22,14 @@ use crate::port::{
 };
 
 /// What the server keeps of one item.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Stored {
     etag: String,
     body: String,
 }
 
 /// One calendar of the in-memory server.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Collection {
     pub(super) name: String,
     pub(super) read_only: bool,

@@ -442,3 +442,75 @@ async fn any_provider_dispatches_to_the_shared_server() {
     let written = task.await.unwrap().unwrap();
     assert_eq!(p.item(CAL, "a.ics").unwrap().etag, written.etag);
 }
+
+#[tokio::test]
+async fn a_server_kept_in_a_file_outlives_its_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.json");
+    let first = MemoryProvider::open_file(&path).unwrap();
+    assert!(first.add_calendar(CAL, "Work"));
+    first.save().unwrap();
+    first
+        .put_behind_engine(CAL, "a.ics", &event("a", "A"))
+        .unwrap();
+    let (_, token) = snapshot(&first).await;
+    let written = first
+        .put_item(
+            CAL,
+            "b.ics",
+            &event("b", "B"),
+            &WritePrecondition::CreateOnly,
+        )
+        .await
+        .unwrap();
+    first.fail_next(5, ProviderErrorKind::Network);
+    drop(first);
+
+    // Another process opens the same file: the items, their etags, the change log and
+    // the etag counter are there; the faults of the first are not.
+    let second = MemoryProvider::open_file(&path).unwrap();
+    assert_eq!(etag_of(&second, "b.ics"), written.etag.clone().unwrap());
+    match second.changes(CAL, Some(&token)).await.unwrap() {
+        Changes::Delta {
+            changed, deleted, ..
+        } => {
+            assert_eq!(ids(&changed), ["b.ics"]);
+            assert!(deleted.is_empty());
+        }
+        other => panic!("expected a delta, got {other:?}"),
+    }
+    let again = second
+        .put_item(
+            CAL,
+            "b.ics",
+            &event("b", "B2"),
+            &WritePrecondition::IfMatch(written.etag.clone().unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        again.etag, written.etag,
+        "etags never repeat across processes"
+    );
+    second.delete_behind_engine(CAL, "a.ics").unwrap();
+
+    let third = MemoryProvider::open_file(&path).unwrap();
+    assert_eq!(ids(&third.items(CAL)), ["b.ics"]);
+    assert_eq!(third.item(CAL, "b.ics").unwrap().body, event("b", "B2"));
+    // No half-written file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["server.json"]);
+}
+
+#[test]
+fn an_unreadable_server_file_is_invalid_data_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.json");
+    std::fs::write(&path, "{ not json").unwrap();
+    let err = MemoryProvider::open_file(&path).unwrap_err();
+    assert_eq!(err.kind(), ProviderErrorKind::InvalidData);
+    assert!(err.detail().unwrap().contains("server.json"), "{err:?}");
+}

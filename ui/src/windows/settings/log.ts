@@ -7,9 +7,10 @@ export function isFailure(line: LogLine): boolean {
   return line.error !== null || /fail|error/i.test(line.outcome);
 }
 
-/** A sync that added, changed or removed events (not one that found nothing new). */
+/** A sync that changed anything, here or on the server (not one that found nothing new). */
 export function isChange(line: LogLine): boolean {
-  return !isFailure(line) && line.added + line.updated + line.removed + line.kept_as_history > 0;
+  const c = line.counts;
+  return !isFailure(line) && c.added + c.updated + c.removed + c.kept_as_history + c.pushed + c.conflicts > 0;
 }
 
 export function filterLog(lines: LogLine[], outcome: OutcomeFilter): LogLine[] {
