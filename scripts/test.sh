@@ -146,7 +146,8 @@ m = json.load(sys.stdin)
 sys.exit(0 if any(t["name"] == "conformance" and "test" in t["kind"]
                   for p in m["packages"] if p["name"] == "traycal-system-tests"
                   for t in p["targets"]) else 1)'; then
-  conformance="cargo test -p traycal-system-tests --test conformance -- --nocapture"
+  # --workspace, as the run above: the same feature set, so nothing is built again.
+  conformance="cargo test --workspace --test conformance -- --nocapture"
 fi
 
 for v in XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME XDG_STATE_HOME XDG_RUNTIME_DIR; do

@@ -192,7 +192,13 @@ impl FeedServer {
     }
 
     pub async fn try_start() -> std::io::Result<FeedServer> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        FeedServer::try_start_on(0).await
+    }
+
+    /// A server on a given loopback port (`0`: any free one), for data that names
+    /// its URL already (a fixture written by an earlier build).
+    pub async fn try_start_on(port: u16) -> std::io::Result<FeedServer> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(Mutex::new(ServerState::default()));
         let accept_state = Arc::clone(&state);
