@@ -585,6 +585,22 @@ export type SourceStatus = {
 	notice: string | null,
 } & SourceInfo;
 
+/**  The counts of one sync (or of several, added up). */
+export type SyncCounts = {
+	/**  Events (or objects) that were new here. */
+	added: number,
+	/**  Events (or objects) that changed here to the source's version. */
+	updated: number,
+	/**  Events (or objects) removed because the source removed them. */
+	removed: number,
+	/**  Events the source dropped that were kept as history (past, or kept by choice). */
+	kept_as_history: number,
+	/**  Local changes the server took. */
+	pushed: number,
+	/**  Local changes that met a change on the server: both versions kept. */
+	conflicts: number,
+};
+
 /**  Where a running sync is. */
 export type SyncPhase = "fetching" | "parsing" | "writing" | "done" | "failed" | 
 /**  The deletion guard held the sync: it waits for the user's decision. */
@@ -600,21 +616,6 @@ export type SyncProgress = {
 	/**  Sources in this round, when known. */
 	total: number | null,
 };
-
-/**  The counts of one sync (or of several, added up). */
-export type SyncCounts = { 
-/**  Events (or objects) that were new here. */
-added: number, 
-/**  Events (or objects) that changed here to the source's version. */
-updated: number, 
-/**  Events (or objects) removed because the source removed them. */
-removed: number, 
-/**  Events the source dropped that were kept as history (past, or kept by choice). */
-kept_as_history: number, 
-/**  Local changes the server took. */
-pushed: number, 
-/**  Local changes that met a change on the server: both versions kept. */
-conflicts: number };
 
 /**  What one sync did. */
 export type SyncReport = {
