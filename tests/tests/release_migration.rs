@@ -48,10 +48,8 @@ struct Rows {
 fn rows(path: &Path) -> Rows {
     let conn = rusqlite::Connection::open(path).unwrap();
     let count = |table: &str| -> i64 {
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
-            r.get(0)
-        })
-        .unwrap()
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
     };
     Rows {
         sources: count("sources"),
@@ -83,7 +81,11 @@ async fn a_mirror_written_by_the_released_build_opens_with_everything_kept() {
     h.clock.set(DEC_7);
     let dir = released_data_dir();
     let file = dir.path().join(MIRROR_FILE);
-    assert_eq!(user_version(&file), 2, "the fixture is the release's schema");
+    assert_eq!(
+        user_version(&file),
+        2,
+        "the fixture is the release's schema"
+    );
     let before = rows(&file);
     assert!(before.events >= 5 && before.occurrences > 20, "{before:?}");
 
@@ -105,7 +107,12 @@ async fn a_mirror_written_by_the_released_build_opens_with_everything_kept() {
         sources[0].url
     );
     assert_eq!(sources[1].interval_secs, 3600);
-    assert_eq!(sources[1].filters.exclude.len(), 1, "{:?}", sources[1].filters);
+    assert_eq!(
+        sources[1].filters.exclude.len(),
+        1,
+        "{:?}",
+        sources[1].filters
+    );
     let calendars = engine.calendars().await.unwrap();
     assert_eq!(calendars.len(), 2);
     assert!(calendars
@@ -140,8 +147,12 @@ async fn a_mirror_written_by_the_released_build_opens_with_everything_kept() {
     // The log the release wrote, with its counts.
     let log = engine.log(None, 100).await.unwrap();
     assert_eq!(log.len() as i64, before.log);
-    assert!(log.iter().any(|l| l.source == "Team" && l.counts.added >= 2));
-    assert!(log.iter().all(|l| l.counts.pushed == 0 && l.counts.conflicts == 0));
+    assert!(log
+        .iter()
+        .any(|l| l.source == "Team" && l.counts.added >= 2));
+    assert!(log
+        .iter()
+        .all(|l| l.counts.pushed == 0 && l.counts.conflicts == 0));
 }
 
 #[tokio::test]
@@ -152,8 +163,9 @@ async fn the_released_builds_plain_url_moves_to_the_secret_store_and_its_feeds_s
     let file = dir.path().join(MIRROR_FILE);
     let urls = plain_urls(&file);
     assert!(
-        urls.iter()
-            .all(|u| u.as_deref().is_some_and(|u| u.starts_with("http://127.0.0.1"))),
+        urls.iter().all(|u| u
+            .as_deref()
+            .is_some_and(|u| u.starts_with("http://127.0.0.1"))),
         "the release kept feed URLs in plain text: {urls:?}"
     );
 
@@ -179,10 +191,7 @@ async fn the_released_builds_plain_url_moves_to_the_secret_store_and_its_feeds_s
     let engine = h.engine_at(dir.path());
     let reports = engine.sync_all().await.unwrap();
     assert_eq!(reports.len(), 2);
-    assert!(
-        reports.iter().all(|r| r.error.is_none()),
-        "{reports:#?}"
-    );
+    assert!(reports.iter().all(|r| r.error.is_none()), "{reports:#?}");
     assert_eq!(reports[0].counts.added, 1, "{:?}", reports[0]);
 
     // The plain URLs left the mirror for the secret store, whole (this build keeps
@@ -190,9 +199,11 @@ async fn the_released_builds_plain_url_moves_to_the_secret_store_and_its_feeds_s
     assert_eq!(plain_urls(&file), [None, None]);
     let conn = rusqlite::Connection::open(&file).unwrap();
     let secret_ref: String = conn
-        .query_row("SELECT secret_ref FROM sources ORDER BY id LIMIT 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT secret_ref FROM sources ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     use traycal_providers::SecretStore;
     let kept = h.secrets.get(&secret_ref).unwrap().unwrap();

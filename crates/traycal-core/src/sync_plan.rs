@@ -26,6 +26,8 @@
 //! item: an object it does not name was deleted on the server, except a local creation
 //! never pushed.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+
 /// The mark [`Held::sent_hashes`] holds for a delete that was sent (a delete has no
 /// text to hash).
 pub const SENT_DELETE: u64 = 0;
@@ -187,26 +189,36 @@ impl Ways {
 pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Action> {
     let mut actions = Vec::new();
     // Objects settled by the pull pass (pulled, conflicted, adopted, forgotten).
-    let mut settled: Vec<i64> = Vec::new();
+    let mut settled: HashSet<i64> = HashSet::new();
     // Objects whose base the pull pass moved to a version of ours (see `Rebase`).
-    let mut rebased: Vec<i64> = Vec::new();
+    let mut rebased: HashSet<i64> = HashSet::new();
     // Objects made again after our own delete (see `Recreate`).
-    let mut recreated: Vec<i64> = Vec::new();
-    let by_remote_id = |id: &str| {
-        held.iter().find(|h| h.remote_id == Some(id)).or_else(|| {
-            held.iter()
-                .find(|h| h.remote_id.is_none() && h.intended_id == id)
-        })
-    };
+    let mut recreated: HashSet<i64> = HashSet::new();
+    // Lookups by id in maps: a calendar can hold tens of thousands of objects, and a
+    // full listing names each of them.
+    let mut known: HashMap<&str, &Held<'_>> = HashMap::with_capacity(held.len());
+    let mut unacknowledged: HashMap<&str, &Held<'_>> = HashMap::new();
+    for h in held {
+        match h.remote_id {
+            Some(id) => {
+                known.entry(id).or_insert(h);
+            }
+            None => {
+                unacknowledged.entry(h.intended_id).or_insert(h);
+            }
+        }
+    }
+    let by_remote_id = |id: &str| known.get(id).or_else(|| unacknowledged.get(id)).copied();
 
     let (changed, deleted): (&[Reported<'_>], Vec<&str>) = match remote {
         RemoteView::Unchanged => (&[], Vec::new()),
         RemoteView::Delta { changed, deleted } => (changed, deleted.clone()),
         RemoteView::Full(items) => {
+            let listed: HashSet<&str> = items.iter().map(|r| r.id).collect();
             let gone = held
                 .iter()
                 .filter_map(|h| h.remote_id)
-                .filter(|id| !items.iter().any(|r| r.id == *id))
+                .filter(|id| !listed.contains(id))
                 .collect();
             (items, gone)
         }
@@ -220,7 +232,7 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
             continue;
         };
         if h.in_conflict {
-            settled.push(h.object);
+            settled.insert(h.object);
             continue;
         }
         let unchanged = h.remote_id.is_some() && r.etag.is_some() && r.etag == h.etag;
@@ -253,7 +265,7 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
                     object: h.object,
                     remote: index,
                 });
-                rebased.push(h.object);
+                rebased.insert(h.object);
                 continue;
             }
             Pending::Create | Pending::Update | Pending::Delete => {
@@ -263,15 +275,15 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
                 });
             }
         }
-        settled.push(h.object);
+        settled.insert(h.object);
     }
 
     for id in deleted {
-        let Some(h) = held.iter().find(|h| h.remote_id == Some(id)) else {
+        let Some(h) = known.get(id).copied() else {
             continue;
         };
         if h.in_conflict {
-            settled.push(h.object);
+            settled.insert(h.object);
             continue;
         }
         match h.pending {
@@ -285,7 +297,7 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
             // conflict with ourselves, a new creation.
             Pending::Update | Pending::Create if h.sent_hashes.contains(&SENT_DELETE) => {
                 actions.push(Action::Recreate { object: h.object });
-                recreated.push(h.object);
+                recreated.insert(h.object);
                 continue;
             }
             // Edited here, deleted there (a creation was never there to delete).
@@ -294,7 +306,7 @@ pub fn plan(held: &[Held<'_>], remote: &RemoteView<'_>, ways: Ways) -> Vec<Actio
                 remote: None,
             }),
         }
-        settled.push(h.object);
+        settled.insert(h.object);
     }
 
     if ways.push {

@@ -22,6 +22,8 @@
 
 use std::time::Duration;
 
+use foldhash::{HashMap, HashSet};
+
 use traycal_core::sync_counts::SyncCounts;
 use traycal_core::sync_plan::{self, Action, Held, Pending, RemoteView, Reported, Ways};
 use traycal_providers::{
@@ -239,13 +241,14 @@ impl Engine {
             .await?;
         let ordered = in_outbox_order(&objects, &outbox);
         let intended: Vec<String> = ordered.iter().map(|o| intended_id(&o.uid)).collect();
-        let sent: std::collections::HashMap<i64, Vec<u64>> = outbox
+        let sent: HashMap<i64, Vec<u64>> = outbox
             .iter()
             .map(|e| {
                 let hashes = e.sent_hashes.iter().map(|h| *h as u64).collect();
                 (e.object.id.0, hashes)
             })
             .collect();
+        let queued: HashMap<i64, OutboxOp> = outbox.iter().map(|e| (e.object.id.0, e.op)).collect();
         let held: Vec<Held<'_>> = ordered
             .iter()
             .zip(&intended)
@@ -254,7 +257,7 @@ impl Engine {
                 remote_id: o.remote_id.as_deref(),
                 intended_id: id,
                 etag: o.etag.as_deref(),
-                pending: pending_of(o, &outbox),
+                pending: pending_of(o, queued.get(&o.id.0).copied()),
                 local_hash: o.local_raw.as_deref().map(|t| xxh3_64(t.as_bytes())),
                 sent_hashes: sent.get(&o.id.0).map(Vec::as_slice).unwrap_or(&[]),
                 in_conflict: o.state == ObjectState::Conflict,
@@ -296,7 +299,9 @@ impl Engine {
         }
 
         // 3. Apply what was pulled, then keep the token.
-        let by_id = |id: i64| ordered.iter().find(|o| o.id.0 == id).copied();
+        let objects_by_id: HashMap<i64, &RemoteObject> =
+            ordered.iter().map(|o| (o.id.0, *o)).collect();
+        let by_id = |id: i64| objects_by_id.get(&id).copied();
         let mut pushes: Vec<Action> = Vec::new();
         for action in &actions {
             match *action {
@@ -660,20 +665,18 @@ fn in_outbox_order<'o>(
     objects: &'o [RemoteObject],
     outbox: &[OutboxEntry],
 ) -> Vec<&'o RemoteObject> {
+    let by_id: HashMap<i64, &RemoteObject> = objects.iter().map(|o| (o.id.0, o)).collect();
     let mut ordered: Vec<&RemoteObject> = outbox
         .iter()
-        .filter_map(|e| objects.iter().find(|o| o.id == e.object.id))
+        .filter_map(|e| by_id.get(&e.object.id.0).copied())
         .collect();
-    for o in objects {
-        if !ordered.iter().any(|p| p.id == o.id) {
-            ordered.push(o);
-        }
-    }
+    let queued: HashSet<i64> = ordered.iter().map(|o| o.id.0).collect();
+    ordered.extend(objects.iter().filter(|o| !queued.contains(&o.id.0)));
     ordered
 }
 
-fn pending_of(o: &RemoteObject, outbox: &[OutboxEntry]) -> Pending {
-    match outbox.iter().find(|e| e.object.id == o.id).map(|e| e.op) {
+fn pending_of(o: &RemoteObject, queued: Option<OutboxOp>) -> Pending {
+    match queued {
         Some(OutboxOp::Create) => Pending::Create,
         Some(OutboxOp::Update) => Pending::Update,
         Some(OutboxOp::Delete) => Pending::Delete,
