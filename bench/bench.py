@@ -820,6 +820,64 @@ def report(steps, info, args, expected):
             print(f"{s['title']}: {s['status']}: {s['note'].splitlines()[-1][:300]}")
 
 
+# The figures a change must keep (the sync-core issue's acceptance: within 10% of the
+# commit before, measured in the same run): (step, figure, unit).
+COMPARED = [("occurrences", "wall_s", "s"), ("occurrences", "maxrss_kib", "KiB"),
+            ("full", "wall_s", "s"), ("full", "maxrss_kib", "KiB"),
+            ("resync304", "wall_s", "s"), ("resync200", "wall_s", "s"),
+            ("agenda", "query_ms", "ms")]
+COMPARE_TOLERANCE = 0.10
+
+
+def compare(binary, base, feed, expected, args, work):
+    """Both binaries on the same feed, in alternating rounds (base, new, new, base, ...),
+    so a machine that slows down or speeds up meanwhile weighs on both alike; the
+    median of each figure over the rounds, and new / base."""
+    samples = {"base": [], "new": []}
+    for r in range(args.rounds):
+        order = [("base", base), ("new", binary)]
+        if r % 2:
+            order.reverse()
+        for label, b in order:
+            log(f"compare round {r + 1}/{args.rounds}: {label} ({b})")
+            steps = [step_occurrences(b, feed, expected, args.runs)]
+            steps += step_sync_and_agenda(b, feed, args.runs, work, False)
+            samples[label].append({st["step"]: st for st in steps})
+    rows, worse = [], []
+    for step, figure, unit in COMPARED:
+        vals = {}
+        for label in ("base", "new"):
+            got = [rnd[step].get(figure) for rnd in samples[label]
+                   if rnd.get(step, {}).get("status") == "ok"]
+            got = [g for g in got if g is not None]
+            vals[label] = med(got) if got else None
+        row = {"step": step, "figure": figure, "unit": unit, "base": vals["base"],
+               "new": vals["new"], "ratio": None, "verdict": "n/a"}
+        if vals["base"] and vals["new"] is not None:
+            row["ratio"] = vals["new"] / vals["base"]
+            row["verdict"] = "ok" if row["ratio"] <= 1 + COMPARE_TOLERANCE else "WORSE"
+            if row["verdict"] != "ok":
+                worse.append(f"{step} {figure}")
+        rows.append(row)
+    print(f"\nTraycal bench, compare: {args.rounds} alternating rounds of {args.runs} run(s); "
+          f"{args.events:,} events; base {base}; new {binary}")
+    print(f"{'step':<12} {'figure':<11} {'base':>14} {'new':>14} {'new/base':>9}  within 10%")
+    for row in rows:
+        def fmt(v, unit=row["unit"]):
+            return "-" if v is None else f"{v:.4g} {unit}"
+        ratio = "-" if row["ratio"] is None else f"{row['ratio']:.3f}"
+        print(f"{row['step']:<12} {row['figure']:<11} {fmt(row['base']):>14} "
+              f"{fmt(row['new']):>14} {ratio:>9}  {row['verdict']}")
+    out = os.path.join(work, "compare.json")
+    with open(out, "w") as f:
+        json.dump({"base": base, "new": binary, "rounds": args.rounds, "runs": args.runs,
+                   "events": args.events, "samples": samples, "rows": rows},
+                  f, indent=1, default=str)
+    print(f"\ncompare: {len(rows) - len(worse)} of {len(rows)} figures within 10% of the base"
+          + (f"; worse: {', '.join(worse)}" if worse else "") + f" (details: {out})")
+    return 1 if worse else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=50000)
@@ -832,6 +890,10 @@ def main():
     ap.add_argument("--keep-data", action="store_true", help="keep the data dirs of runs")
     ap.add_argument("--hostile-only", action="store_true",
                     help="only the hostile-feed step (no 50k feed, no peer)")
+    ap.add_argument("--compare", metavar="BASE_BIN",
+                    help="compare with another traycal binary (the commit before): "
+                         "alternating rounds, each figure new/base, fails past +10%%")
+    ap.add_argument("--rounds", type=int, default=4, help="alternating rounds of --compare")
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
@@ -851,6 +913,11 @@ def main():
     feed, exp = ensure_feed(work, args.events, args.seed)
     expected = int(exp["expected_occurrences_in_window"])
     binary = ensure_binary(args.bin)
+    if args.compare:
+        base = ensure_binary(args.compare)
+        rc = compare(binary, base, feed, expected, args, work)
+        LAUNCHER.close()
+        return rc
     info = machine_info()
     log(f"binary {binary}; feed {feed} ({os.path.getsize(feed):,} bytes, "
         f"{expected:,} expected occurrences)")
