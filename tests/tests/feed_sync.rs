@@ -586,3 +586,43 @@ async fn the_next_meeting_carries_its_join_link() {
         Some("81234567890")
     );
 }
+
+#[tokio::test]
+async fn a_feeds_own_zones_are_kept_with_its_events_and_follow_the_feed() {
+    let h = harness().await;
+    let zone = "BEGIN:VTIMEZONE\r\nTZID:Rota/Harbour\r\nBEGIN:STANDARD\r\n\
+                DTSTART:19700101T000000\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\n\
+                END:STANDARD\r\nEND:VTIMEZONE\r\n";
+    let shift = "BEGIN:VEVENT\r\nUID:shift@rota\r\nDTSTAMP:20260301T000000Z\r\n\
+                 DTSTART;TZID=Rota/Harbour:20260303T090000\r\n\
+                 DTEND;TZID=Rota/Harbour:20260303T170000\r\nSUMMARY:Shift\r\nEND:VEVENT\r\n";
+    let with_zone = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{zone}{shift}END:VCALENDAR\r\n"
+    );
+    h.server.set_route("/rota.ics", Route::ics(with_zone));
+    let id = h.add("/rota.ics").await;
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!(r.counts.added, 1, "{r:?}");
+    let calendar = h.mirror().calendar_of(SourceId(id)).unwrap();
+    assert_eq!(
+        h.mirror().calendar_timezones(calendar).unwrap(),
+        [("Rota/Harbour".to_string(), zone.to_string())],
+        "kept whole, as the feed wrote it"
+    );
+
+    // The feed stops defining it (its event now in UTC): the stored zone goes too.
+    let utc = shift
+        .replace(
+            "DTSTART;TZID=Rota/Harbour:20260303T090000",
+            "DTSTART:20260303T060000Z",
+        )
+        .replace(
+            "DTEND;TZID=Rota/Harbour:20260303T170000",
+            "DTEND:20260303T140000Z",
+        );
+    h.server.set_route("/rota.ics", Route::ics(cal(&[utc])));
+    h.clock.set(T0 + 600);
+    let r = h.engine.sync_source(id).await.unwrap();
+    assert_eq!(r.outcome, "updated", "{r:?}");
+    assert!(h.mirror().calendar_timezones(calendar).unwrap().is_empty());
+}

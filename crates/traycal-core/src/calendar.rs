@@ -14,6 +14,9 @@ pub struct LoadedCalendar<'a> {
     pub items: Vec<EventData<'a>>,
     /// Zones: IANA, Windows names, and the document's own VTIMEZONEs.
     pub resolver: ZoneResolver,
+    /// The document's VTIMEZONEs that the resolver took, by TZID, with where their
+    /// text is in the input (for keeping them beside the calendar's events).
+    pub zone_texts: Vec<(String, std::ops::Range<usize>)>,
     /// `X-WR-TIMEZONE`, when it names a known zone: the zone of the calendar's
     /// floating DATE-TIMEs, and the one its UTC ones are shown and recurred in.
     pub calendar_zone: Option<Zone>,
@@ -190,6 +193,7 @@ impl<'a> LoadedCalendar<'a> {
         LoadedCalendar {
             items: Vec::new(),
             resolver: ZoneResolver::new(),
+            zone_texts: Vec::new(),
             calendar_zone: None,
             name: None,
             diagnostics: Vec::new(),
@@ -214,13 +218,20 @@ impl<'a> LoadedCalendar<'a> {
             },
             Read::Zone(component) => {
                 self.components += 1;
-                if let Err(e) = self.resolver.add_vtimezone(&component) {
-                    self.diagnostics.push(Diagnostic {
+                match self.resolver.add_vtimezone(&component) {
+                    Ok(()) => {
+                        let tzid = component.properties.iter().find(|p| p.name == "TZID");
+                        if let Some(tzid) = tzid {
+                            self.zone_texts
+                                .push((tzid.value.trim().to_string(), component.span.clone()));
+                        }
+                    }
+                    Err(e) => self.diagnostics.push(Diagnostic {
                         line: component.line,
                         uid: None,
                         message: format!("VTIMEZONE ignored: {e}"),
                         dropped: true,
-                    });
+                    }),
                 }
             }
             Read::Other => self.components += 1,

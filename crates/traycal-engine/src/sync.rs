@@ -229,6 +229,7 @@ pub fn apply_body(
         mut resolver,
         calendar_zone,
         unclosed_calendar: cal_unclosed,
+        zone_texts: feed_zones,
         ..
     } = cal;
     // Keep only filtered items; a duplicate key keeps the last copy in the feed.
@@ -564,6 +565,14 @@ pub fn apply_body(
     let sync_counts = plan.counts();
     let notes = traycal_store::sync_log::notes_text(&diagnostics);
     let duration_ms = cx.started.elapsed().as_millis() as u64;
+    // The feed's own zones, kept with its events (so they re-expand without it).
+    let zone_texts: Vec<(&str, std::borrow::Cow<'_, str>)> = feed_zones
+        .iter()
+        .filter_map(|(tzid, span)| {
+            let raw = prepared.get(span.clone())?;
+            Some((tzid.as_str(), String::from_utf8_lossy(raw)))
+        })
+        .collect();
     let batch = SyncBatch {
         upserts,
         renames,
@@ -595,6 +604,12 @@ pub fn apply_body(
             error_detail: None,
             notes: notes.as_deref(),
         },
+        timezones: Some(
+            zone_texts
+                .iter()
+                .map(|(tzid, raw)| (*tzid, raw.as_ref()))
+                .collect(),
+        ),
     };
     let outcome = batch.log.outcome;
     phases.mark("build batch");

@@ -113,6 +113,10 @@ pub struct SyncBatch<'a> {
     pub state: SyncStateUpdate<'a>,
     /// The log row of this sync.
     pub log: LogEntry<'a>,
+    /// `Some`: the calendar's VTIMEZONEs are now these, `(TZID, text)` (a feed
+    /// defines its own zones; kept so its events re-expand without it). `None` leaves
+    /// the stored ones.
+    pub timezones: Option<Vec<(&'a str, &'a str)>>,
 }
 
 /// What [`Mirror::apply_calendar_sync`] did.
@@ -565,6 +569,9 @@ fn apply_in(
     let live = write_success_state(conn, source, &b.state)?;
     counts.live_events = u64::try_from(live).unwrap_or(0);
     append_log(conn, source, now, &b.log)?;
+    if let Some(zones) = &b.timezones {
+        crate::objects::replace_calendar_timezones(conn, calendar, zones)?;
+    }
     Ok(counts)
 }
 

@@ -366,6 +366,25 @@ fn fold(before: Option<(ObjectState, bool)>, deleting: bool) -> Option<(ObjectSt
     }
 }
 
+/// Replaces every VTIMEZONE stored for `calendar` with `zones` (`(TZID, text)`), inside
+/// the caller's transaction.
+pub(crate) fn replace_calendar_timezones(
+    conn: &Connection,
+    calendar: CalendarId,
+    zones: &[(&str, &str)],
+) -> Result<()> {
+    conn.prepare_cached("DELETE FROM calendar_timezones WHERE calendar_id = ?1")?
+        .execute([calendar.0])?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO calendar_timezones (calendar_id, tzid, raw) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (calendar_id, tzid) DO UPDATE SET raw = excluded.raw",
+    )?;
+    for (tzid, raw) in zones {
+        stmt.execute(params![calendar.0, tzid, raw])?;
+    }
+    Ok(())
+}
+
 impl Mirror {
     /// Records a local create, edit or delete of one object: its local version, the
     /// rows and occurrences that show it, and its outbox entry, in one transaction.
