@@ -179,6 +179,11 @@ async fn add_with_sync_prints_one_json_document() {
     assert_eq!(doc["source"]["id"], 1);
     assert_eq!(doc["sync"]["outcome"], "updated");
     assert_eq!(doc["sync"]["added"], 3);
+    // The counts a two-way sync adds sit beside them (a feed has neither).
+    assert_eq!(
+        (&doc["sync"]["pushed"], &doc["sync"]["conflicts"]),
+        (&0.into(), &0.into())
+    );
     drop(cli);
 }
 

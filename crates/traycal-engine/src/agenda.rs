@@ -92,7 +92,9 @@ pub struct LogLine {
     pub source_id: Option<i64>,
     pub source: String,
     pub outcome: String,
-    /// What the sync changed, here and on the server.
+    /// What the sync changed, here and on the server (flattened in JSON, as in
+    /// [`crate::SyncReport`]).
+    #[serde(flatten)]
     pub counts: traycal_core::sync_counts::SyncCounts,
     pub diagnostics: u64,
     pub duration_ms: u64,

@@ -63,7 +63,9 @@ pub struct SyncReport {
     pub source_name: String,
     /// `updated`, `unchanged`, `not_modified` or `failed`.
     pub outcome: String,
-    /// What the sync changed, here and on the server.
+    /// What the sync changed, here and on the server (flattened: `added`,
+    /// `updated`, ... sit beside `outcome` in JSON, as they always did).
+    #[serde(flatten)]
     pub counts: SyncCounts,
     pub occurrences_written: u64,
     pub events: u64,

@@ -419,8 +419,6 @@ export type LogLine = {
 	source_id: number | null,
 	source: string,
 	outcome: string,
-	/**  What the sync changed, here and on the server. */
-	counts: SyncCounts,
 	diagnostics: number,
 	duration_ms: number,
 	error: string | null,
@@ -429,7 +427,7 @@ export type LogLine = {
 	error_detail: string | null,
 	/**  What the sync worked around or left out, one per line (capped). */
 	notes: string | null,
-};
+} & SyncCounts;
 
 /**
  *  What a sync does when the deletion guard trips (it would delete most of a
@@ -623,8 +621,6 @@ export type SyncReport = {
 	source_name: string,
 	/**  `updated`, `unchanged`, `not_modified` or `failed`. */
 	outcome: string,
-	/**  What the sync changed, here and on the server. */
-	counts: SyncCounts,
 	occurrences_written: number,
 	events: number,
 	/**  Problems in the feed that were worked around (dropped components etc.). */
@@ -641,7 +637,7 @@ export type SyncReport = {
 	/**  The technical account of the error, when it says more. */
 	error_detail: string | null,
 	next_due_at: number,
-};
+} & SyncCounts;
 
 /**  What the tray icon shows. */
 export type TrayState = "idle" | "syncing" | "error" | 

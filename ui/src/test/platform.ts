@@ -72,7 +72,7 @@ export const ipc = {
     source_id: id,
     source_name: 'Work',
     outcome: 'updated',
-    counts: { added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 },
+    added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0,
     occurrences_written: 0,
     events: 0,
     diagnostics: [],

@@ -48,7 +48,7 @@ function logLine(over: Partial<LogLine> = {}): LogLine {
     source_id: 7,
     source: 'Work',
     outcome: 'updated',
-    counts: { added: 1, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 },
+    added: 1, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0,
     diagnostics: 0,
     duration_ms: 100,
     error: null,
@@ -519,7 +519,7 @@ describe('sync log', () => {
         source_id: 7,
         source: 'Work',
         outcome: 'updated',
-        counts: { added: 3, updated: 2, removed: 1, kept_as_history: 0, pushed: 0, conflicts: 0 },
+        added: 3, updated: 2, removed: 1, kept_as_history: 0, pushed: 0, conflicts: 0,
         diagnostics: 0,
         duration_ms: 120,
         error: null,
@@ -532,7 +532,7 @@ describe('sync log', () => {
         source_id: 8,
         source: 'Rota',
         outcome: 'failed',
-        counts: { added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 },
+        added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0,
         diagnostics: 0,
         duration_ms: 30,
         error: 'connection refused',
@@ -566,8 +566,8 @@ describe('sync log', () => {
 
   it('shows what an account sync pushed and the conflicts it kept', async () => {
     ipc.syncLog.mockResolvedValue([
-      logLine({ counts: { added: 0, updated: 1, removed: 0, kept_as_history: 0, pushed: 2, conflicts: 1 } }),
-      logLine({ counts: { added: 1, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 } }),
+      logLine({ added: 0, updated: 1, removed: 0, kept_as_history: 0, pushed: 2, conflicts: 1 }),
+      logLine({ added: 1, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 }),
     ]);
     const user = await renderWith();
     await user.click(screen.getByTestId('section-sync-log'));
@@ -587,7 +587,7 @@ describe('sync log', () => {
         source_id: 8,
         source: 'Rota',
         outcome: 'failed',
-        counts: { added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 },
+        added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0,
         diagnostics: 0,
         duration_ms: 30,
         error: 'There is no calendar at this address on example.com (HTTP 404). Check the link.',
@@ -796,9 +796,9 @@ describe('sync log times', () => {
 
 describe('sync log filters', () => {
   const LINES = [
-    logLine({ source_id: 7, source: 'Work', outcome: 'updated', counts: { added: 2, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 } }),
-    logLine({ source_id: 8, source: 'Rota', outcome: 'not_modified', counts: { added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 } }),
-    logLine({ source_id: 8, source: 'Rota', outcome: 'failed', counts: { added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 }, error: 'The server is down', error_code: 'http_status' }),
+    logLine({ source_id: 7, source: 'Work', outcome: 'updated', added: 2, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 }),
+    logLine({ source_id: 8, source: 'Rota', outcome: 'not_modified', added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0 }),
+    logLine({ source_id: 8, source: 'Rota', outcome: 'failed', added: 0, updated: 0, removed: 0, kept_as_history: 0, pushed: 0, conflicts: 0, error: 'The server is down', error_code: 'http_status' }),
   ];
 
   async function openLog() {

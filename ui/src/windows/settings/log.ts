@@ -9,7 +9,7 @@ export function isFailure(line: LogLine): boolean {
 
 /** A sync that changed anything, here or on the server (not one that found nothing new). */
 export function isChange(line: LogLine): boolean {
-  const c = line.counts;
+  const c = line;
   return !isFailure(line) && c.added + c.updated + c.removed + c.kept_as_history + c.pushed + c.conflicts > 0;
 }
 
