@@ -145,6 +145,18 @@ async fn a_failed_push_is_retried_at_its_own_time_not_at_the_interval() {
     let r = sync_due(&h).await.unwrap();
     assert_eq!(r.counts.pushed, 0, "{r:?}");
     assert!(server.items(CAL).is_empty());
+    // Said, naming the event, in the report and the log: not a quiet success.
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.contains("a@x") && d.contains("not sent")),
+        "{r:?}"
+    );
+    let log = h.engine.log(Some(source), 1).await.unwrap();
+    assert!(
+        log[0].notes.as_deref().unwrap_or("").contains("a@x"),
+        "{log:?}"
+    );
     // The push's own time (as the server asked), before the account's interval.
     assert_eq!(h.engine.next_due_in().await.unwrap(), Some(120));
     h.clock.set(T0 + 119);

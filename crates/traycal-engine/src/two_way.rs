@@ -59,7 +59,7 @@ pub struct TwoWayReport {
     /// Items of the server that could not be read and were left out (one bad item
     /// never sinks the calendar; a sync with one is not clean).
     pub failed: u64,
-    /// What was wrong with each of them, naming the item.
+    /// What was wrong with each of them, and each push that failed, naming the item.
     pub problems: Vec<String>,
 }
 
@@ -429,6 +429,12 @@ impl Engine {
                     let attempts = entry.map(|e| e.attempts).unwrap_or(0);
                     let at = now.saturating_add(push_delay(attempts, &e));
                     let (message, code) = (e.message().to_owned(), e.code());
+                    // Said where the user looks (the sync's notes), naming the event:
+                    // the change is kept and tried again, but it is not on the server.
+                    report.problems.push(format!(
+                        "event {}: not sent yet, tried again later: {message}",
+                        object.uid
+                    ));
                     let id = object.id;
                     self.with_mirror(move |m| Ok(m.record_push_failed(id, &message, code, at)?))
                         .await?;
