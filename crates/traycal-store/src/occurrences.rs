@@ -18,7 +18,7 @@
 //! All-day and floating occurrences are stored with their wall time as if UTC; the
 //! engine widens or converts the window accordingly before calling.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -288,23 +288,39 @@ impl Mirror {
         let mut lines: HashMap<i64, Arc<EventLine>> = HashMap::with_capacity(ids.len());
         {
             let ids: Array = Rc::new(ids.into_iter().map(Value::Integer).collect());
+            // The objects with a local change not yet on the server: few (the
+            // outbox's), read from a partial index, instead of one probe per event.
+            let mut pending: HashMap<i64, HashSet<String>> = HashMap::new();
+            {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT calendar_id, uid FROM remote_objects INDEXED BY \
+                     remote_objects_pending WHERE state <> 'synced'",
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    pending.entry(r.get(0)?).or_default().insert(r.get(1)?);
+                }
+            }
             let mut stmt = self.conn.prepare_cached(
-                "SELECT id, uid, summary, location, tzid, status, EXISTS (SELECT 1 \
-                 FROM remote_objects o WHERE o.calendar_id = events.calendar_id \
-                 AND o.uid = events.uid AND o.state <> 'synced') FROM events \
+                "SELECT id, uid, summary, location, tzid, status, calendar_id FROM events \
                  WHERE id IN rarray(?1) ORDER BY id",
             )?;
             let mut rows = stmt.query([ids])?;
             while let Some(e) = rows.next()? {
+                let uid: String = e.get(1)?;
+                let is_pending = !pending.is_empty()
+                    && pending
+                        .get(&e.get::<_, i64>(6)?)
+                        .is_some_and(|uids| uids.contains(uid.as_str()));
                 lines.insert(
                     e.get(0)?,
                     Arc::new(EventLine {
-                        uid: e.get(1)?,
+                        uid,
                         summary: e.get(2)?,
                         location: e.get(3)?,
                         tzid: e.get(4)?,
                         status: e.get(5)?,
-                        pending: e.get(6)?,
+                        pending: is_pending,
                     }),
                 );
             }

@@ -341,6 +341,10 @@ ALTER TABLE event_texts DROP COLUMN local_raw;
 -- and the object was edited again, the server's version is recognised as our own
 -- push and becomes the base of the newer edit, rather than a conflict with ourselves
 ALTER TABLE outbox ADD COLUMN sent_hashes TEXT NOT NULL DEFAULT '';
+
+-- the objects with a local change not yet on the server (the agenda marks their events)
+CREATE INDEX remote_objects_pending ON remote_objects (calendar_id, uid)
+    WHERE state <> 'synced';
 "#,
 ];
 
