@@ -615,3 +615,82 @@ async fn an_unreadable_item_is_reported_and_the_rest_syncs() {
 fn pulled(r: &TwoWayReport) -> u64 {
     r.counts.added + r.counts.updated
 }
+
+#[tokio::test]
+async fn an_event_the_server_holds_twice_is_reported_not_flipped_between_copies() {
+    let (h, server, cal_id) = two_way().await;
+    server
+        .put_behind_engine(CAL, "a.ics", &object("dup@x", 9, "One"))
+        .unwrap();
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    server
+        .put_behind_engine(CAL, "b.ics", &object("dup@x", 9, "Two"))
+        .unwrap();
+    for round in 0..3 {
+        if round == 2 {
+            // A full listing names both again.
+            server.drop_change_tokens();
+        }
+        let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+        let objects = h.mirror().remote_objects(cal_id).unwrap();
+        assert_eq!(objects.len(), 1, "round {round}");
+        assert_eq!(
+            objects[0].remote_id.as_deref(),
+            Some("a.ics"),
+            "round {round}: kept where it was"
+        );
+        if round != 1 {
+            assert_eq!(r.failed, 1, "round {round}: {r:?}");
+            assert!(
+                r.problems[0].contains("dup@x") && r.problems[0].contains("b.ics"),
+                "{r:?}"
+            );
+        }
+    }
+    assert_eq!(shown(&h.engine).await, ["One"]);
+}
+
+#[tokio::test]
+async fn an_event_renamed_on_the_server_follows_its_new_id_and_stays() {
+    let (h, server, cal_id) = two_way().await;
+    server
+        .put_behind_engine(CAL, "a.ics", &object("moved@x", 9, "Moved"))
+        .unwrap();
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    server.delete_behind_engine(CAL, "a.ics").unwrap();
+    server
+        .put_behind_engine(CAL, "c.ics", &object("moved@x", 9, "Moved"))
+        .unwrap();
+    server.drop_change_tokens();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.counts.removed, r.failed), (0, 0), "{r:?}");
+    let objects = h.mirror().remote_objects(cal_id).unwrap();
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects[0].remote_id.as_deref(), Some("c.ics"));
+    assert_eq!(shown(&h.engine).await, ["Moved"]);
+}
+
+#[tokio::test]
+async fn a_server_item_with_the_uid_of_a_local_creation_waits_and_the_sync_goes_on() {
+    let (h, server, cal_id) = two_way().await;
+    h.engine
+        .record_local_object(cal_id, "same@x", Some(object("same@x", 9, "Mine")))
+        .await
+        .unwrap();
+    // Another client made the same UID under an id of its own.
+    server
+        .put_behind_engine(CAL, "theirs.ics", &object("same@x", 9, "Theirs"))
+        .unwrap();
+    server
+        .put_behind_engine(CAL, "other.ics", &object("other@x", 10, "Other"))
+        .unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(r.failed, 1, "{r:?}");
+    assert!(r.problems[0].contains("theirs.ics"), "{r:?}");
+    // The rest of the calendar synced; the local creation is kept.
+    let shown = shown(&h.engine).await;
+    assert!(
+        shown.contains(&"Mine".to_string()) && shown.contains(&"Other".to_string()),
+        "{shown:?}"
+    );
+}

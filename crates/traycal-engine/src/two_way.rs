@@ -303,14 +303,32 @@ impl Engine {
             ordered.iter().map(|o| (o.id.0, *o)).collect();
         let by_id = |id: i64| objects_by_id.get(&id).copied();
         let mut pushes: Vec<Action> = Vec::new();
+        let mut pulled_now: HashSet<i64> = HashSet::default();
+        // Which of the server's ids it still has, as far as this pull tells.
+        let still_there: std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync> = match view_kind {
+            ViewKind::Full => {
+                let listed: HashSet<String> = items.iter().map(|i| i.id.clone()).collect();
+                std::sync::Arc::new(move |id: &str| listed.contains(id))
+            }
+            ViewKind::Delta | ViewKind::Unchanged => {
+                let gone: HashSet<String> = deleted.iter().cloned().collect();
+                std::sync::Arc::new(move |id: &str| !gone.contains(id))
+            }
+        };
         for action in &actions {
             match *action {
                 Action::PullInsert { remote } | Action::PullUpdate { remote, .. } => {
-                    match self.apply_pull(calendar, &items[remote]).await {
-                        Ok(()) if matches!(action, Action::PullInsert { .. }) => {
+                    let written = self
+                        .apply_pull(calendar, &items[remote], still_there.clone())
+                        .await;
+                    if let Ok(id) = &written {
+                        pulled_now.insert(id.0);
+                    }
+                    match written {
+                        Ok(_) if matches!(action, Action::PullInsert { .. }) => {
                             report.counts.added += 1
                         }
-                        Ok(()) => report.counts.updated += 1,
+                        Ok(_) => report.counts.updated += 1,
                         // An unreadable item is reported and left out; the rest syncs.
                         Err(EngineError::InvalidInput(problem)) => {
                             report.failed += 1;
@@ -319,6 +337,9 @@ impl Engine {
                         Err(e) => return Err(e),
                     }
                 }
+                // Taken over by an item of this pull under its new id (renamed on the
+                // server): not deleted.
+                Action::PullDelete { object } if pulled_now.contains(&object) => {}
                 Action::PullDelete { object } => {
                     let now = self.now();
                     self.with_mirror(move |m| {
@@ -449,7 +470,19 @@ impl Engine {
     }
 
     /// Takes one object from the server in as the agreed version.
-    async fn apply_pull(&self, calendar: CalendarId, item: &RemoteItem) -> Result<()> {
+    ///
+    /// The object is found by UID. One the mirror holds under another of the server's
+    /// ids that the server still has (`still_there`) is not taken over: the server
+    /// holds the event twice, which is reported (and the other copy kept), never
+    /// flipped between the two at every sync. One whose old id is gone was renamed
+    /// on the server and follows the new id. A local change waiting for that UID is
+    /// not pulled over either. Returns the object written.
+    async fn apply_pull(
+        &self,
+        calendar: CalendarId,
+        item: &RemoteItem,
+        still_there: std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>,
+    ) -> Result<traycal_store::ObjectId> {
         let now = self.now();
         let window = self.window(now);
         let budget = self.max_occurrences();
@@ -458,6 +491,33 @@ impl Engine {
             let rows = ObjectRows::build(&item.body, window, now, budget).map_err(|e| {
                 EngineError::InvalidInput(format!("the server's item {}: {e}", item.id))
             })?;
+            let key = ObjectKey {
+                calendar,
+                uid: rows.uid(),
+                instance: "",
+            };
+            if let Some(held) = m.remote_object(&key)? {
+                match held.remote_id.as_deref() {
+                    Some(other) if other != item.id && still_there(other) => {
+                        return Err(EngineError::InvalidInput(format!(
+                            "the server holds event {} twice, as {other} and as {}: {} is \
+                             left out",
+                            rows.uid(),
+                            item.id,
+                            item.id
+                        )));
+                    }
+                    _ if held.state.is_pending() || held.state == ObjectState::Conflict => {
+                        return Err(EngineError::InvalidInput(format!(
+                            "the server's item {} is event {}, which has a change here not \
+                             yet sent: it waits",
+                            item.id,
+                            rows.uid()
+                        )));
+                    }
+                    _ => {}
+                }
+            }
             let pulled = PulledObject {
                 key: ObjectKey {
                     calendar,
@@ -470,8 +530,7 @@ impl Engine {
                 upserts: rows.writes(),
                 occurrences: rows.occurrences(),
             };
-            m.record_pulled(&pulled, now)?;
-            Ok(())
+            Ok(m.record_pulled(&pulled, now)?)
         })
         .await
     }
