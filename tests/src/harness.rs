@@ -98,6 +98,18 @@ impl Harness {
         self.engine.add_ics(req).await.unwrap().id
     }
 
+    /// The source holding `calendar`.
+    pub async fn source_of(&self, calendar: CalendarId) -> i64 {
+        self.engine
+            .calendars()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.id == calendar.0)
+            .unwrap()
+            .source_id
+    }
+
     pub fn mirror(&self) -> Mirror {
         Mirror::open(&self.dir.path().join("mirror.sqlite3")).unwrap()
     }

@@ -25,15 +25,7 @@ fn object(uid: &str, hour: u32, summary: &str) -> String {
 
 async fn account() -> (Harness, MemoryProvider, CalendarId, i64) {
     let (h, server, calendar) = two_way_harness(CAL).await;
-    let source = h
-        .engine
-        .calendars()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.id == calendar.0)
-        .unwrap()
-        .source_id;
+    let source = h.source_of(calendar).await;
     (h, server, calendar, source)
 }
 

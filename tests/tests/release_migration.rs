@@ -189,7 +189,30 @@ async fn the_released_builds_plain_url_moves_to_the_secret_store_and_its_feeds_s
     );
 
     let engine = h.engine_at(dir.path());
+    // The release stored no zones: the migration forgets the feeds' validators, so
+    // their next sync downloads and applies each one whole, which stores them.
+    let hashes = |file: &Path| -> Vec<Option<i64>> {
+        let conn = rusqlite::Connection::open(file).unwrap();
+        let mut st = conn
+            .prepare("SELECT content_hash FROM sync_state ORDER BY source_id")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(hashes(&file), [None, None]);
     let reports = engine.sync_all().await.unwrap();
+    assert!(hashes(&file).iter().all(Option::is_some));
+    for path in ["/team.ics", "/holidays.ics"] {
+        let reqs = server.requests_for(path);
+        assert_eq!(reqs.len(), 1, "{path}");
+        assert_eq!(
+            reqs[0].header("if-none-match"),
+            None,
+            "{path}: unconditional"
+        );
+    }
     assert_eq!(reports.len(), 2);
     assert!(reports.iter().all(|r| r.error.is_none()), "{reports:#?}");
     assert_eq!(reports[0].counts.added, 1, "{:?}", reports[0]);

@@ -1,6 +1,6 @@
 //! Reading the mirror: the agenda, the next event, per-source status and the sync
 //! log. Queries read the mirror only; an agenda past the materialised window first
-//! widens it ([`Engine::ensure_window`], which re-syncs).
+//! widens it ([`Engine::ensure_window`], which re-expands from the mirror).
 //!
 //! Floating and all-day occurrences are stored as wall time; they are placed in the
 //! user's zone here (an all-day event is on its date in every zone), so the agenda

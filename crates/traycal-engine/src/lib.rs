@@ -7,9 +7,9 @@
 //! HTTP and the keyring (traycal-providers), and anything about windows or trays.
 //!
 //! Invariants:
-//! - the mirror is the single source of truth; queries read only the mirror, except
-//!   an agenda that looks past the materialised window, which first re-syncs the
-//!   sources with the wider window (see [`Engine::ensure_window`]);
+//! - the mirror is the single source of truth; queries read only the mirror (an
+//!   agenda that looks past the materialised window first re-expands the stored
+//!   events over the wider window, from the mirror: see [`Engine::ensure_window`]);
 //! - a sync is applied in one transaction; a failed sync changes no event;
 //! - a secret URL is never written to the mirror, a log line or an error message:
 //!   only its masked form is;
@@ -28,6 +28,7 @@ pub mod opener;
 pub mod plan;
 pub mod preview;
 mod quiet;
+mod reexpand;
 pub mod reminders;
 pub mod schedule;
 pub mod sources;
@@ -463,13 +464,7 @@ impl Engine {
         id: i64,
         deletions: MassDeletionChoice,
     ) -> Result<SyncReport> {
-        let _one_at_a_time = self.sync_gate.lock().await;
-        let dir = self.data_dir.clone();
-        let _across_processes = tokio::task::spawn_blocking(move || {
-            sync_lock::SyncLock::acquire(&dir, SYNC_LOCK_PATIENCE)
-        })
-        .await
-        .map_err(|e| EngineError::Internal(format!("sync lock task failed: {e}")))??;
+        let _turn = self.sync_turn().await?;
         let report = self.sync_source_now(id, deletions).await;
         if self.low_memory.load(std::sync::atomic::Ordering::Relaxed) {
             // Best effort: a failure only means the cache stays as it is.
@@ -478,19 +473,27 @@ impl Engine {
         report
     }
 
+    /// Waits for this process's and then the data directory's turn to sync (see
+    /// [`sync_lock`]); the turn lasts as long as the value is held.
+    async fn sync_turn(&self) -> Result<(tokio::sync::MutexGuard<'_, ()>, sync_lock::SyncLock)> {
+        let one_at_a_time = self.sync_gate.lock().await;
+        let dir = self.data_dir.clone();
+        let across_processes = tokio::task::spawn_blocking(move || {
+            sync_lock::SyncLock::acquire(&dir, SYNC_LOCK_PATIENCE)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(format!("sync lock task failed: {e}")))??;
+        Ok((one_at_a_time, across_processes))
+    }
+
     async fn sync_source_now(&self, id: i64, deletions: MassDeletionChoice) -> Result<SyncReport> {
         let started = Instant::now();
         let now = self.now();
         let window = self.window(now);
-        let (source, state) = self
-            .with_mirror(move |m| {
-                let s = m
-                    .source(SourceId(id))?
-                    .ok_or(EngineError::NoSuchSource(id))?;
-                let st = m.sync_state(SourceId(id))?;
-                Ok((s, st))
-            })
-            .await?;
+        // Occurrences short of the window are expanded anew from the mirror first (no
+        // network): the source may be unreachable, and a feed that has not changed
+        // need not be downloaded again for its window to move.
+        let (source, state) = self.reexpand_if_moved(id, window).await?;
         let jitter = fastrand::f64();
         let interval = Duration::from_secs(source.interval_secs.max(60) as u64);
         let ok_next = now + interval.as_secs() as i64;
@@ -598,19 +601,10 @@ impl Engine {
         let max_occurrences = self
             .max_occurrences
             .load(std::sync::atomic::Ordering::Relaxed);
-        // A window that must move needs the body even if the server says 304.
-        let window_moves = state.window_to.is_none_or(|t| t < window.to - 86_400);
+        // The window already moved (see `reexpand_if_moved`): a 304 is all it takes.
         let opts = FetchOptions {
-            etag: if window_moves {
-                None
-            } else {
-                state.etag.clone()
-            },
-            last_modified: if window_moves {
-                None
-            } else {
-                state.last_modified.clone()
-            },
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
             max_bytes: source.max_bytes.max(1) as u64,
         };
         let fetched = match self.source_url(&source) {
@@ -647,7 +641,7 @@ impl Engine {
                 let quiet = Arc::clone(&self.quiet);
                 self.with_mirror(move |m| {
                     sync::check_body(&src, &body)?;
-                    if !window_moves && st.content_hash == Some(body.content_hash as i64) {
+                    if st.content_hash == Some(body.content_hash as i64) {
                         // Same bytes as last time: nothing to parse or write.
                         let validators = Validators {
                             etag: body.etag.as_deref(),
@@ -674,8 +668,9 @@ impl Engine {
                         started,
                         deletions,
                         max_occurrences,
+                        reexpansion: false,
                     };
-                    let report = sync::apply_body(m, &cx, &body);
+                    let report = sync::apply_body(m, &cx, (&body).into());
                     forget_quiet(&quiet, src.id.0);
                     report
                 })
@@ -773,11 +768,9 @@ impl Engine {
     }
 
     /// Make sure occurrences are materialised up to `to` (agenda looking further
-    /// than the window): widens the window and re-syncs the sources, which re-fetches
-    /// them unconditionally (the window moved). The widening lives in this process
-    /// only. Expanding from the stored raw components instead would avoid the fetch,
-    /// but the mirror does not keep a feed's VTIMEZONEs yet, so zones only a feed
-    /// defines would be lost.
+    /// than the window): widens the window and expands every source's stored events
+    /// anew from the mirror (no network: it works offline, and nothing is
+    /// downloaded again). The widening lives in this process only.
     pub async fn ensure_window(&self, to: i64) -> Result<()> {
         let now = self.now();
         let need_days = (to - now) / 86_400 + 1;
@@ -789,7 +782,45 @@ impl Engine {
         }
         self.window_future_days
             .store(need_days, std::sync::atomic::Ordering::Relaxed);
-        // The window moved, so each sync re-fetches and re-expands.
-        self.sync_all().await.map(|_| ())
+        let window = self.window(now);
+        // Writes like a sync: one at a time, here and across processes.
+        let _turn = self.sync_turn().await?;
+        for id in self.enabled_sources().await? {
+            self.reexpand_if_moved(id, window).await?;
+        }
+        Ok(())
+    }
+
+    /// Expands the stored events of source `id` anew over `window` when the window
+    /// its occurrences were expanded over falls short of it (see [`reexpand`]), and
+    /// returns the source and its (updated) sync state. The caller holds the sync
+    /// gate and lock.
+    async fn reexpand_if_moved(
+        &self,
+        id: i64,
+        window: Window,
+    ) -> Result<(SourceRow, SyncStateRow)> {
+        let now = self.now();
+        let max_occurrences = self.max_occurrences();
+        self.with_mirror(move |m| {
+            let source = m
+                .source(SourceId(id))?
+                .ok_or(EngineError::NoSuchSource(id))?;
+            let state = m.sync_state(SourceId(id))?;
+            if !reexpand::window_moves(&state, window) {
+                return Ok((source, state));
+            }
+            let rx = reexpand::Reexpansion {
+                now,
+                window,
+                max_occurrences,
+            };
+            if !reexpand::reexpand_source(m, &source, &state, &rx)? {
+                return Ok((source, state));
+            }
+            let state = m.sync_state(SourceId(id))?;
+            Ok((source, state))
+        })
+        .await
     }
 }

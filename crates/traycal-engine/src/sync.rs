@@ -185,13 +185,37 @@ pub struct ApplyContext<'s> {
     pub deletions: MassDeletionChoice,
     /// The calendar's occurrence budget (see [`ExpandOptions::max_occurrences`]).
     pub max_occurrences: usize,
+    /// The body is the mirror's own document ([`Mirror::calendar_document`]), applied
+    /// to expand the stored events anew over a moved window: no log row, the
+    /// source's validators and zones stay (see [`SyncBatch::reexpansion`]).
+    pub reexpansion: bool,
+}
+
+/// The body one apply reads: fetched, or rebuilt from the mirror.
+#[derive(Debug, Clone, Copy)]
+pub struct Body<'b> {
+    pub bytes: &'b [u8],
+    pub etag: Option<&'b str>,
+    pub last_modified: Option<&'b str>,
+    pub content_hash: Option<i64>,
+}
+
+impl<'b> From<&'b FeedBody> for Body<'b> {
+    fn from(b: &'b FeedBody) -> Body<'b> {
+        Body {
+            bytes: &b.bytes,
+            etag: b.etag.as_deref(),
+            last_modified: b.last_modified.as_deref(),
+            content_hash: Some(b.content_hash as i64),
+        }
+    }
 }
 
 /// Parse a fetched body and apply it to the mirror in one transaction.
 pub fn apply_body(
     mirror: &mut Mirror,
     cx: &ApplyContext<'_>,
-    body: &FeedBody,
+    body: Body<'_>,
 ) -> Result<SyncReport> {
     let source = cx.source;
     let bad = |code: &'static str, message: String| EngineError::BadFeed {
@@ -200,7 +224,7 @@ pub fn apply_body(
         message,
     };
     let phases = Phases::new(cx.started);
-    let prepared = prepare_input(&body.bytes);
+    let prepared = prepare_input(body.bytes);
     let cal = load_calendar(&prepared, &[ItemKind::Event]);
     phases.mark("fetch+parse");
     if cal.is_empty_of_calendar_data() {
@@ -323,12 +347,8 @@ pub fn apply_body(
     // Which series must be re-expanded: every UID touched by the plan, or all of
     // them when the materialised window has to move, or when the last sync had to cut
     // series (the budget is shared by the whole calendar, so it is shared anew).
-    let window_moves = cx.state.window_to.is_none_or(|t| t < cx.window.to - 86_400)
-        || cx
-            .state
-            .window_from
-            .is_none_or(|f| f > cx.window.from + 86_400)
-        || cx.state.notice.is_some();
+    let window_moves =
+        crate::reexpand::window_moves(cx.state, cx.window) || cx.state.notice.is_some();
     let mut changed: HashSet<&str> = HashSet::new();
     for (n, a) in plan.actions.iter().enumerate() {
         if window_moves || *a != ItemAction::Unchanged {
@@ -355,6 +375,7 @@ pub fn apply_body(
         .copied()
         .filter(|&i| changed.contains(items[i].uid.as_ref()))
         .collect();
+    let calendar_zone_name = calendar_zone.as_ref().map(|z| z.name().to_owned());
     let mut tc = TimeContext::new(&mut resolver, calendar_zone);
 
     // Event rows to write: (feed position, item, own span, reported TZID).
@@ -584,9 +605,9 @@ pub fn apply_body(
         state: SyncStateUpdate {
             attempted_at: cx.now,
             next_due_at: cx.next_due_at,
-            etag: body.etag.as_deref(),
-            last_modified: body.last_modified.as_deref(),
-            content_hash: Some(body.content_hash as i64),
+            etag: body.etag,
+            last_modified: body.last_modified,
+            content_hash: body.content_hash,
             window_from: Some(cx.window.from),
             window_to: Some(cx.window.to),
             notice: notice.as_deref(),
@@ -606,12 +627,15 @@ pub fn apply_body(
             error_detail: None,
             notes: notes.as_deref(),
         },
-        timezones: Some(
+        // A re-expansion read the stored zones: they stay as they are.
+        timezones: (!cx.reexpansion).then(|| {
             zone_texts
                 .iter()
                 .map(|(tzid, raw)| (*tzid, raw.as_ref()))
-                .collect(),
-        ),
+                .collect()
+        }),
+        calendar_zone: calendar_zone_name.as_deref(),
+        reexpansion: cx.reexpansion,
     };
     let outcome = batch.log.outcome;
     phases.mark("build batch");

@@ -27,7 +27,9 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError};
 use crate::occurrences::span_class;
-use crate::sync_log::{append_log, write_success_state, LogEntry, SyncOutcome, SyncStateUpdate};
+use crate::sync_log::{
+    append_log, write_success_state, write_window_state, LogEntry, SyncOutcome, SyncStateUpdate,
+};
 use crate::{CalendarId, EventId, Mirror, SourceId};
 
 /// One component to insert or update, keyed by `(calendar, uid, recurrence_id)`.
@@ -117,6 +119,14 @@ pub struct SyncBatch<'a> {
     /// defines its own zones; kept so its events re-expand without it). `None` leaves
     /// the stored ones.
     pub timezones: Option<Vec<(&'a str, &'a str)>>,
+    /// The calendar's own zone (`X-WR-TIMEZONE`, as the resolver named it), written
+    /// with `timezones` (so both describe the same document).
+    pub calendar_zone: Option<&'a str>,
+    /// Not a sync but the stored events expanded anew (the window moved, or a query
+    /// looked further ahead; no network): of `state` only the window and the notice
+    /// are written (the source's validators, times and errors stay), and no log row is
+    /// appended (`log` is ignored).
+    pub reexpansion: bool,
 }
 
 /// What [`Mirror::apply_calendar_sync`] did.
@@ -566,11 +576,16 @@ fn apply_in(
     let now = b.state.attempted_at;
     let (source, mut counts) =
         apply_event_changes(conn, calendar, had_events, prewritten, &changes, now)?;
-    let live = write_success_state(conn, source, &b.state)?;
+    let live = if b.reexpansion {
+        write_window_state(conn, source, &b.state)?
+    } else {
+        let live = write_success_state(conn, source, &b.state)?;
+        append_log(conn, source, now, &b.log)?;
+        live
+    };
     counts.live_events = u64::try_from(live).unwrap_or(0);
-    append_log(conn, source, now, &b.log)?;
     if let Some(zones) = &b.timezones {
-        crate::objects::replace_calendar_timezones(conn, calendar, zones)?;
+        crate::objects::replace_calendar_timezones(conn, calendar, zones, b.calendar_zone)?;
     }
     Ok(counts)
 }

@@ -42,7 +42,7 @@ pub use events::{
 };
 pub use objects::{
     ConflictRow, LocalChange, ObjectKey, ObjectState, OutboxEntry, OutboxOp, PulledObject,
-    Recorded, RemoteObject, MAX_SENT_HASHES,
+    Recorded, ReexpandedObject, RemoteObject, MAX_SENT_HASHES,
 };
 pub use occurrences::{AgendaRow, CalendarLine, EventLine, OccurrenceRow};
 pub use reminders::{FiredReminder, ReminderSettingsRow};

@@ -250,6 +250,18 @@ pub struct PulledObject<'a> {
     pub occurrences: SeriesOccurrences<'a>,
 }
 
+/// One object's rows and occurrences expanded anew over a moved window (see
+/// [`Mirror::record_reexpanded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReexpandedObject<'a> {
+    /// The object.
+    pub key: ObjectKey<'a>,
+    /// The components of its current text as rows (stored rows it no longer holds go).
+    pub upserts: Vec<EventWrite<'a>>,
+    /// Its occurrences over the new window, replacing the stored ones of its UID.
+    pub occurrences: SeriesOccurrences<'a>,
+}
+
 /// What [`Mirror::record_local_change`] left behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -366,15 +378,18 @@ fn fold(before: Option<(ObjectState, bool)>, deleting: bool) -> Option<(ObjectSt
     }
 }
 
-/// Replaces every VTIMEZONE stored for `calendar` with `zones` (`(TZID, text)`), inside
-/// the caller's transaction.
+/// Replaces every VTIMEZONE stored for `calendar` with `zones` (`(TZID, text)`) and its
+/// own zone with `zone`, inside the caller's transaction.
 pub(crate) fn replace_calendar_timezones(
     conn: &Connection,
     calendar: CalendarId,
     zones: &[(&str, &str)],
+    zone: Option<&str>,
 ) -> Result<()> {
     conn.prepare_cached("DELETE FROM calendar_timezones WHERE calendar_id = ?1")?
         .execute([calendar.0])?;
+    conn.prepare_cached("UPDATE calendars SET zone = ?2 WHERE id = ?1")?
+        .execute(params![calendar.0, zone])?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO calendar_timezones (calendar_id, tzid, raw) VALUES (?1, ?2, ?3) \
          ON CONFLICT (calendar_id, tzid) DO UPDATE SET raw = excluded.raw",
@@ -531,6 +546,49 @@ impl Mirror {
         apply_event_changes(&tx, key.calendar, true, None, &events, now)?;
         tx.commit()?;
         Ok(ObjectId(id))
+    }
+
+    /// Writes the rows and occurrences of a source's objects expanded anew over a
+    /// moved window, and that window in the source's sync state, in one transaction.
+    /// Objects, their versions, the outbox and the log are untouched: this is not a
+    /// sync (it needs no network).
+    pub fn record_reexpanded(
+        &mut self,
+        source: SourceId,
+        objects: &[ReexpandedObject<'_>],
+        window_from: i64,
+        window_to: i64,
+        now: i64,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for o in objects {
+            if o.occurrences.uid != o.key.uid || o.upserts.iter().any(|w| w.uid != o.key.uid) {
+                return Err(StoreError::InvalidInput(format!(
+                    "rows of another UID given for object uid={:?}",
+                    o.key.uid
+                )));
+            }
+            let deletes = rows_not_in(&tx, &o.key, &o.upserts)?;
+            let replace = [o.occurrences.clone()];
+            let events = EventChanges {
+                upserts: &o.upserts,
+                renames: &[],
+                deletes: &deletes,
+                retire: &[],
+                replace_occurrences: &replace,
+            };
+            apply_event_changes(&tx, o.key.calendar, true, None, &events, now)?;
+        }
+        let state = crate::sync_log::SyncStateUpdate {
+            window_from: Some(window_from),
+            window_to: Some(window_to),
+            ..Default::default()
+        };
+        crate::sync_log::write_window_state(&tx, source, &state)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The server deleted an object that has nothing pending here: it goes, with its
@@ -840,6 +898,46 @@ impl Mirror {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The calendar as one iCalendar document rebuilt from the mirror: its own zone
+    /// (`X-WR-TIMEZONE`), its stored VTIMEZONEs and the text of each live event
+    /// (rows kept as history are left out: a re-expansion leaves them as they are).
+    /// Each text is written as stored, so it hashes as it did when it was applied.
+    pub fn calendar_document(&self, calendar: CalendarId) -> Result<String> {
+        let zone: Option<String> = self
+            .conn
+            .prepare_cached("SELECT zone FROM calendars WHERE id = ?1")?
+            .query_row([calendar.0], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("calendar", calendar.0))?;
+        let mut doc =
+            String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal//mirror//EN\r\n");
+        if let Some(z) = zone {
+            doc.push_str("X-WR-TIMEZONE:");
+            doc.push_str(&z);
+            doc.push_str("\r\n");
+        }
+        let push = |doc: &mut String, text: &str| {
+            doc.push_str(text);
+            if !text.ends_with('\n') {
+                doc.push_str("\r\n");
+            }
+        };
+        for (_, raw) in self.calendar_timezones(calendar)? {
+            push(&mut doc, &raw);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.raw FROM events e JOIN event_texts t ON t.event_id = e.id \
+             WHERE e.calendar_id = ?1 AND e.removed_at IS NULL ORDER BY e.id",
+        )?;
+        let mut rows = stmt.query([calendar.0])?;
+        while let Some(r) = rows.next()? {
+            let raw: String = r.get(0)?;
+            push(&mut doc, &raw);
+        }
+        doc.push_str("END:VCALENDAR\r\n");
+        Ok(doc)
     }
 
     /// The VTIMEZONEs stored for a calendar, by TZID.

@@ -346,6 +346,18 @@ ALTER TABLE outbox ADD COLUMN sent_hashes TEXT NOT NULL DEFAULT '';
 CREATE INDEX remote_objects_pending ON remote_objects (calendar_id, uid)
     WHERE state <> 'synced';
 "#,
+    // 6
+    r#"
+-- the zone a calendar's document names for itself (X-WR-TIMEZONE): with the stored
+-- VTIMEZONEs and event texts, the calendar re-expands from the mirror alone (a window
+-- that moved, an agenda further ahead, offline)
+ALTER TABLE calendars ADD COLUMN zone TEXT;
+-- feeds applied before this step have no zone (and, before step 4, no VTIMEZONEs)
+-- stored: their next sync downloads and applies the whole feed once, which stores them
+-- (a re-expansion from the mirror waits for that: it needs a known last body)
+UPDATE sync_state SET etag = NULL, last_modified = NULL, content_hash = NULL
+    WHERE source_id IN (SELECT id FROM sources WHERE kind = 'ics');
+"#,
 ];
 
 /// Schema version this build creates and understands.

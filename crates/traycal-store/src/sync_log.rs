@@ -304,13 +304,7 @@ pub(crate) fn write_success_state(
     source: SourceId,
     st: &SyncStateUpdate<'_>,
 ) -> Result<i64> {
-    let live: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM calendars c JOIN events e ON e.calendar_id = c.id \
-             WHERE c.source_id = ?1 AND (e.removed_at IS NULL \
-             OR e.series_end_utc IS NULL OR e.series_end_utc > e.removed_at)",
-        )?
-        .query_row([source.0], |r| r.get(0))?;
+    let live = live_events(conn, source)?;
     let n = conn
         .prepare_cached(
             "UPDATE sync_state SET etag = ?2, last_modified = ?3, content_hash = ?4, \
@@ -337,6 +331,43 @@ pub(crate) fn write_success_state(
         return Err(StoreError::not_found("sync state of source", source.0));
     }
     Ok(live)
+}
+
+/// The state a re-expansion writes ([`crate::SyncBatch::reexpansion`]): the window,
+/// the notice and the live count; the source's validators, times and errors stay.
+pub(crate) fn write_window_state(
+    conn: &Connection,
+    source: SourceId,
+    st: &SyncStateUpdate<'_>,
+) -> Result<i64> {
+    let live = live_events(conn, source)?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE sync_state SET event_count = ?2, window_from = ?3, window_to = ?4, \
+             notice = ?5 WHERE source_id = ?1",
+        )?
+        .execute(params![
+            source.0,
+            live,
+            st.window_from,
+            st.window_to,
+            st.notice
+        ])?;
+    if n == 0 {
+        return Err(StoreError::not_found("sync state of source", source.0));
+    }
+    Ok(live)
+}
+
+/// Live rows of a source: not removed, or kept as history with occurrences to come.
+fn live_events(conn: &Connection, source: SourceId) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM calendars c JOIN events e ON e.calendar_id = c.id \
+             WHERE c.source_id = ?1 AND (e.removed_at IS NULL \
+             OR e.series_end_utc IS NULL OR e.series_end_utc > e.removed_at)",
+        )?
+        .query_row([source.0], |r| r.get(0))?)
 }
 
 impl Mirror {

@@ -516,7 +516,7 @@ fn a_version_2_file_is_migrated_with_everything_kept() {
     }
     let m = Mirror::open(&path).unwrap();
     assert_eq!(m.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     let cal = m.calendar_of(traycal_store::SourceId(7)).unwrap();
     assert_eq!(cal, CalendarId(3));
     let row = &m.calendars_of(traycal_store::SourceId(7)).unwrap()[0];
