@@ -25,7 +25,6 @@ pub mod error;
 pub mod local_edit;
 pub mod object_rows;
 pub mod opener;
-pub mod plan;
 pub mod preview;
 mod quiet;
 mod reexpand;

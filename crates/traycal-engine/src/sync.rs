@@ -10,7 +10,7 @@
 //! - a body that ends without `END:VCALENDAR` is taken for a cut-off download (the
 //!   last good data stays, the error is recorded) unless the feed's last applied body
 //!   ended the same way (some feeds never write it) or nothing is stored yet;
-//! - the deletion guard ([`crate::plan::MassDeletion`]) holds a sync that would delete
+//! - the deletion guard ([`traycal_core::sync_plan::MassDeletion`]) holds a sync that would delete
 //!   most of a calendar's upcoming events until the user decides
 //!   ([`MassDeletionChoice`]);
 //! - the work and memory of one sync are bounded whatever the feed holds: expansion
@@ -37,7 +37,7 @@ use traycal_store::{
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{EngineError, Result};
-use crate::plan::{plan_feed, Incoming, ItemAction, Stored, Vanished};
+use traycal_core::sync_plan::{plan_feed, FeedPlan, Incoming, ItemAction, Stored, Vanished};
 
 /// What a sync does when the deletion guard trips (it would delete most of a
 /// calendar's upcoming events).
@@ -211,22 +211,36 @@ impl<'b> From<&'b FeedBody> for Body<'b> {
     }
 }
 
-/// Parse a fetched body and apply it to the mirror in one transaction.
-pub fn apply_body(
-    mirror: &mut Mirror,
-    cx: &ApplyContext<'_>,
-    body: Body<'_>,
-) -> Result<SyncReport> {
-    let source = cx.source;
-    let bad = |code: &'static str, message: String| EngineError::BadFeed {
+/// The pull step's result for a feed: the body read, checked and filtered.
+struct FeedRead<'p> {
+    items: Vec<EventData<'p>>,
+    resolver: traycal_core::tz::ZoneResolver,
+    calendar_zone: Option<traycal_core::tz::Zone>,
+    /// The body ends without `END:VCALENDAR` (see the truncation rule).
+    unclosed: bool,
+    /// The feed's own VTIMEZONEs: TZID and where their text is.
+    zone_texts: Vec<(String, std::ops::Range<usize>)>,
+    /// Each item's recurrence key.
+    rkeys: Vec<String>,
+    /// The items kept (filtered, the last copy of a duplicate key), in feed order.
+    chosen: Vec<usize>,
+    diagnostics: Vec<String>,
+}
+
+fn bad_feed(source: &SourceRow, code: &'static str, message: String) -> EngineError {
+    EngineError::BadFeed {
         source_name: source.name.clone(),
         code,
         message,
-    };
-    let phases = Phases::new(cx.started);
-    let prepared = prepare_input(body.bytes);
-    let cal = load_calendar(&prepared, &[ItemKind::Event]);
-    phases.mark("fetch+parse");
+    }
+}
+
+/// Pull: parse the body, refuse what must not replace the stored calendar (no
+/// calendar data, a cut-off download, unreadable filters), apply the source's filters
+/// and keep the last copy of a duplicate key.
+fn read_feed<'p>(source: &SourceRow, prepared: &'p [u8]) -> Result<FeedRead<'p>> {
+    let bad = |code, message| bad_feed(source, code, message);
+    let cal = load_calendar(prepared, &[ItemKind::Event]);
     if cal.is_empty_of_calendar_data() {
         return Err(bad(
             "not_calendar",
@@ -252,10 +266,10 @@ pub fn apply_body(
     let kept = filters.keep_series(&cal.items);
     let traycal_core::calendar::LoadedCalendar {
         items,
-        mut resolver,
+        resolver,
         calendar_zone,
-        unclosed_calendar: cal_unclosed,
-        zone_texts: feed_zones,
+        unclosed_calendar,
+        zone_texts,
         ..
     } = cal;
     // Keep only filtered items; a duplicate key keeps the last copy in the feed.
@@ -263,12 +277,11 @@ pub fn apply_body(
     for i in kept {
         keep_mask[i] = true;
     }
-    let mut rkeys: Vec<String> = Vec::with_capacity(items.len());
-    let mut last_of_key: HashMap<(&str, String), usize> = HashMap::with_capacity(items.len());
+    let rkeys: Vec<String> = items.iter().map(|it| it.recurrence_key()).collect();
+    let mut last_of_key: HashMap<(&str, &str), usize> = HashMap::with_capacity(items.len());
     for (i, it) in items.iter().enumerate() {
-        rkeys.push(it.recurrence_key());
         if keep_mask[i] {
-            last_of_key.insert((it.uid.as_ref(), rkeys[i].clone()), i);
+            last_of_key.insert((it.uid.as_ref(), rkeys[i].as_str()), i);
         }
     }
     let mut chosen: Vec<usize> = last_of_key.into_values().collect();
@@ -279,6 +292,40 @@ pub fn apply_body(
             "{duplicates} duplicate components (same UID and RECURRENCE-ID); the last copy of each was kept"
         ));
     }
+    Ok(FeedRead {
+        items,
+        resolver,
+        calendar_zone,
+        unclosed: unclosed_calendar,
+        zone_texts,
+        rkeys,
+        chosen,
+        diagnostics,
+    })
+}
+
+/// Parse a fetched body and apply it to the mirror in one transaction: pull
+/// ([`read_feed`]), plan ([`plan_read`], inside the sync's transaction), apply (expand
+/// the changed series, write one [`SyncBatch`]).
+pub fn apply_body(
+    mirror: &mut Mirror,
+    cx: &ApplyContext<'_>,
+    body: Body<'_>,
+) -> Result<SyncReport> {
+    let source = cx.source;
+    let phases = Phases::new(cx.started);
+    let prepared = prepare_input(body.bytes);
+    let FeedRead {
+        items,
+        mut resolver,
+        calendar_zone,
+        unclosed: cal_unclosed,
+        zone_texts: feed_zones,
+        rkeys,
+        chosen,
+        mut diagnostics,
+    } = read_feed(source, &prepared)?;
+    phases.mark("fetch+parse");
 
     let calendar = mirror.calendar_of(source.id)?;
     // The one transaction of this sync starts before the plan reads the mirror: no
@@ -315,33 +362,7 @@ pub fn apply_body(
             fingerprint: f,
         })
         .collect();
-    // A download cut at an event boundary looks like a complete calendar without its
-    // END:VCALENDAR. Unless the feed always ends so (its last applied body did too) or
-    // nothing is stored yet, it must not become the new truth.
-    let unclosed_ok =
-        cal_unclosed && (cx.state.unclosed_ok || stored.iter().all(|s| s.removed_at.is_some()));
-    if cal_unclosed && !unclosed_ok {
-        return Err(bad(
-            "truncated_feed",
-            "the body ends without END:VCALENDAR (download cut off?); keeping the last good data"
-                .into(),
-        ));
-    }
-    let mut plan = plan_feed(&incoming, &stored, cx.now);
-    if let Some(mass) = plan.mass_deletion(&stored, cx.now) {
-        match cx.deletions {
-            MassDeletionChoice::Ask => {
-                return Err(EngineError::MassDeletion {
-                    source_id: source.id.0,
-                    source_name: source.name.clone(),
-                    deleting: mass.deleting,
-                    upcoming: mass.upcoming,
-                })
-            }
-            MassDeletionChoice::Keep => plan.keep_vanished(),
-            MassDeletionChoice::Apply => {}
-        }
-    }
+    let (plan, unclosed_ok) = plan_read(cx, &incoming, &stored, cal_unclosed)?;
     phases.mark("index+plan");
 
     // Which series must be re-expanded: every UID touched by the plan, or all of
@@ -656,4 +677,45 @@ pub fn apply_body(
         error_detail: None,
         next_due_at: cx.next_due_at,
     })
+}
+
+/// Plan: the feed's items against the stored ones ([`plan_feed`]), inside the sync's
+/// transaction, with the truncation rule and the deletion guard. Returns the plan and
+/// whether a body without `END:VCALENDAR` is taken (see [`SyncStateUpdate::unclosed_ok`]).
+fn plan_read(
+    cx: &ApplyContext<'_>,
+    incoming: &[Incoming<'_>],
+    stored: &[Stored<'_>],
+    unclosed: bool,
+) -> Result<(FeedPlan, bool)> {
+    let source = cx.source;
+    // A download cut at an event boundary looks like a complete calendar without its
+    // END:VCALENDAR. Unless the feed always ends so (its last applied body did too) or
+    // nothing is stored yet, it must not become the new truth.
+    let unclosed_ok =
+        unclosed && (cx.state.unclosed_ok || stored.iter().all(|s| s.removed_at.is_some()));
+    if unclosed && !unclosed_ok {
+        return Err(bad_feed(
+            source,
+            "truncated_feed",
+            "the body ends without END:VCALENDAR (download cut off?); keeping the last good data"
+                .into(),
+        ));
+    }
+    let mut plan = plan_feed(incoming, stored, cx.now);
+    if let Some(mass) = plan.mass_deletion(stored, cx.now) {
+        match cx.deletions {
+            MassDeletionChoice::Ask => {
+                return Err(EngineError::MassDeletion {
+                    source_id: source.id.0,
+                    source_name: source.name.clone(),
+                    deleting: mass.deleting,
+                    upcoming: mass.upcoming,
+                })
+            }
+            MassDeletionChoice::Keep => plan.keep_vanished(),
+            MassDeletionChoice::Apply => {}
+        }
+    }
+    Ok((plan, unclosed_ok))
 }

@@ -25,7 +25,9 @@ use std::time::Duration;
 use foldhash::{HashMap, HashSet};
 
 use traycal_core::sync_counts::SyncCounts;
-use traycal_core::sync_plan::{self, Action, Held, Pending, RemoteView, Reported, Ways};
+use traycal_core::sync_plan::{
+    self, Action, Held, MassDeletion, Pending, RemoteView, Reported, Ways,
+};
 use traycal_providers::{
     next_attempt_delay, CalendarProvider, ChangeToken, Changes, ProviderError, ProviderErrorKind,
     RemoteItem, WritePrecondition,
@@ -40,10 +42,6 @@ use crate::error::{EngineError, Result};
 use crate::object_rows::ObjectRows;
 use crate::sync::MassDeletionChoice;
 use crate::Engine;
-
-/// A sync deleting more than this many objects (and more than half of the calendar)
-/// asks first.
-pub const MASS_DELETION_MIN: usize = 20;
 
 /// What one two-way sync did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -194,7 +192,7 @@ impl Engine {
 
     /// [`Engine::sync_two_way`] with the user's answer to a mass deletion: a sync
     /// that would delete more than half of the calendar's objects and more than
-    /// [`MASS_DELETION_MIN`] is held ([`EngineError::MassDeletion`], nothing changed)
+    /// [`sync_plan::MASS_DELETION_MIN`] is held ([`EngineError::MassDeletion`], nothing changed)
     /// unless `deletions` applies them or keeps the events.
     pub async fn sync_two_way_deciding<P: CalendarProvider>(
         &self,
@@ -280,15 +278,15 @@ impl Engine {
             },
         };
         let mut actions = sync_plan::plan(&held, &view, ways);
-        let deleting = sync_plan::pull_deletes(&actions);
-        if deleting > MASS_DELETION_MIN && deleting * 2 > objects.len() {
+        let deleting = sync_plan::pull_deletes(&actions) as u64;
+        if let Some(mass) = MassDeletion::check(deleting, objects.len() as u64) {
             match deletions {
                 MassDeletionChoice::Ask => {
                     return Err(EngineError::MassDeletion {
                         source_id: row.source_id.0,
                         source_name: row.name.clone(),
-                        deleting: deleting as u64,
-                        upcoming: objects.len() as u64,
+                        deleting: mass.deleting,
+                        upcoming: mass.upcoming,
                     })
                 }
                 MassDeletionChoice::Keep => {

@@ -1,4 +1,4 @@
-//! Planning one feed sync: compare what the feed holds now with what the mirror
+//! The plan of one feed sync: compare what the feed holds now with what the mirror
 //! holds, and decide per item what to do. Pure: takes `now`, touches nothing.
 //!
 //! Rules (issue "ICS subscriptions"):
@@ -10,14 +10,15 @@
 //!   never duplicated;
 //! - a stored item missing from the feed is deleted when it is in the future (or
 //!   open-ended), and kept as history (retired) when it ended before `now`;
-//! - **the deletion guard**: a plan that would delete more than
-//!   [`MASS_DELETION_MIN`] events and more than half of the calendar's upcoming ones
-//!   is a [`MassDeletion`]; the caller stops and asks before applying it (the user
-//!   applies it, or keeps the events: [`FeedPlan::keep_vanished`]). It looks at the
-//!   plan only, so every provider's sync goes through it.
+//! - **the deletion guard** ([`MassDeletion::check`], shared with the two-way plan)
+//!   over the deletions and the calendar's upcoming events; the caller stops and asks
+//!   before applying a held plan (the user applies it, or keeps the events:
+//!   [`FeedPlan::keep_vanished`]).
 
 use foldhash::{HashMap, HashMapExt};
-use traycal_core::sync_counts::SyncCounts;
+
+use super::MassDeletion;
+use crate::sync_counts::SyncCounts;
 
 /// What the feed holds for one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,17 +67,6 @@ pub enum Vanished {
     Keep(i64),
 }
 
-/// A plan deleting at most this many events is never held by the guard.
-pub const MASS_DELETION_MIN: u64 = 20;
-
-/// What the deletion guard found: the plan deletes `deleting` of the calendar's
-/// `upcoming` events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MassDeletion {
-    pub deleting: u64,
-    pub upcoming: u64,
-}
-
 /// A whole plan, in input order for the incoming items.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FeedPlan {
@@ -105,9 +95,8 @@ impl FeedPlan {
         c
     }
 
-    /// The deletion guard: `Some` when the plan deletes more than
-    /// [`MASS_DELETION_MIN`] events and more than half of the upcoming ones in
-    /// `stored` (live rows that have not ended by `now`).
+    /// The deletion guard ([`MassDeletion::check`]) over the plan's deletions and the
+    /// upcoming events in `stored` (live rows that have not ended by `now`).
     pub fn mass_deletion(&self, stored: &[Stored<'_>], now: i64) -> Option<MassDeletion> {
         let deleting = self
             .vanished
@@ -118,8 +107,7 @@ impl FeedPlan {
             .iter()
             .filter(|s| s.removed_at.is_none() && s.series_end.is_none_or(|e| e > now))
             .count() as u64;
-        (deleting > MASS_DELETION_MIN && deleting * 2 > upcoming)
-            .then_some(MassDeletion { deleting, upcoming })
+        MassDeletion::check(deleting, upcoming)
     }
 
     /// Turns every deletion into [`Vanished::Keep`] ("Keep my events").

@@ -1,4 +1,4 @@
-//! The plan of one two-way sync of one calendar: what to pull, what to push, and
+//! The plan of one two-way sync of one calendar (objects with authoritative ids): what to pull, what to push, and
 //! where a local change met a remote one. Pure: the engine gathers the inputs (the
 //! objects the mirror holds, what the provider reported) and carries the actions out.
 //!
