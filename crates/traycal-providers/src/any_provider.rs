@@ -5,6 +5,7 @@
 //! Adding a provider (CalDAV, Google, Graph) is a new variant here; every `match`
 //! below then fails to compile until it is dispatched.
 
+use crate::caldav::CalDavProvider;
 use crate::feed_provider::IcsFeedProvider;
 use crate::memory::MemoryProvider;
 use crate::port::{
@@ -19,6 +20,14 @@ pub enum AnyProvider {
     IcsFeed(IcsFeedProvider),
     /// The in-memory two-way server (tests, demos).
     Memory(MemoryProvider),
+    /// A CalDAV account.
+    CalDav(CalDavProvider),
+}
+
+impl From<CalDavProvider> for AnyProvider {
+    fn from(provider: CalDavProvider) -> AnyProvider {
+        AnyProvider::CalDav(provider)
+    }
 }
 
 impl From<IcsFeedProvider> for AnyProvider {
@@ -38,6 +47,7 @@ impl CalendarProvider for AnyProvider {
         match self {
             AnyProvider::IcsFeed(p) => p.capabilities(),
             AnyProvider::Memory(p) => p.capabilities(),
+            AnyProvider::CalDav(p) => p.capabilities(),
         }
     }
 
@@ -45,6 +55,7 @@ impl CalendarProvider for AnyProvider {
         match self {
             AnyProvider::IcsFeed(p) => p.calendars().await,
             AnyProvider::Memory(p) => p.calendars().await,
+            AnyProvider::CalDav(p) => p.calendars().await,
         }
     }
 
@@ -56,6 +67,7 @@ impl CalendarProvider for AnyProvider {
         match self {
             AnyProvider::IcsFeed(p) => p.changes(calendar, since).await,
             AnyProvider::Memory(p) => p.changes(calendar, since).await,
+            AnyProvider::CalDav(p) => p.changes(calendar, since).await,
         }
     }
 
@@ -63,6 +75,7 @@ impl CalendarProvider for AnyProvider {
         match self {
             AnyProvider::IcsFeed(p) => p.fetch_items(calendar, ids).await,
             AnyProvider::Memory(p) => p.fetch_items(calendar, ids).await,
+            AnyProvider::CalDav(p) => p.fetch_items(calendar, ids).await,
         }
     }
 
@@ -76,6 +89,7 @@ impl CalendarProvider for AnyProvider {
         match self {
             AnyProvider::IcsFeed(p) => p.put_item(calendar, id, body, precondition).await,
             AnyProvider::Memory(p) => p.put_item(calendar, id, body, precondition).await,
+            AnyProvider::CalDav(p) => p.put_item(calendar, id, body, precondition).await,
         }
     }
 
@@ -83,6 +97,7 @@ impl CalendarProvider for AnyProvider {
         match self {
             AnyProvider::IcsFeed(p) => p.delete_item(calendar, id, if_match).await,
             AnyProvider::Memory(p) => p.delete_item(calendar, id, if_match).await,
+            AnyProvider::CalDav(p) => p.delete_item(calendar, id, if_match).await,
         }
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod any_provider;
 pub mod backoff;
+pub mod caldav;
 pub mod feed_provider;
 pub mod ics_feed;
 pub mod memory;
@@ -24,6 +25,7 @@ pub mod secrets;
 
 pub use any_provider::AnyProvider;
 pub use backoff::next_attempt_delay;
+pub use caldav::{CalDavProvider, CalDavSettings};
 pub use feed_provider::{FeedToken, IcsFeedProvider};
 pub use ics_feed::{
     classify_body, BodyKind, FeedBody, FeedClient, FeedClientConfig, FeedError, FeedUrl,

@@ -1,0 +1,413 @@
+//! One CalDAV account's HTTP: requests with its credentials, redirects followed by
+//! hand (WebDAV methods keep their method and body, unlike a browser's POST), answers
+//! read with a size cap, and every status that is not success turned into one
+//! classified [`ProviderError`] ([`classify`]).
+//!
+//! Invariants: the password goes only to the origin the account was set up with, or
+//! over https to a host a redirect or the server's own hrefs named; a redirect never
+//! goes from https to http; no error text holds the password or the
+//! `Authorization` header.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use url::Url;
+
+use super::multistatus::{self, Multistatus};
+use super::xml::{self, CALDAV, DAV};
+use crate::ics_feed::parse_retry_after;
+use crate::port::{ProviderError, ProviderErrorKind, ProviderResult};
+
+/// Redirect hops followed before giving up.
+const MAX_REDIRECTS: usize = 5;
+/// The largest answer read (a multiget of hundreds of events is a few megabytes).
+pub const MAX_BODY: usize = 64 << 20;
+
+/// An answer: status, headers, body text and where it came from after redirects.
+#[derive(Debug)]
+pub struct DavAnswer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+    pub url: Url,
+}
+
+impl DavAnswer {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The HTTP side of one account. Cheap to clone.
+#[derive(Clone)]
+pub struct DavClient {
+    http: reqwest::Client,
+    user: String,
+    password: String,
+    origin: url::Origin,
+}
+
+impl std::fmt::Debug for DavClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DavClient")
+            .field("user", &self.user)
+            .field("origin", &self.origin.ascii_serialization())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DavClient {
+    /// A client for the account at `server` signing in as `user`.
+    pub fn new(server: &Url, user: &str, password: &str) -> ProviderResult<DavClient> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Traycal/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                ProviderError::new(ProviderErrorKind::Local, "the HTTP client could not start")
+                    .with_detail(e.to_string())
+            })?;
+        Ok(DavClient {
+            http,
+            user: user.to_string(),
+            password: password.to_string(),
+            origin: server.origin(),
+        })
+    }
+
+    /// Whether the credentials may go to `url`.
+    fn may_sign_in(&self, url: &Url) -> bool {
+        url.origin() == self.origin || url.scheme() == "https"
+    }
+
+    /// Sends one request, following redirects with the same method and body.
+    /// Answers of any status are returned; only a failure to get one is an error.
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &Url,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+    ) -> ProviderResult<DavAnswer> {
+        let method = Method::from_bytes(method.as_bytes()).map_err(|_| {
+            ProviderError::new(ProviderErrorKind::Local, format!("bad method {method}"))
+        })?;
+        let mut url = url.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            let mut req = self.http.request(method.clone(), url.clone());
+            if self.may_sign_in(&url) {
+                req = req.basic_auth(&self.user, Some(&self.password));
+            }
+            let mut map = HeaderMap::new();
+            for (name, value) in headers {
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) {
+                    map.insert(n, v);
+                }
+            }
+            req = req.headers(map);
+            if let Some(b) = body {
+                req = req.body(b.to_string());
+            }
+            let resp = req.send().await.map_err(|e| network_error(&url, &e))?;
+            let status = resp.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let next = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| url.join(l).ok());
+                let Some(next) = next else {
+                    return Err(ProviderError::new(
+                        ProviderErrorKind::InvalidConfig,
+                        format!("{} redirected without saying where", shown(&url)),
+                    ));
+                };
+                if url.scheme() == "https" && next.scheme() != "https" {
+                    return Err(ProviderError::new(
+                        ProviderErrorKind::InvalidConfig,
+                        format!(
+                            "{} redirected from https to plain http ({}); refused",
+                            shown(&url),
+                            shown(&next)
+                        ),
+                    ));
+                }
+                url = next;
+                continue;
+            }
+            let headers = resp.headers().clone();
+            let text = read_capped(resp, &url).await?;
+            return Ok(DavAnswer {
+                status,
+                headers,
+                body: text,
+                url,
+            });
+        }
+        Err(ProviderError::new(
+            ProviderErrorKind::InvalidConfig,
+            format!("{} redirected more than {MAX_REDIRECTS} times", shown(&url)),
+        ))
+    }
+
+    /// A `PROPFIND` with `Depth: depth`; its multistatus and the URL that answered.
+    pub async fn propfind(
+        &self,
+        url: &Url,
+        depth: &str,
+        props: &str,
+    ) -> ProviderResult<(Url, Multistatus)> {
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:c="{CALDAV}" xmlns:cs="{}" xmlns:ic="{}"><d:prop>{props}</d:prop></d:propfind>"#,
+            xml::CS,
+            xml::ICAL
+        );
+        let answer = self
+            .send(
+                "PROPFIND",
+                url,
+                &[
+                    ("Depth", depth.to_string()),
+                    ("Content-Type", "application/xml; charset=utf-8".into()),
+                ],
+                Some(&body),
+            )
+            .await?;
+        let url = answer.url.clone();
+        Ok((url, expect_multistatus(answer, "PROPFIND")?))
+    }
+
+    /// A `REPORT` with `Depth: depth` and the given XML body; its multistatus.
+    pub async fn report(&self, url: &Url, depth: &str, body: &str) -> ProviderResult<Multistatus> {
+        let answer = self
+            .send(
+                "REPORT",
+                url,
+                &[
+                    ("Depth", depth.to_string()),
+                    ("Content-Type", "application/xml; charset=utf-8".into()),
+                ],
+                Some(body),
+            )
+            .await?;
+        expect_multistatus(answer, "REPORT")
+    }
+}
+
+/// A 207 read as a multistatus; any other status classified.
+fn expect_multistatus(answer: DavAnswer, method: &str) -> ProviderResult<Multistatus> {
+    if answer.status != StatusCode::MULTI_STATUS {
+        return Err(classify(&answer, method));
+    }
+    multistatus::parse(&answer.body).map_err(|e| {
+        ProviderError::new(
+            ProviderErrorKind::InvalidData,
+            format!(
+                "{} answered {method} with something that is not a WebDAV answer",
+                shown(&answer.url)
+            ),
+        )
+        .with_detail(e)
+    })
+}
+
+async fn read_capped(mut resp: reqwest::Response, url: &Url) -> ProviderResult<String> {
+    let mut bytes: Vec<u8> = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > MAX_BODY {
+                    return Err(ProviderError::new(
+                        ProviderErrorKind::InvalidData,
+                        format!(
+                            "{} answered with more than {} MB; nothing was taken",
+                            shown(url),
+                            MAX_BODY >> 20
+                        ),
+                    ));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(network_error(url, &e)),
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A URL as errors show it: no user info, no query.
+pub fn shown(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.set_fragment(None);
+    u.to_string()
+}
+
+fn network_error(url: &Url, e: &reqwest::Error) -> ProviderError {
+    // The whole source chain: the TLS or connect cause is deep inside.
+    let mut detail = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        src = s.source();
+    }
+    let tls = detail.contains("certificate") || detail.contains("tls") || detail.contains("TLS");
+    let message = if e.is_timeout() {
+        format!("{} did not answer in time", shown(url))
+    } else if tls {
+        format!(
+            "a secure connection to {} could not be made (TLS: its certificate or protocol was refused)",
+            url.host_str().unwrap_or("the server")
+        )
+    } else {
+        format!("{} could not be reached", shown(url))
+    };
+    ProviderError::new(ProviderErrorKind::Network, message).with_detail(detail)
+}
+
+/// An answer that is not a success, as the port's error.
+pub fn classify(answer: &DavAnswer, method: &str) -> ProviderError {
+    let status = answer.status.as_u16();
+    let at = shown(&answer.url);
+    let element = |ns: &str, name: &str| -> bool {
+        xml::parse(&answer.body)
+            .map(|root| root.contains(ns, name))
+            .unwrap_or(false)
+    };
+    let detail = {
+        let text: String = answer.body.chars().take(300).collect();
+        format!("{method} {at}: HTTP {status}: {}", text.trim())
+    };
+    let retry_after = answer
+        .header("retry-after")
+        .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+    if status == 429 || (retry_after.is_some() && status >= 400) {
+        return ProviderError::new(
+            ProviderErrorKind::RateLimited { retry_after },
+            format!("{at} asked to slow down (HTTP {status})"),
+        )
+        .with_detail(detail);
+    }
+    let (kind, message) = match status {
+        401 => (
+            ProviderErrorKind::Unauthorized,
+            format!("the server refused the user name or password ({at})"),
+        ),
+        403 if element(DAV, "valid-sync-token") => (
+            ProviderErrorKind::ChangeTokenInvalid,
+            "the server no longer knows the calendar's sync token".to_string(),
+        ),
+        403 | 409
+            if element(CALDAV, "no-uid-conflict")
+                || element(CALDAV, "unique-scheduling-object-resource") =>
+        {
+            (
+                ProviderErrorKind::InvalidData,
+                format!("the server already holds an event with this UID ({at})"),
+            )
+        }
+        403 if element(CALDAV, "valid-calendar-data")
+            || element(CALDAV, "valid-calendar-object-resource")
+            || element(CALDAV, "supported-calendar-component") =>
+        {
+            (
+                ProviderErrorKind::InvalidData,
+                format!("the server refused the event as invalid ({at})"),
+            )
+        }
+        403 if method == "PUT" || method == "DELETE" => (
+            ProviderErrorKind::ReadOnly,
+            format!("the server does not let this account change {at}"),
+        ),
+        403 => (
+            ProviderErrorKind::Unauthorized,
+            format!("the server refused access to {at}"),
+        ),
+        404 | 410 => (ProviderErrorKind::NotFound, format!("{at} is not there")),
+        412 => (
+            ProviderErrorKind::PreconditionFailed,
+            format!("{at} changed on the server meanwhile"),
+        ),
+        400 | 415 | 422 if method == "PUT" => (
+            ProviderErrorKind::InvalidData,
+            format!("the server refused the event ({at}, HTTP {status})"),
+        ),
+        405 | 501 => (
+            ProviderErrorKind::InvalidConfig,
+            format!("{at} does not speak CalDAV ({method} not allowed)"),
+        ),
+        500..=599 => (
+            ProviderErrorKind::ServerError,
+            format!("the server failed (HTTP {status} from {at})"),
+        ),
+        _ => (
+            ProviderErrorKind::InvalidConfig,
+            format!("the server answered {method} with HTTP {status} ({at})"),
+        ),
+    };
+    ProviderError::new(kind, message).with_detail(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str, method: &str) -> ProviderErrorKind {
+        let a = DavAnswer {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: HeaderMap::new(),
+            body: body.into(),
+            url: Url::parse("http://u:p@127.0.0.1:1/alice/calendar/x.ics?q").unwrap(),
+        };
+        let e = classify(&a, method);
+        assert!(!e.message().contains("u:p"), "{}", e.message());
+        e.kind()
+    }
+
+    #[test]
+    fn statuses_and_error_elements_classify() {
+        use ProviderErrorKind as K;
+        assert_eq!(answer(401, "", "PROPFIND"), K::Unauthorized);
+        assert_eq!(
+            answer(
+                403,
+                r#"<d:error xmlns:d="DAV:"><d:valid-sync-token/></d:error>"#,
+                "REPORT"
+            ),
+            K::ChangeTokenInvalid
+        );
+        assert_eq!(
+            answer(
+                409,
+                r#"<d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict/></d:error>"#,
+                "PUT"
+            ),
+            K::InvalidData
+        );
+        assert_eq!(answer(403, "", "PUT"), K::ReadOnly);
+        assert_eq!(answer(412, "", "PUT"), K::PreconditionFailed);
+        assert_eq!(answer(404, "", "DELETE"), K::NotFound);
+        assert_eq!(answer(415, "bad", "PUT"), K::InvalidData);
+        assert_eq!(answer(503, "", "REPORT"), K::ServerError);
+        assert_eq!(
+            answer(429, "", "REPORT"),
+            K::RateLimited { retry_after: None }
+        );
+    }
+
+    #[test]
+    fn shown_urls_hold_no_secret() {
+        let u = Url::parse("https://me:pw@dav.example/cal/?token=x").unwrap();
+        assert_eq!(shown(&u), "https://dav.example/cal/");
+    }
+}
