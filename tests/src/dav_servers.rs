@@ -111,14 +111,34 @@ impl DavServer {
 
     /// Stops the server (its data stays) and waits until its port is free.
     pub fn stop(&mut self) {
-        for pid in self.pids.drain(..) {
-            let _ = Command::new("kill").arg(pid.to_string()).status();
-        }
+        // Each server runs in its own session: its whole process group goes. (A Cyrus
+        // master sent SIGTERM alone while clients were connected was seen to spin at
+        // full CPU with its children left as zombies.)
+        let pids: Vec<u32> = self.pids.drain(..).collect();
+        let signal = |sig: &str| {
+            for pid in &pids {
+                let _ = Command::new("kill")
+                    .args([sig, "--", &format!("-{pid}")])
+                    .status();
+            }
+        };
+        signal("-TERM");
+        // Free once a connection is refused. A connect with no timeout can hang for
+        // minutes on a socket still bound by a dying process (SYN retries), so each
+        // try is bounded.
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
-            && Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(50));
+        let mut killed = false;
+        loop {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => break,
+                _ if Instant::now() > deadline => break,
+                _ if !killed && Instant::now() + Duration::from_secs(10) > deadline => {
+                    signal("-KILL");
+                    killed = true;
+                }
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
         }
     }
 
