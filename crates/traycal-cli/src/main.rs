@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Context, Result};
 use chrono::{Local, NaiveDate, TimeZone};
 use clap::{Parser, Subcommand};
+use traycal_engine::accounts::AddCalDav;
 use traycal_engine::local_edit::{EventFields, WhenGiven};
 use traycal_engine::sources::AddIcs;
 use traycal_engine::{clock, data_dir, Engine, EngineConfig, EngineError, MassDeletionChoice};
@@ -60,6 +61,22 @@ enum Command {
         /// Sync right away after adding.
         #[arg(long)]
         sync: bool,
+    },
+    /// Add a CalDAV account (iCloud, Fastmail, Nextcloud, any CalDAV server): finds
+    /// its calendars; the password is kept in the OS keyring.
+    AddCaldav {
+        /// The server's address (e.g. https://caldav.fastmail.com/, or a host name).
+        url: String,
+        /// The user name to sign in with.
+        #[arg(long)]
+        user: String,
+        /// Read the password from the first line of standard input (otherwise it is
+        /// taken from TRAYCAL_PASSWORD).
+        #[arg(long)]
+        password_stdin: bool,
+        /// The account's name in Traycal (default: "USER on HOST").
+        #[arg(long)]
+        name: Option<String>,
     },
     /// List sources.
     Sources,
@@ -242,6 +259,28 @@ fn error_code(e: &anyhow::Error) -> &'static str {
     }
 }
 
+/// The account password: the first line of standard input (`--password-stdin`), else
+/// `TRAYCAL_PASSWORD`. Never an argument: arguments show in `ps` and shell history.
+fn read_password(from_stdin: bool) -> Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        if password.is_empty() {
+            return Err(EngineError::InvalidInput("standard input held no password".into()).into());
+        }
+        return Ok(password);
+    }
+    match std::env::var("TRAYCAL_PASSWORD") {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => Err(EngineError::InvalidInput(
+            "give the password on standard input with --password-stdin, or in TRAYCAL_PASSWORD"
+                .into(),
+        )
+        .into()),
+    }
+}
+
 async fn run(cli: Cli) -> Result<i32> {
     if let Command::Occurrences(a) = &cli.command {
         return occurrences::run(a);
@@ -284,6 +323,23 @@ async fn run(cli: Cli) -> Result<i32> {
                 return Ok(if r.outcome == "failed" { 3 } else { 0 });
             }
             output::added(&info, json)?;
+        }
+        Command::AddCaldav {
+            url,
+            user,
+            password_stdin,
+            name,
+        } => {
+            let password = read_password(*password_stdin)?;
+            let added = engine
+                .add_caldav(AddCalDav {
+                    server: url.clone(),
+                    user: user.clone(),
+                    password,
+                    name: name.clone(),
+                })
+                .await?;
+            output::account_added(&added, json)?;
         }
         Command::Sources => output::sources(&engine.sources().await?, json)?,
         Command::Calendars => output::calendars(&engine.calendars().await?, json)?,
@@ -415,6 +471,18 @@ async fn run(cli: Cli) -> Result<i32> {
     Ok(0)
 }
 
+/// An error as the user reads it: a server's in plain words with the technical
+/// account after it; anything else as it is.
+fn error_text(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<EngineError>() {
+        Some(EngineError::Provider(p)) => match p.detail() {
+            Some(d) => format!("{}\n  ({d})", p.message()),
+            None => p.message().to_string(),
+        },
+        _ => format!("{e:#}"),
+    }
+}
+
 fn main() {
     // `--json` is known before parsing, so argument errors can be JSON too.
     let json = std::env::args_os().any(|a| a == "--json");
@@ -454,10 +522,11 @@ fn main() {
             if closed_pipe {
                 std::process::exit(0);
             }
+            let text = error_text(&e);
             if json {
-                output::error_json(error_code(&e), &format!("{e:#}"));
+                output::error_json(error_code(&e), &text);
             } else {
-                eprintln!("traycal: {e:#}");
+                eprintln!("traycal: {text}");
             }
             std::process::exit(exit_code(&e));
         }

@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 use traycal_core::join::JoinLink;
 use traycal_core::sync_counts::SyncCounts;
+use traycal_engine::accounts::AccountAdded;
 use traycal_engine::agenda::{Agenda, AgendaEntry, LogLine, NextMeeting, SourceStatus};
 use traycal_engine::local_edit::WrittenEvent;
 use traycal_engine::sources::{CalendarInfo, SourceInfo};
@@ -75,6 +76,21 @@ pub fn added(s: &SourceInfo, json: bool) -> Result<()> {
         interval(s.interval_secs),
         s.id
     );
+    Ok(())
+}
+
+pub fn account_added(a: &AccountAdded, json: bool) -> Result<()> {
+    if json {
+        return print_json(a);
+    }
+    let s = &a.source;
+    say!("Added account {} \"{}\" ({})", s.id, s.name, s.url);
+    if let Some(store) = &s.secret_in {
+        say!("  The password is kept in {store}, not in Traycal's files.");
+    }
+    say!("  {} calendars:", a.calendars.len());
+    calendars(&a.calendars, false)?;
+    say!("  Run `traycal sync {}` to fetch their events now.", s.id);
     Ok(())
 }
 

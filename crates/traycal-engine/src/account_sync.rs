@@ -49,7 +49,7 @@ impl Engine {
         accounts.remove(&source);
     }
 
-    fn provider_of(&self, source: i64) -> Option<AnyProvider> {
+    pub(crate) fn provider_of(&self, source: i64) -> Option<AnyProvider> {
         let accounts = self
             .accounts
             .lock()
@@ -70,7 +70,7 @@ impl Engine {
             deletions,
             ..
         } = attempt;
-        let provider = self.provider_of(source.id.0).ok_or_else(|| {
+        let provider = self.account_provider(source).await?.ok_or_else(|| {
             EngineError::Provider(ProviderError::new(
                 ProviderErrorKind::Unauthorized,
                 format!(

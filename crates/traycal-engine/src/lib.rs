@@ -16,6 +16,7 @@
 //! - time comes from the engine's [`Clock`], so tests and benchmarks pin it.
 
 mod account_sync;
+pub mod accounts;
 pub mod agenda;
 pub mod clock;
 pub mod data_dir;

@@ -357,6 +357,10 @@ ALTER TABLE calendars ADD COLUMN zone TEXT;
 -- (a re-expansion from the mirror waits for that: it needs a known last body)
 UPDATE sync_state SET etag = NULL, last_modified = NULL, content_hash = NULL
     WHERE source_id IN (SELECT id FROM sources WHERE kind = 'ics');
+
+-- an account's settings to connect it again (server, user, calendar homes; JSON, no
+-- secret: the password is in the secret store under secret_ref)
+ALTER TABLE sources ADD COLUMN account_json TEXT;
 "#,
 ];
 

@@ -124,6 +124,19 @@ pub struct SourceRow {
     pub color: Option<String>,
     /// Creation time.
     pub created_at: i64,
+    /// An account's settings to connect it again (JSON; no secret).
+    pub account_json: Option<String>,
+}
+
+/// A calendar found in an account, to add with it ([`Mirror::add_account`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewCalendar<'a> {
+    /// Its id at the provider.
+    pub remote_href: &'a str,
+    pub name: &'a str,
+    /// `#rrggbb`.
+    pub color: Option<&'a str>,
+    pub read_only: bool,
 }
 
 /// Which way a calendar syncs.
@@ -182,7 +195,7 @@ pub struct CalendarRow {
 }
 
 const SOURCE_COLUMNS: &str = "id, kind, name, url_display, url, secret_ref, interval_secs, \
-     max_bytes, filters_json, enabled, color, created_at";
+     max_bytes, filters_json, enabled, color, created_at, account_json";
 
 fn source_from_row(r: &Row<'_>) -> rusqlite::Result<SourceRow> {
     let kind: String = r.get(1)?;
@@ -206,6 +219,7 @@ fn source_from_row(r: &Row<'_>) -> rusqlite::Result<SourceRow> {
         enabled: r.get(9)?,
         color: r.get(10)?,
         created_at: r.get(11)?,
+        account_json: r.get(12)?,
     })
 }
 
@@ -252,48 +266,101 @@ impl Mirror {
     /// like the source, read-only), in one transaction. Other kinds get their
     /// calendars from [`Mirror::add_calendar`] once discovered.
     pub fn add_source(&mut self, s: &NewSource) -> Result<SourceId> {
-        check_json(&s.filters_json)?;
-        check_positive("interval_secs", s.interval_secs)?;
-        check_positive("max_bytes", s.max_bytes)?;
-        if s.url.is_some() && s.secret_ref.is_some() {
-            return Err(StoreError::InvalidInput(
-                "a source has either a plain url or a secret_ref, never both".into(),
-            ));
-        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO sources (kind, name, url_display, url, secret_ref, interval_secs, \
-             max_bytes, filters_json, enabled, color, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                s.kind.as_str(),
-                s.name,
-                s.url_display,
-                s.url,
-                s.secret_ref,
-                s.interval_secs,
-                s.max_bytes,
-                s.filters_json,
-                s.enabled,
-                s.color,
-                s.created_at
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        if s.kind == SourceKind::Ics {
-            tx.execute(
-                "INSERT INTO calendars (source_id, remote_href, name, color, read_only, \
-                 direction) VALUES (?1, NULL, ?2, NULL, 1, 'pull_only')",
-                params![id, s.name],
-            )?;
-        }
-        tx.execute("INSERT INTO sync_state (source_id) VALUES (?1)", [id])?;
+        let id = insert_source(&tx, s)?;
         tx.commit()?;
-        Ok(SourceId(id))
+        Ok(id)
     }
 
+    /// Adds an account (a source that is not a feed) with its settings
+    /// (`account_json`, no secret) and the calendars found in it, in one transaction.
+    pub fn add_account(
+        &mut self,
+        s: &NewSource,
+        account_json: &str,
+        calendars: &[NewCalendar<'_>],
+    ) -> Result<(SourceId, Vec<CalendarId>)> {
+        if s.kind == SourceKind::Ics {
+            return Err(StoreError::InvalidInput(
+                "a feed is added with add_source, not as an account".into(),
+            ));
+        }
+        serde_json::from_str::<serde_json::Value>(account_json).map_err(|e| {
+            StoreError::InvalidInput(format!("account_json is not valid JSON: {e}"))
+        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = insert_source(&tx, s)?;
+        tx.execute(
+            "UPDATE sources SET account_json = ?2 WHERE id = ?1",
+            params![id.0, account_json],
+        )?;
+        let mut ids = Vec::with_capacity(calendars.len());
+        for c in calendars {
+            tx.execute(
+                "INSERT INTO calendars (source_id, remote_href, name, color, read_only, \
+                 direction) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id.0,
+                    c.remote_href,
+                    c.name,
+                    c.color,
+                    c.read_only,
+                    if c.read_only { "pull_only" } else { "two_way" }
+                ],
+            )?;
+            ids.push(CalendarId(tx.last_insert_rowid()));
+        }
+        tx.commit()?;
+        Ok((id, ids))
+    }
+}
+
+/// Inserts a source with its `sync_state` row (and a feed's one calendar) inside the
+/// caller's transaction.
+fn insert_source(tx: &rusqlite::Transaction<'_>, s: &NewSource) -> Result<SourceId> {
+    check_json(&s.filters_json)?;
+    check_positive("interval_secs", s.interval_secs)?;
+    check_positive("max_bytes", s.max_bytes)?;
+    if s.url.is_some() && s.secret_ref.is_some() {
+        return Err(StoreError::InvalidInput(
+            "a source has either a plain url or a secret_ref, never both".into(),
+        ));
+    }
+    tx.execute(
+        "INSERT INTO sources (kind, name, url_display, url, secret_ref, interval_secs, \
+         max_bytes, filters_json, enabled, color, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            s.kind.as_str(),
+            s.name,
+            s.url_display,
+            s.url,
+            s.secret_ref,
+            s.interval_secs,
+            s.max_bytes,
+            s.filters_json,
+            s.enabled,
+            s.color,
+            s.created_at
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    if s.kind == SourceKind::Ics {
+        tx.execute(
+            "INSERT INTO calendars (source_id, remote_href, name, color, read_only, \
+             direction) VALUES (?1, NULL, ?2, NULL, 1, 'pull_only')",
+            params![id, s.name],
+        )?;
+    }
+    tx.execute("INSERT INTO sync_state (source_id) VALUES (?1)", [id])?;
+    Ok(SourceId(id))
+}
+
+impl Mirror {
     /// Adds a calendar to a (non-ICS) source, e.g. a discovered CalDAV collection.
     pub fn add_calendar(
         &mut self,
