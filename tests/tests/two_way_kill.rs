@@ -7,9 +7,10 @@
 //! duplicate, and the server holds exactly the last version of every event.
 //!
 //! The client is `two_way_worker` (src/bin): the engine on a data dir, syncing with a
-//! server that commits every change to a file before it answers, so the server
-//! outlives each client as a real one does.
+//! server that outlives each client: the in-memory server kept in a file (committed
+//! before each answer), and a real Radicale.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -18,27 +19,103 @@ use std::time::{Duration, Instant};
 use traycal_engine::{Engine, EngineConfig, FixedClock};
 use traycal_providers::{FeedClientConfig, MemoryProvider, MemorySecretStore, SecretStore};
 use traycal_store::{CalendarId, Mirror, ObjectState, RemoteObject, SourceKind};
+use traycal_system_tests::dav_servers::{DavKind, DavServer};
 use traycal_system_tests::harness::T0;
 use traycal_system_tests::two_way_kill::{summary_in, Expected, InFlight};
 
 const CAL: &str = "/dav/kill/";
-const RUNS: u32 = 60;
 const EDITS: u32 = 6;
+
+/// The server the clients sync with.
+enum Server {
+    /// The in-memory server kept in this file.
+    Memory(PathBuf),
+    /// A real CalDAV server and the calendar's URL.
+    Dav(DavServer, String),
+}
+
+impl Server {
+    /// The worker's SERVER argument.
+    fn arg(&self) -> OsString {
+        match self {
+            Server::Memory(file) => file.clone().into_os_string(),
+            Server::Dav(_, cal) => format!("dav:{cal}").into(),
+        }
+    }
+
+    /// The calendar's id at the provider.
+    fn calendar(&self) -> String {
+        match self {
+            Server::Memory(_) => CAL.to_string(),
+            Server::Dav(_, cal) => cal.clone(),
+        }
+    }
+
+    /// The server's text of item `id`.
+    fn body(&self, id: &str) -> Option<String> {
+        match self {
+            Server::Memory(file) => MemoryProvider::open_file(file)
+                .unwrap()
+                .item(CAL, id)
+                .map(|i| i.body),
+            Server::Dav(server, cal) => {
+                let got = server.curl("alice").get(&format!("{cal}{id}"));
+                (got.status == 200).then_some(got.body)
+            }
+        }
+    }
+
+    /// The text of every item.
+    fn bodies(&self) -> Vec<String> {
+        match self {
+            Server::Memory(file) => MemoryProvider::open_file(file)
+                .unwrap()
+                .items(CAL)
+                .into_iter()
+                .map(|i| i.body)
+                .collect(),
+            Server::Dav(server, cal) => {
+                let curl = server.curl("alice");
+                let origin = server.url.trim_end_matches('/');
+                curl.members(cal)
+                    .iter()
+                    .map(|href| curl.get(&format!("{origin}{href}")).body)
+                    .collect()
+            }
+        }
+    }
+
+    /// Whether the server keeps a text byte for byte (a real one may write it anew:
+    /// then the summaries are compared).
+    fn keeps_bytes(&self) -> bool {
+        matches!(self, Server::Memory(_))
+    }
+}
 
 struct Setup {
     _dir: tempfile::TempDir,
     data_dir: PathBuf,
-    server_file: PathBuf,
+    server: Server,
     calendar: CalendarId,
 }
 
-async fn setup() -> Setup {
+async fn setup(dav: Option<DavKind>) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    let server_file = dir.path().join("server.json");
-    let server = MemoryProvider::open_file(&server_file).unwrap();
-    server.add_calendar(CAL, "Kill");
-    server.save().unwrap();
+    let server = match dav {
+        None => {
+            let server_file = dir.path().join("server.json");
+            let server = MemoryProvider::open_file(&server_file).unwrap();
+            server.add_calendar(CAL, "Kill");
+            server.save().unwrap();
+            Server::Memory(server_file)
+        }
+        Some(kind) => {
+            let server = DavServer::start(kind);
+            let cal = server.calendar_url("alice");
+            Server::Dav(server, cal)
+        }
+    };
     let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
     let engine = Engine::open(EngineConfig {
         data_dir: data_dir.clone(),
@@ -48,13 +125,19 @@ async fn setup() -> Setup {
     })
     .unwrap();
     let calendar = engine
-        .add_account_calendar(SourceKind::Caldav, "me@kill.test", CAL, "Kill", false)
+        .add_account_calendar(
+            SourceKind::Caldav,
+            "me@kill.test",
+            &server.calendar(),
+            "Kill",
+            false,
+        )
         .await
         .unwrap();
     Setup {
         _dir: dir,
         data_dir,
-        server_file,
+        server,
         calendar,
     }
 }
@@ -62,7 +145,7 @@ async fn setup() -> Setup {
 fn worker(s: &Setup, round: u32, edits: u32) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_two_way_worker"));
     c.arg(&s.data_dir)
-        .arg(&s.server_file)
+        .arg(s.server.arg())
         .arg(round.to_string())
         .arg(edits.to_string())
         .stdin(Stdio::null())
@@ -100,7 +183,6 @@ fn check_nothing_lost(s: &Setup, expected: &mut Expected, in_flight: Option<InFl
             expected.events.insert(f.uid, f.summary);
         }
     }
-    let server = MemoryProvider::open_file(&s.server_file).unwrap();
     for (uid, summary) in &expected.events {
         let o = objects.iter().find(|o| &o.uid == uid);
         assert_eq!(
@@ -115,19 +197,41 @@ fn check_nothing_lost(s: &Setup, expected: &mut Expected, in_flight: Option<InFl
         );
         // Agreed with the server: the server has exactly that version.
         if let Some(o) = o.filter(|o| o.state == ObjectState::Synced) {
-            let remote = server.item(CAL, o.remote_id.as_deref().unwrap());
-            assert_eq!(
-                remote.map(|r| r.body),
-                o.base_raw.clone(),
-                "run {run}: {uid} on the server"
-            );
+            same_on_server(s, o, &format!("run {run}: {uid} on the server"));
         }
+    }
+}
+
+/// The server holds the object's agreed version (byte for byte, or its summary where
+/// the server may write the text anew).
+fn same_on_server(s: &Setup, o: &RemoteObject, what: &str) {
+    let remote = s.server.body(o.remote_id.as_deref().unwrap());
+    if s.server.keeps_bytes() {
+        assert_eq!(remote, o.base_raw, "{what}");
+    } else {
+        assert!(remote.is_some(), "{what}: missing");
+        assert_eq!(
+            summary_in(remote.as_deref()),
+            summary_in(o.base_raw.as_deref()),
+            "{what}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_at_random_moments_loses_nothing_and_the_next_sync_converges() {
-    let s = setup().await;
+    kill_9_runs(None, 60).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_against_radicale_loses_nothing_and_the_next_sync_converges() {
+    kill_9_runs(Some(DavKind::Radicale), 50).await;
+}
+
+async fn kill_9_runs(dav: Option<DavKind>, runs: u32) {
+    const RUNS_MIN: u32 = 50;
+    assert!(runs >= RUNS_MIN);
+    let s = setup(dav).await;
     let mut expected = Expected::default();
 
     // Round 0 runs to its end: how long a run takes, to spread the kills over it.
@@ -146,9 +250,9 @@ async fn kill_9_at_random_moments_loses_nothing_and_the_next_sync_converges() {
     let (mut while_editing, mut while_syncing, mut finished) = (0, 0, 0);
     let seed = fastrand::u64(..);
     let mut rng = fastrand::Rng::with_seed(seed);
-    for run in 1..=RUNS {
+    for run in 1..=runs {
         // Spread over the whole run, with a random offset inside each slice.
-        let slice = full.as_secs_f64() * 1.1 / f64::from(RUNS);
+        let slice = full.as_secs_f64() * 1.1 / f64::from(runs);
         let at = slice * (f64::from(run - 1) + rng.f64());
         let mut child = worker(&s, run, EDITS).spawn().unwrap();
         std::thread::sleep(Duration::from_secs_f64(at));
@@ -177,18 +281,18 @@ async fn kill_9_at_random_moments_loses_nothing_and_the_next_sync_converges() {
         check_nothing_lost(&s, &mut expected, in_flight, run);
     }
     println!(
-        "kill -9: {RUNS} runs (seed {seed}, a full run takes {full:?}): \
+        "kill -9: {runs} runs (seed {seed}, a full run takes {full:?}): \
          {while_editing} killed while recording edits, {while_syncing} while syncing, \
          {finished} finished first"
     );
     assert!(
-        while_syncing >= RUNS / 4,
-        "too few kills landed in a sync ({while_syncing} of {RUNS}): the test would not \
+        while_syncing >= runs / 4,
+        "too few kills landed in a sync ({while_syncing} of {runs}): the test would not \
          test pushes"
     );
 
     // One more sync, not killed: it converges.
-    let out = worker(&s, RUNS + 1, 0).output().unwrap();
+    let out = worker(&s, runs + 1, 0).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.ends_with("synced\n"),
@@ -198,19 +302,18 @@ async fn kill_9_at_random_moments_loses_nothing_and_the_next_sync_converges() {
     let m = mirror(&s);
     assert!(m.outbox(None).unwrap().is_empty(), "nothing waits");
     assert!(m.open_conflicts(None).unwrap().is_empty(), "no conflict");
-    let server = MemoryProvider::open_file(&s.server_file).unwrap();
-    let items = server.items(CAL);
-    let mut on_server: Vec<(String, Option<String>)> = items
+    let mut on_server: Vec<(String, Option<String>)> = s
+        .server
+        .bodies()
         .iter()
-        .map(|i| {
-            let uid = i
-                .body
+        .map(|body| {
+            let uid = body
                 .lines()
                 .find_map(|l| l.strip_prefix("UID:"))
                 .unwrap()
                 .trim_end()
                 .to_string();
-            (uid, summary_in(Some(&i.body)))
+            (uid, summary_in(Some(body)))
         })
         .collect();
     on_server.sort();
@@ -226,7 +329,6 @@ async fn kill_9_at_random_moments_loses_nothing_and_the_next_sync_converges() {
     );
     for o in m.remote_objects(s.calendar).unwrap() {
         assert_eq!(o.state, ObjectState::Synced, "{o:?}");
-        let remote = server.item(CAL, o.remote_id.as_deref().unwrap()).unwrap();
-        assert_eq!(Some(remote.body), o.base_raw, "{}", o.uid);
+        same_on_server(&s, &o, &o.uid);
     }
 }

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use foldhash::{HashMap, HashSet};
 
+use traycal_core::ics::content_hash;
 use traycal_core::sync_counts::SyncCounts;
 use traycal_core::sync_plan::{
     self, Action, Held, MassDeletion, Pending, RemoteView, Reported, Ways,
@@ -36,7 +37,6 @@ use traycal_store::{
     CalendarId, CalendarRow, LocalChange, Mirror, NewSource, ObjectKey, ObjectState, OutboxEntry,
     OutboxOp, PulledObject, Recorded, RemoteObject, SourceKind, SyncDirection,
 };
-use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{EngineError, Result};
 use crate::object_rows::ObjectRows;
@@ -256,7 +256,7 @@ impl Engine {
                 intended_id: id,
                 etag: o.etag.as_deref(),
                 pending: pending_of(o, queued.get(&o.id.0).copied()),
-                local_hash: o.local_raw.as_deref().map(|t| xxh3_64(t.as_bytes())),
+                local_hash: o.local_raw.as_deref().map(content_hash),
                 sent_hashes: sent.get(&o.id.0).map(Vec::as_slice).unwrap_or(&[]),
                 in_conflict: o.state == ObjectState::Conflict,
             })
@@ -266,7 +266,7 @@ impl Engine {
             .map(|i| Reported {
                 id: &i.id,
                 etag: i.etag.as_deref(),
-                hash: xxh3_64(i.body.as_bytes()),
+                hash: content_hash(&i.body),
             })
             .collect();
         let view = match view_kind {
@@ -574,7 +574,7 @@ impl Engine {
                 };
                 // Remembered before it goes: if the answer is lost, the next sync
                 // knows this text on the server for ours.
-                let hash = xxh3_64(text.as_bytes()) as i64;
+                let hash = content_hash(text) as i64;
                 let object_id = object.id;
                 self.with_mirror(move |m| Ok(m.record_sending(object_id, hash)?))
                     .await
@@ -656,10 +656,11 @@ impl Engine {
             .fetch_items(remote_calendar, &[id.to_owned()])
             .await?;
         let remote = fetched.items.into_iter().next();
-        // The server already has exactly our text: an earlier push whose answer was
-        // lost. It becomes the agreed version; there is nothing to merge.
+        // The server already has our text (perhaps written anew: see
+        // `content_hash`): an earlier push whose answer was lost. It becomes the agreed
+        // version; there is nothing to merge.
         if let (Some(r), Some(local)) = (&remote, &object.local_raw) {
-            if r.body == *local {
+            if content_hash(&r.body) == content_hash(local) {
                 let now = self.now();
                 let (object_id, local, rid, etag) =
                     (object.id, local.clone(), r.id.clone(), r.etag.clone());
@@ -678,7 +679,7 @@ impl Engine {
         // on top of it at the next sync (due at once).
         if let Some(r) = remote
             .as_ref()
-            .filter(|r| sent.contains(&(xxh3_64(r.body.as_bytes()) as i64)))
+            .filter(|r| sent.contains(&(content_hash(&r.body) as i64)))
         {
             let now = self.now();
             let (object_id, body, rid, etag) =

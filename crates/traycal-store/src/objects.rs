@@ -16,8 +16,9 @@
 //!   soon as it is recorded.
 //! - **One outbox entry per object**, kept in the order of its first pending change;
 //!   later edits fold into it: create then update is a create of the new text, create
-//!   then delete removes the object entirely (the server never saw it), update then
-//!   delete is a delete, delete then create again is an update.
+//!   then delete removes the object entirely (the server never saw it) unless a push of
+//!   it went out whose answer never came (then it is a delete: the server may have
+//!   it), update then delete is a delete, delete then create again is an update.
 //! - **Nothing is overwritten by a conflict**: recording one keeps base, local and
 //!   remote, marks the object `conflict`, and its outbox entry waits until it is
 //!   resolved ([`Mirror::outbox`] leaves it out).
@@ -360,21 +361,34 @@ fn check_writable(conn: &Connection, calendar: CalendarId) -> Result<()> {
 }
 
 /// The state and outbox operation after a local change of an object in `before`
-/// (`None`: no object yet); `None` when the change cancels out.
-fn fold(before: Option<(ObjectState, bool)>, deleting: bool) -> Option<(ObjectState, OutboxOp)> {
+/// (`None`: no object yet; else its state, whether it has a base, and whether a push
+/// of it went out whose answer never came); `None` when the change cancels out.
+fn fold(
+    before: Option<(ObjectState, bool, bool)>,
+    deleting: bool,
+) -> Option<(ObjectState, OutboxOp)> {
+    let before = before.map(|(state, has_base, sent)| ((state, has_base), sent));
     match (before, deleting) {
         // Nothing on the server yet.
         (None, false) => Some((ObjectState::Created, OutboxOp::Create)),
         (None, true) => None,
-        (Some((ObjectState::Created, _)), false) => Some((ObjectState::Created, OutboxOp::Create)),
-        (Some((ObjectState::Created, _)), true) => None,
+        (Some(((ObjectState::Created, _), _)), false) => {
+            Some((ObjectState::Created, OutboxOp::Create))
+        }
+        // A creation whose push may have reached the server (its answer was lost):
+        // the delete must go there too, or the event would come back.
+        (Some(((ObjectState::Created, _), true)), true) => {
+            Some((ObjectState::Deleted, OutboxOp::Delete))
+        }
+        (Some(((ObjectState::Created, _), false)), true) => None,
         // On the server (a base exists): replace or delete it there.
-        (Some((_, has_base)), false) if has_base => Some((ObjectState::Modified, OutboxOp::Update)),
-        (Some((_, has_base)), true) if has_base => Some((ObjectState::Deleted, OutboxOp::Delete)),
-        // An object without a base that is not a local creation cannot occur (the
-        // CHECKs forbid it); treat it as new.
+        (Some(((_, true), _)), false) => Some((ObjectState::Modified, OutboxOp::Update)),
+        (Some(((_, true), _)), true) => Some((ObjectState::Deleted, OutboxOp::Delete)),
+        // No base: a creation deleted after a lost push (above), or one in conflict;
+        // made again, it is a creation (the sent hashes stay with its entry).
         (Some(_), false) => Some((ObjectState::Created, OutboxOp::Create)),
-        (Some(_), true) => None,
+        (Some((_, true)), true) => Some((ObjectState::Deleted, OutboxOp::Delete)),
+        (Some((_, false)), true) => None,
     }
 }
 
@@ -425,8 +439,18 @@ impl Mirror {
         check_writable(&tx, key.calendar)?;
         let before = object_in(&tx, key)?;
         let deleting = change.text.is_none();
+        let sent = match &before {
+            Some(o) => tx
+                .prepare_cached("SELECT sent_hashes <> '' FROM outbox WHERE object_id = ?1")?
+                .query_row([o.id.0], |r| r.get::<_, bool>(0))
+                .optional()?
+                .unwrap_or(false),
+            None => false,
+        };
         let folded = fold(
-            before.as_ref().map(|o| (o.state, o.base_raw.is_some())),
+            before
+                .as_ref()
+                .map(|o| (o.state, o.base_raw.is_some(), sent)),
             deleting,
         );
         let in_conflict = before

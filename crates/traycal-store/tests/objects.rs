@@ -209,6 +209,36 @@ fn deleting_a_creation_before_it_was_pushed_leaves_nothing() {
 }
 
 #[test]
+fn deleting_a_creation_whose_push_answer_was_lost_still_deletes_it_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut m, home, _) = setup(&dir.path().join("t.db"));
+    let id = queue(&mut m, &edit(home, "a@x", T0, "Draft"), T0);
+    // Sent; the answer never came: the server may hold it.
+    m.record_sending(id, 11).unwrap();
+    let gone = delete(&m, home, "a@x");
+    assert_eq!(
+        m.record_local_change(&gone, T0 + 1).unwrap(),
+        Recorded::Queued(id, OutboxOp::Delete),
+        "not dropped: the event would come back from the server"
+    );
+    let entry = &m.outbox(None).unwrap()[0];
+    assert_eq!(
+        (entry.op, entry.sent_hashes.as_slice()),
+        (OutboxOp::Delete, &[11][..])
+    );
+    assert!(shown(&m).is_empty());
+    // Made again: a creation, still knowing what was sent.
+    m.record_local_change(&edit(home, "a@x", T0, "Again"), T0 + 2)
+        .unwrap();
+    let entry = &m.outbox(None).unwrap()[0];
+    assert_eq!(
+        (entry.op, entry.sent_hashes.as_slice()),
+        (OutboxOp::Create, &[11][..])
+    );
+    assert_eq!(shown(&m), ["Again"]);
+}
+
+#[test]
 fn a_push_makes_the_local_version_the_agreed_one_then_edits_and_deletes_go_out() {
     let dir = tempfile::tempdir().unwrap();
     let (mut m, home, _) = setup(&dir.path().join("t.db"));

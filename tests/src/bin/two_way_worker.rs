@@ -1,15 +1,16 @@
 //! A Traycal client that is killed in the middle of its work, for the `kill -9` test
 //! (`tests/two_way_kill.rs`).
 //!
-//! It opens the engine on DATA_DIR, connects the account calendar to the server kept in
-//! SERVER_FILE (a [`MemoryProvider`] that commits every change to that file before it
-//! answers), records EDITS local changes of round ROUND, then syncs until nothing waits.
+//! It opens the engine on DATA_DIR, connects the account calendar to SERVER: the
+//! server kept in a file (a [`MemoryProvider`] that commits every change to that file
+//! before it answers), or `dav:URL`, a real CalDAV server (as alice / secret), records
+//! EDITS local changes of round ROUND, then syncs until nothing waits.
 //! Every change is announced before it is made (`recording UID put SUMMARY` or
 //! `recording UID del`) and confirmed once committed (`recorded UID`); a delete of an
 //! event the mirror does not hold is `skipped UID`. `synced` ends a run that was not
 //! killed.
 //!
-//! usage: two_way_worker DATA_DIR SERVER_FILE ROUND EDITS
+//! usage: two_way_worker DATA_DIR SERVER_FILE|dav:URL ROUND EDITS
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,7 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use traycal_engine::{Engine, EngineConfig, FixedClock};
-use traycal_providers::{FeedClientConfig, MemoryProvider, MemorySecretStore, SecretStore};
+use traycal_providers::{
+    CalDavProvider, CalDavSettings, FeedClientConfig, MemoryProvider, MemorySecretStore,
+    SecretStore,
+};
 use traycal_store::{CalendarId, Mirror};
 use traycal_system_tests::harness::{cal, ev, T0};
 use traycal_system_tests::two_way_kill::{edit_of, Edit};
@@ -26,7 +30,7 @@ use traycal_system_tests::two_way_kill::{edit_of, Edit};
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [data_dir, server_file, round, edits] = args.as_slice() else {
-        eprintln!("usage: two_way_worker DATA_DIR SERVER_FILE ROUND EDITS");
+        eprintln!("usage: two_way_worker DATA_DIR SERVER_FILE|dav:URL ROUND EDITS");
         return ExitCode::from(2);
     };
     let (Ok(round), Ok(edits)) = (round.parse::<u32>(), edits.parse::<u32>()) else {
@@ -87,10 +91,23 @@ async fn run(
         .into_iter()
         .find(|c| c.direction == "two_way")
         .ok_or("no account calendar")?;
-    let server = MemoryProvider::open_file(&server_file).map_err(|e| e.to_string())?;
-    // Every call takes a moment, as over a network: a kill lands inside pushes too.
-    server.set_delay(Duration::from_millis(3));
-    engine.connect_account(calendar.source_id, server);
+    match server_file.to_str().and_then(|s| s.strip_prefix("dav:")) {
+        Some(url) => {
+            let settings = CalDavSettings {
+                server: url.to_string(),
+                user: "alice".into(),
+                homes: Vec::new(),
+            };
+            let server = CalDavProvider::connect(&settings, "secret").map_err(|e| e.to_string())?;
+            engine.connect_account(calendar.source_id, server);
+        }
+        None => {
+            let server = MemoryProvider::open_file(&server_file).map_err(|e| e.to_string())?;
+            // Every call takes a moment, as over a network: a kill lands inside pushes too.
+            server.set_delay(Duration::from_millis(3));
+            engine.connect_account(calendar.source_id, server);
+        }
+    }
 
     for i in 0..edits {
         let edit = edit_of(round, i);
