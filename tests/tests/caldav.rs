@@ -329,6 +329,75 @@ async fn engine_round_trip(kind: DavKind) {
     assert_eq!(r.counts.pushed, 1, "{r:?}");
     assert_eq!(curl.get(&href(&intended_id(&offline.uid))).status, 404);
     assert_eq!(h.mirror().orphan_occurrences().unwrap(), 0);
+
+    invalid_token_relists_without_duplicates(&a, &server).await;
+    mass_deletion_on_the_server_waits_for_the_user(&a, &server).await;
+}
+
+/// A stored token the server refuses: everything is listed again and reconciled by
+/// id, with no duplicate and nothing pushed again.
+async fn invalid_token_relists_without_duplicates(a: &Account, server: &DavServer) {
+    let h = &a.h;
+    let held = h.mirror().remote_objects(a.calendar).unwrap().len();
+    assert!(held >= 2, "{held}");
+    let mut m = h.mirror();
+    m.set_change_token(
+        a.calendar,
+        Some("caldav/1 sync http://example.invalid/sync/bogus"),
+    )
+    .unwrap();
+    drop(m);
+    server.curl("alice").put(
+        &format!("{}new.ics", a.cal_url),
+        &event("new@x", 6, 9, "While away"),
+    );
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!(
+        (r.outcome.as_str(), r.counts.added, r.counts.pushed),
+        ("updated", 1, 0),
+        "{r:?}"
+    );
+    let objects = h.mirror().remote_objects(a.calendar).unwrap();
+    assert_eq!(objects.len(), held + 1, "no duplicates: {objects:?}");
+    let mut uids: Vec<&str> = objects.iter().map(|o| o.uid.as_str()).collect();
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), objects.len());
+}
+
+/// Most of the calendar deleted on the server: the sync stops and asks; applied at
+/// the user's word.
+async fn mass_deletion_on_the_server_waits_for_the_user(a: &Account, server: &DavServer) {
+    let h = &a.h;
+    let curl = server.curl("alice");
+    for i in 0..24 {
+        let status = curl
+            .put(
+                &format!("{}bulk-{i}.ics", a.cal_url),
+                &event(&format!("bulk-{i}@x"), 7 + i % 20, 9, &format!("Bulk {i}")),
+            )
+            .status;
+        assert!((200..300).contains(&status), "{status}");
+    }
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!(r.counts.added, 24, "{r:?}");
+    for i in 0..24 {
+        curl.delete(&format!("{}bulk-{i}.ics", a.cal_url));
+    }
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!(
+        (r.outcome.as_str(), r.error_code.as_deref()),
+        ("failed", Some("mass_delete")),
+        "{r:?}"
+    );
+    let still = h.mirror().remote_objects(a.calendar).unwrap();
+    assert!(still.iter().filter(|o| o.uid.starts_with("bulk-")).count() == 24);
+    let r = h
+        .engine
+        .sync_source_with(a.source, traycal_engine::MassDeletionChoice::Apply)
+        .await
+        .unwrap();
+    assert_eq!(r.counts.removed, 24, "{r:?}");
 }
 
 #[tokio::test]
