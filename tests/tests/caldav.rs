@@ -304,6 +304,57 @@ async fn engine_round_trip(kind: DavKind) {
         "an override, not an exclusion: {weekly}"
     );
 
+    // This and the following occurrences: the series is cut, a new one starts.
+    let later = h
+        .engine
+        .edit_following(
+            "weekly@traycal.test",
+            None,
+            "20260318T080000Z",
+            &EventFields {
+                title: Some("Weekly (later)".into()),
+                ..EventFields::default()
+            },
+        )
+        .await
+        .unwrap();
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!(r.counts.pushed, 2, "the cut series and the new one: {r:?}");
+    let old = curl.get(&href(&intended_id("weekly@traycal.test"))).body;
+    assert!(old.contains("UNTIL="), "{old}");
+    assert!(!old.contains("COUNT="), "{old}");
+    let new = curl.get(&href(&intended_id(&later.uid)));
+    assert_eq!(new.status, 200);
+    assert!(new.body.contains("SUMMARY:Weekly (later)"), "{}", new.body);
+    let seen = h.summaries(T0, T0 + 30 * 86_400).await;
+    let count = |t: &str| seen.iter().filter(|s| s.as_str() == t).count();
+    assert_eq!(
+        (
+            count("Weekly"),
+            count("Weekly (moved)"),
+            count("Weekly (later)")
+        ),
+        (1, 1, 2),
+        "{seen:?}"
+    );
+    // And deleted from its second occurrence on: one is left.
+    h.engine
+        .delete_following(&later.uid, None, "20260325T080000Z")
+        .await
+        .unwrap();
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!(r.counts.pushed, 1, "{r:?}");
+    assert!(curl
+        .get(&href(&intended_id(&later.uid)))
+        .body
+        .contains("UNTIL="));
+    let seen = h.summaries(T0, T0 + 30 * 86_400).await;
+    assert_eq!(
+        seen.iter().filter(|s| *s == "Weekly (later)").count(),
+        1,
+        "{seen:?}"
+    );
+
     // Offline: the server stops, an event is made, the sync fails and keeps it; the
     // server comes back and it goes out.
     server.stop();

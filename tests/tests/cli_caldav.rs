@@ -160,6 +160,37 @@ fn a_caldav_account_added_on_the_command_line_syncs_both_ways() {
     assert_eq!(r[0]["pushed"], 1, "{r}");
     assert!(curl.get(&href).body.contains("SUMMARY:Renamed in the CLI"));
 
+    // A series from another client, changed here from its third occurrence on.
+    let series = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n\
+                  UID:daily@x\r\nDTSTAMP:20260301T000000Z\r\nDTSTART:20260302T150000Z\r\n\
+                  DTEND:20260302T151500Z\r\nRRULE:FREQ=DAILY;COUNT=5\r\nSUMMARY:Daily\r\n\
+                  END:VEVENT\r\nEND:VCALENDAR\r\n";
+    assert_eq!(curl.put(&format!("{cal_url}daily.ics"), series).status, 201);
+    json(&cli(dir, &["--json", "sync", &id], None));
+    let split = json(&cli(
+        dir,
+        &[
+            "--json",
+            "edit",
+            "daily@x",
+            "--occurrence",
+            "20260304T150000Z",
+            "--scope",
+            "following",
+            "--title",
+            "Daily later",
+        ],
+        None,
+    ));
+    let r = json(&cli(dir, &["--json", "sync", &id], None));
+    assert_eq!(r[0]["pushed"], 2, "{r}");
+    let new_href = format!("{cal_url}{}", intended_id(split["uid"].as_str().unwrap()));
+    assert!(curl.get(&new_href).body.contains("SUMMARY:Daily later"));
+    assert!(curl
+        .get(&format!("{cal_url}daily.ics"))
+        .body
+        .contains("UNTIL="));
+
     let agenda = json(&cli(
         dir,
         &["--json", "agenda", "--from", "2026-03-02", "--days", "7"],
@@ -173,4 +204,10 @@ fn a_caldav_account_added_on_the_command_line_syncs_both_ways() {
         .collect();
     assert!(summaries.contains(&"From the web"), "{summaries:?}");
     assert!(summaries.contains(&"Renamed in the CLI"), "{summaries:?}");
+    let count = |t: &str| summaries.iter().filter(|s| **s == t).count();
+    assert_eq!(
+        (count("Daily"), count("Daily later")),
+        (2, 3),
+        "{summaries:?}"
+    );
 }

@@ -137,6 +137,10 @@ enum Command {
         /// One occurrence, by its RECURRENCE-ID (such as 20260303T090000Z).
         #[arg(long)]
         occurrence: Option<String>,
+        /// With --occurrence: this one only (default), this and the following ones,
+        /// or all of them.
+        #[arg(long, value_enum, requires = "occurrence")]
+        scope: Option<Scope>,
         /// The calendar, when several hold this UID.
         #[arg(long)]
         calendar: Option<i64>,
@@ -150,6 +154,10 @@ enum Command {
         /// One occurrence, by its RECURRENCE-ID.
         #[arg(long)]
         occurrence: Option<String>,
+        /// With --occurrence: this one only (default), this and the following ones,
+        /// or all of them.
+        #[arg(long, value_enum, requires = "occurrence")]
+        scope: Option<Scope>,
         /// The calendar, when several hold this UID.
         #[arg(long)]
         calendar: Option<i64>,
@@ -158,6 +166,17 @@ enum Command {
     Run,
     /// Expand a local ICS file (or - for stdin) without storing it; JSON lines.
     Occurrences(occurrences::OccurrencesArgs),
+}
+
+/// Which occurrences of a series an edit or delete reaches.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    /// This occurrence only.
+    This,
+    /// This occurrence and every one after it.
+    Following,
+    /// Every occurrence (the whole series).
+    All,
 }
 
 /// An event's fields on the command line.
@@ -353,22 +372,33 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Edit {
             uid,
             occurrence,
+            scope,
             calendar,
             fields,
         } => {
-            let written = engine
-                .edit_event(uid, *calendar, occurrence.as_deref(), &fields.fields()?)
-                .await?;
+            let fields = fields.fields()?;
+            let written = match (occurrence.as_deref(), scope) {
+                (Some(rid), Some(Scope::Following)) => {
+                    engine.edit_following(uid, *calendar, rid, &fields).await?
+                }
+                (_, Some(Scope::All)) => engine.edit_event(uid, *calendar, None, &fields).await?,
+                (rid, _) => engine.edit_event(uid, *calendar, rid, &fields).await?,
+            };
             output::written("Changed", &written, json)?;
         }
         Command::Delete {
             uid,
             occurrence,
+            scope,
             calendar,
         } => {
-            let written = engine
-                .delete_event(uid, *calendar, occurrence.as_deref())
-                .await?;
+            let written = match (occurrence.as_deref(), scope) {
+                (Some(rid), Some(Scope::Following)) => {
+                    engine.delete_following(uid, *calendar, rid).await?
+                }
+                (_, Some(Scope::All)) => engine.delete_event(uid, *calendar, None).await?,
+                (rid, _) => engine.delete_event(uid, *calendar, rid).await?,
+            };
             output::written("Deleted", &written, json)?;
         }
         Command::Remove { id } => {

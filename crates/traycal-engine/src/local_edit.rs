@@ -262,6 +262,79 @@ impl Engine {
         self.write_object(&object, occurrence, text).await
     }
 
+    /// Changes one `occurrence` of a series and every one after it: the series is cut
+    /// there and a new series (a new UID) starts with `fields` applied, both written
+    /// in one transaction. From the series' first occurrence, the whole series.
+    pub async fn edit_following(
+        &self,
+        uid: &str,
+        calendar: Option<i64>,
+        occurrence: &str,
+        fields: &EventFields,
+    ) -> Result<WrittenEvent> {
+        let (object, current, stamp, draft) = self.occurrence_of(uid, calendar, occurrence).await?;
+        let now = self.now();
+        let draft = apply_fields(Some(draft), fields)?;
+        let new = new_uid(now);
+        let split = match edit::split_series(&current, stamp, &draft, &new, utc(now)) {
+            Ok(split) => split,
+            Err(edit::EditError::SplitAtStart) => {
+                return self.edit_event(uid, calendar, None, fields).await
+            }
+            Err(e) => return Err(edit_failed(e)),
+        };
+        let recorded = self
+            .record_local_objects(
+                object.calendar_id,
+                vec![
+                    (object.uid.clone(), Some(split.old)),
+                    (new.clone(), Some(split.new)),
+                ],
+            )
+            .await?;
+        Ok(WrittenEvent {
+            uid: new,
+            calendar_id: object.calendar_id.0,
+            occurrence: None,
+            pending: recorded.iter().any(|r| matches!(r, Recorded::Queued(..))),
+        })
+    }
+
+    /// Deletes one `occurrence` of a series and every one after it (the series ends
+    /// before it). From the series' first occurrence, the whole event.
+    pub async fn delete_following(
+        &self,
+        uid: &str,
+        calendar: Option<i64>,
+        occurrence: &str,
+    ) -> Result<WrittenEvent> {
+        let (object, current, stamp, draft) = self.occurrence_of(uid, calendar, occurrence).await?;
+        let now = self.now();
+        // The cut leaves the series up to the occurrence; the part from it on, which
+        // a split would start anew, is simply not written.
+        let cut = match edit::split_series(&current, stamp, &draft, &new_uid(now), utc(now)) {
+            Ok(split) => Some(split.old),
+            Err(edit::EditError::SplitAtStart) => None,
+            Err(e) => return Err(edit_failed(e)),
+        };
+        self.write_object(&object, Some(occurrence), cut).await
+    }
+
+    /// The object holding `uid`, its current text, and the occurrence `occurrence` of
+    /// it as a stamp and as a draft.
+    async fn occurrence_of(
+        &self,
+        uid: &str,
+        calendar: Option<i64>,
+        occurrence: &str,
+    ) -> Result<(RemoteObject, String, Stamp, EventDraft)> {
+        let object = self.editable_object(uid, calendar).await?;
+        let current = current_text(&object)?;
+        let stamp = instance(occurrence)?;
+        let draft = edit::read_occurrence_draft(&current, stamp).map_err(edit_failed)?;
+        Ok((object, current, stamp, draft))
+    }
+
     /// Records `text` (`None`: deleted) as the object's new local version.
     async fn write_object(
         &self,

@@ -135,45 +135,65 @@ impl Engine {
         uid: &str,
         text: Option<String>,
     ) -> Result<Recorded> {
+        let mut recorded = self
+            .record_local_objects(calendar, vec![(uid.to_owned(), text)])
+            .await?;
+        recorded
+            .pop()
+            .ok_or_else(|| EngineError::Internal("nothing was recorded".into()))
+    }
+
+    /// Records local changes of several objects of `calendar` in one transaction
+    /// (a series cut in two: both halves, or neither, after a crash).
+    pub async fn record_local_objects(
+        &self,
+        calendar: CalendarId,
+        changes: Vec<(String, Option<String>)>,
+    ) -> Result<Vec<Recorded>> {
         let now = self.now();
         let window = self.window(now);
         let budget = self.max_occurrences();
-        let uid = uid.to_owned();
         self.with_mirror(move |m| {
-            let rows = match &text {
-                Some(t) => {
-                    let rows = ObjectRows::build(t, window, now, budget)?;
-                    if rows.uid() != uid {
-                        return Err(EngineError::InvalidInput(format!(
-                            "the event's text has UID {}, not {uid}",
-                            rows.uid()
-                        )));
+            let mut built: Vec<Option<ObjectRows>> = Vec::with_capacity(changes.len());
+            for (uid, text) in &changes {
+                built.push(match text {
+                    Some(t) => {
+                        let rows = ObjectRows::build(t, window, now, budget)?;
+                        if rows.uid() != uid {
+                            return Err(EngineError::InvalidInput(format!(
+                                "the event's text has UID {}, not {uid}",
+                                rows.uid()
+                            )));
+                        }
+                        Some(rows)
                     }
-                    Some(rows)
-                }
-                None => None,
-            };
-            let key = ObjectKey {
-                calendar,
-                uid: &uid,
-                instance: "",
-            };
-            let upserts = rows.as_ref().map(|r| r.writes()).unwrap_or_default();
-            let deletes = m.rows_of_object_not_in(&key, &upserts)?;
-            let occurrences = rows.as_ref().map(|r| r.occurrences()).unwrap_or(
-                traycal_store::SeriesOccurrences {
-                    uid: &uid,
-                    occurrences: Vec::new(),
-                },
-            );
-            let change = LocalChange {
-                key,
-                text: text.as_deref(),
-                upserts,
-                deletes,
-                occurrences,
-            };
-            Ok(m.record_local_change(&change, now)?)
+                    None => None,
+                });
+            }
+            let mut local = Vec::with_capacity(changes.len());
+            for ((uid, text), rows) in changes.iter().zip(&built) {
+                let key = ObjectKey {
+                    calendar,
+                    uid,
+                    instance: "",
+                };
+                let upserts = rows.as_ref().map(|r| r.writes()).unwrap_or_default();
+                let deletes = m.rows_of_object_not_in(&key, &upserts)?;
+                let occurrences = rows.as_ref().map(|r| r.occurrences()).unwrap_or(
+                    traycal_store::SeriesOccurrences {
+                        uid,
+                        occurrences: Vec::new(),
+                    },
+                );
+                local.push(LocalChange {
+                    key,
+                    text: text.as_deref(),
+                    upserts,
+                    deletes,
+                    occurrences,
+                });
+            }
+            Ok(m.record_local_changes(&local, now)?)
         })
         .await
     }

@@ -420,102 +420,131 @@ impl Mirror {
     /// An object in conflict takes the edit as its new local version and stays in
     /// conflict (the edit never replaces the kept versions).
     pub fn record_local_change(&mut self, change: &LocalChange<'_>, now: i64) -> Result<Recorded> {
-        let key = &change.key;
-        if change.occurrences.uid != key.uid {
-            return Err(StoreError::InvalidInput(format!(
-                "the occurrences of uid={:?} do not belong to object uid={:?}",
-                change.occurrences.uid, key.uid
-            )));
-        }
-        if let Some(w) = change.upserts.iter().find(|w| w.uid != key.uid) {
-            return Err(StoreError::InvalidInput(format!(
-                "a row of uid={:?} does not belong to object uid={:?}",
-                w.uid, key.uid
-            )));
-        }
+        let mut recorded = self.record_local_changes(std::slice::from_ref(change), now)?;
+        recorded
+            .pop()
+            .ok_or_else(|| StoreError::InvalidInput("no change given".into()))
+    }
+
+    /// [`Mirror::record_local_change`] for several objects, in one transaction: all
+    /// of them are recorded, or none.
+    pub fn record_local_changes(
+        &mut self,
+        changes: &[LocalChange<'_>],
+        now: i64,
+    ) -> Result<Vec<Recorded>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        check_writable(&tx, key.calendar)?;
-        let before = object_in(&tx, key)?;
-        let deleting = change.text.is_none();
-        let sent = match &before {
-            Some(o) => tx
-                .prepare_cached("SELECT sent_hashes <> '' FROM outbox WHERE object_id = ?1")?
-                .query_row([o.id.0], |r| r.get::<_, bool>(0))
-                .optional()?
-                .unwrap_or(false),
-            None => false,
-        };
-        let folded = fold(
-            before
-                .as_ref()
-                .map(|o| (o.state, o.base_raw.is_some(), sent)),
-            deleting,
-        );
-        let in_conflict = before
-            .as_ref()
-            .is_some_and(|o| o.state == ObjectState::Conflict);
-
-        let recorded = match (folded, &before) {
-            (None, Some(object)) => {
-                // A creation undone before it reached the server.
-                tx.prepare_cached("DELETE FROM remote_objects WHERE id = ?1")?
-                    .execute([object.id.0])?;
-                Recorded::Dropped
-            }
-            (None, None) => {
-                return Err(StoreError::not_found("remote object to delete", 0));
-            }
-            (Some((state, op)), _) => {
-                let state = if in_conflict {
-                    ObjectState::Conflict
-                } else {
-                    state
-                };
-                let id: i64 = tx
-                    .prepare_cached(
-                        "INSERT INTO remote_objects (calendar_id, uid, instance, local_raw, \
-                         state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-                         ON CONFLICT (calendar_id, uid, instance) DO UPDATE SET \
-                         local_raw = excluded.local_raw, state = excluded.state, \
-                         updated_at = excluded.updated_at RETURNING id",
-                    )?
-                    .query_row(
-                        params![
-                            key.calendar.0,
-                            key.uid,
-                            key.instance,
-                            change.text,
-                            state.as_str(),
-                            now
-                        ],
-                        |r| r.get(0),
-                    )?;
-                // The entry keeps its place; a failure's back-off ends with a new edit.
-                tx.prepare_cached(
-                    "INSERT INTO outbox (object_id, op, queued_at) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (object_id) DO UPDATE SET op = excluded.op, \
-                     next_attempt_at = NULL",
-                )?
-                .execute(params![id, op.as_str(), now])?;
-                Recorded::Queued(ObjectId(id), op)
-            }
-        };
-
-        let replace = [change.occurrences.clone()];
-        let events = EventChanges {
-            upserts: &change.upserts,
-            renames: &[],
-            deletes: &change.deletes,
-            retire: &[],
-            replace_occurrences: &replace,
-        };
-        apply_event_changes(&tx, key.calendar, true, None, &events, now)?;
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            out.push(record_change_in(&tx, change, now)?);
+        }
         tx.commit()?;
-        Ok(recorded)
+        Ok(out)
     }
+}
 
+/// Records one local change inside the caller's transaction (see
+/// [`Mirror::record_local_change`]).
+fn record_change_in(
+    tx: &rusqlite::Transaction<'_>,
+    change: &LocalChange<'_>,
+    now: i64,
+) -> Result<Recorded> {
+    let key = &change.key;
+    if change.occurrences.uid != key.uid {
+        return Err(StoreError::InvalidInput(format!(
+            "the occurrences of uid={:?} do not belong to object uid={:?}",
+            change.occurrences.uid, key.uid
+        )));
+    }
+    if let Some(w) = change.upserts.iter().find(|w| w.uid != key.uid) {
+        return Err(StoreError::InvalidInput(format!(
+            "a row of uid={:?} does not belong to object uid={:?}",
+            w.uid, key.uid
+        )));
+    }
+    check_writable(tx, key.calendar)?;
+    let before = object_in(tx, key)?;
+    let deleting = change.text.is_none();
+    let sent = match &before {
+        Some(o) => tx
+            .prepare_cached("SELECT sent_hashes <> '' FROM outbox WHERE object_id = ?1")?
+            .query_row([o.id.0], |r| r.get::<_, bool>(0))
+            .optional()?
+            .unwrap_or(false),
+        None => false,
+    };
+    let folded = fold(
+        before
+            .as_ref()
+            .map(|o| (o.state, o.base_raw.is_some(), sent)),
+        deleting,
+    );
+    let in_conflict = before
+        .as_ref()
+        .is_some_and(|o| o.state == ObjectState::Conflict);
+
+    let recorded = match (folded, &before) {
+        (None, Some(object)) => {
+            // A creation undone before it reached the server.
+            tx.prepare_cached("DELETE FROM remote_objects WHERE id = ?1")?
+                .execute([object.id.0])?;
+            Recorded::Dropped
+        }
+        (None, None) => {
+            return Err(StoreError::not_found("remote object to delete", 0));
+        }
+        (Some((state, op)), _) => {
+            let state = if in_conflict {
+                ObjectState::Conflict
+            } else {
+                state
+            };
+            let id: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO remote_objects (calendar_id, uid, instance, local_raw, \
+                     state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                     ON CONFLICT (calendar_id, uid, instance) DO UPDATE SET \
+                     local_raw = excluded.local_raw, state = excluded.state, \
+                     updated_at = excluded.updated_at RETURNING id",
+                )?
+                .query_row(
+                    params![
+                        key.calendar.0,
+                        key.uid,
+                        key.instance,
+                        change.text,
+                        state.as_str(),
+                        now
+                    ],
+                    |r| r.get(0),
+                )?;
+            // The entry keeps its place; a failure's back-off ends with a new edit.
+            tx.prepare_cached(
+                "INSERT INTO outbox (object_id, op, queued_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (object_id) DO UPDATE SET op = excluded.op, \
+                 next_attempt_at = NULL",
+            )?
+            .execute(params![id, op.as_str(), now])?;
+            Recorded::Queued(ObjectId(id), op)
+        }
+    };
+
+    let replace = [change.occurrences.clone()];
+    let events = EventChanges {
+        upserts: &change.upserts,
+        renames: &[],
+        deletes: &change.deletes,
+        retire: &[],
+        replace_occurrences: &replace,
+    };
+    apply_event_changes(tx, key.calendar, true, None, &events, now)?;
+    Ok(recorded)
+}
+
+impl Mirror {
     /// Takes the server's version of an object in: it becomes the agreed version, the
     /// rows show it. Refused when a local change of the object is pending (the plan
     /// records a conflict instead: nothing pending is ever overwritten).
