@@ -441,6 +441,8 @@ async fn mass_deletion_on_the_server_waits_for_the_user(a: &Account, server: &Da
         ("failed", Some("mass_delete")),
         "{r:?}"
     );
+    let said = r.error.unwrap_or_default();
+    assert!(said.contains("server no longer has 24"), "{said}");
     let still = h.mirror().remote_objects(a.calendar).unwrap();
     assert!(still.iter().filter(|o| o.uid.starts_with("bulk-")).count() == 24);
     let r = h

@@ -39,15 +39,17 @@ pub enum EngineError {
     /// The deletion guard held a sync: it would delete most of a calendar's upcoming
     /// events. Nothing was changed; the user applies the deletions or keeps the events.
     #[error(
-        "{source_name}: the feed no longer lists {deleting} of your {upcoming} upcoming \
-         events, so this sync changed nothing until you decide: apply the deletions, or keep \
-         your events"
+        "{source_name}: {}, so this sync changed nothing until you decide: apply the \
+         deletions, or keep your events",
+        mass_deletion_what(*from_feed, *deleting, *upcoming)
     )]
     MassDeletion {
         source_id: i64,
         source_name: String,
         deleting: u64,
         upcoming: u64,
+        /// A feed's (its upcoming events) or an account calendar's (its events).
+        from_feed: bool,
     },
     /// Another process holds the sync lock for too long (see [`crate::sync_lock`]).
     #[error("{0}")]
@@ -87,12 +89,15 @@ impl EngineError {
             EngineError::Provider(p) => sentence(p.message()),
             EngineError::BadFeed { message, .. } => sentence(message),
             EngineError::MassDeletion {
-                deleting, upcoming, ..
-            } => format!(
-                "The feed no longer lists {deleting} of your {upcoming} upcoming events, so \
-                 this sync changed nothing until you decide: apply the deletions, or keep \
-                 your events."
-            ),
+                deleting,
+                upcoming,
+                from_feed,
+                ..
+            } => sentence(&format!(
+                "{}, so this sync changed nothing until you decide: apply the deletions, or \
+                 keep your events",
+                mass_deletion_what(*from_feed, *deleting, *upcoming)
+            )),
             EngineError::Opener(m) => format!("The browser could not be started: {m}"),
             EngineError::SyncBusy(_) => {
                 "Another Traycal (the command line?) is syncing; this sync waits for it.".into()
@@ -137,3 +142,12 @@ fn sentence(text: &str) -> String {
 
 /// Engine result.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// What a held sync would delete, in words (see [`EngineError::MassDeletion`]).
+fn mass_deletion_what(from_feed: bool, deleting: u64, upcoming: u64) -> String {
+    if from_feed {
+        format!("the feed no longer lists {deleting} of your {upcoming} upcoming events")
+    } else {
+        format!("the server no longer has {deleting} of the calendar's {upcoming} events")
+    }
+}

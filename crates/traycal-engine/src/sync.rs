@@ -711,6 +711,7 @@ fn plan_read(
                     source_name: source.name.clone(),
                     deleting: mass.deleting,
                     upcoming: mass.upcoming,
+                    from_feed: true,
                 })
             }
             MassDeletionChoice::Keep => plan.keep_vanished(),

@@ -307,6 +307,7 @@ impl Engine {
                         source_name: row.name.clone(),
                         deleting: mass.deleting,
                         upcoming: mass.upcoming,
+                        from_feed: false,
                     })
                 }
                 MassDeletionChoice::Keep => {

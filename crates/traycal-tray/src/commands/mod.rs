@@ -206,6 +206,7 @@ mod tests {
                 source_name: "Team".into(),
                 deleting: 30,
                 upcoming: 40,
+                from_feed: true,
             },
             EngineError::SyncBusy(detail()),
             EngineError::Internal(detail()),
