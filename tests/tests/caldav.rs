@@ -453,6 +453,67 @@ async fn mass_deletion_on_the_server_waits_for_the_user(a: &Account, server: &Da
     assert_eq!(r.counts.removed, 24, "{r:?}");
 }
 
+/// A meeting: sabre/dav and Cyrus store it with changes of their own and answer
+/// its PUT without an ETag.
+async fn meeting_written_anew_by_the_server(kind: DavKind) {
+    let server = DavServer::start(kind);
+    let a = account(&server).await;
+    let h = &a.h;
+    let meeting = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal tests//EN\r\n\
+                   BEGIN:VEVENT\r\nUID:meeting@traycal.test\r\nDTSTAMP:20260301T000000Z\r\n\
+                   DTSTART:20260305T140000Z\r\nDTEND:20260305T150000Z\r\nSUMMARY:Planning\r\n\
+                   ORGANIZER:mailto:alice@example.com\r\n\
+                   ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:someone@elsewhere.test\r\n\
+                   END:VEVENT\r\nEND:VCALENDAR\r\n";
+    h.engine
+        .record_local_object(a.calendar, "meeting@traycal.test", Some(meeting.into()))
+        .await
+        .unwrap();
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!(r.counts.pushed, 1, "{r:?}");
+    let o = h.mirror().remote_objects(a.calendar).unwrap().remove(0);
+    assert!(
+        o.etag.is_some(),
+        "the server's copy was fetched with its etag: {o:?}"
+    );
+    let on_server = server
+        .curl("alice")
+        .get(&format!(
+            "{}{}",
+            a.cal_url,
+            intended_id("meeting@traycal.test")
+        ))
+        .body;
+    assert_eq!(
+        traycal_core::ics::content_hash(o.base_raw.as_deref().unwrap()),
+        traycal_core::ics::content_hash(&on_server),
+        "the agreed version is the server's"
+    );
+    // The next edit goes out cleanly: no refusal, no conflict with ourselves.
+    retitle(&a, "meeting@traycal.test", "Planning, moved").await;
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!((r.counts.pushed, r.counts.conflicts), (1, 0), "{r:?}");
+    let after = server
+        .curl("alice")
+        .get(&format!(
+            "{}{}",
+            a.cal_url,
+            intended_id("meeting@traycal.test")
+        ))
+        .body;
+    assert!(after.contains("SUMMARY:Planning\\, moved"), "{after}");
+}
+
+#[tokio::test]
+async fn sabre_meeting() {
+    meeting_written_anew_by_the_server(DavKind::Sabre).await;
+}
+
+#[tokio::test]
+async fn cyrus_meeting() {
+    meeting_written_anew_by_the_server(DavKind::Cyrus).await;
+}
+
 #[tokio::test]
 async fn radicale_two_way() {
     engine_round_trip(DavKind::Radicale).await;

@@ -638,21 +638,72 @@ impl Engine {
         if let Some((pushed, remote_id, etag)) = written {
             let now = self.now();
             let object_id = object.id;
+            let changed_there = pushed.is_some() && etag.is_none();
+            let rid = remote_id.clone();
             self.with_mirror(move |m| {
-                Ok(m.record_pushed(
-                    object_id,
-                    pushed.as_deref(),
-                    &remote_id,
-                    etag.as_deref(),
-                    now,
-                )?)
+                Ok(m.record_pushed(object_id, pushed.as_deref(), &rid, etag.as_deref(), now)?)
             })
             .await
             .map_err(|e| {
                 ProviderError::from_kind(ProviderErrorKind::Local).with_detail(e.to_string())
             })?;
+            if changed_there {
+                self.take_server_copy(provider, remote_calendar, object, &remote_id)
+                    .await;
+            }
         }
         Ok(PushOutcome::Done)
+    }
+
+    /// A write the server answered without an ETag stored something other than what
+    /// was sent (sabre/dav and Cyrus add `SCHEDULE-STATUS`, `DTSTAMP` …): its copy is
+    /// fetched at once and becomes the agreed version with its etag, so the next edit
+    /// goes out with `If-Match` instead of meeting a refusal. Best effort: if the fetch
+    /// fails, the next sync pulls the copy as a change.
+    async fn take_server_copy<P: CalendarProvider>(
+        &self,
+        provider: &P,
+        remote_calendar: &str,
+        object: &RemoteObject,
+        id: &str,
+    ) {
+        let Ok(fetched) = provider
+            .fetch_items(remote_calendar, &[id.to_owned()])
+            .await
+        else {
+            return;
+        };
+        let Some(item) = fetched
+            .items
+            .into_iter()
+            .next()
+            .filter(|i| i.etag.is_some())
+        else {
+            return;
+        };
+        let never_elsewhere: std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync> =
+            std::sync::Arc::new(|_| false);
+        if self
+            .apply_pull(object.calendar_id, &item, never_elsewhere)
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        // Edited here again meanwhile: the server's copy is the base that edit goes on
+        // top of.
+        let (object_id, now) = (object.id, self.now());
+        let _ = self
+            .with_mirror(move |m| {
+                Ok(m.record_pushed(
+                    object_id,
+                    Some(&item.body),
+                    &item.id,
+                    item.etag.as_deref(),
+                    now,
+                )?)
+            })
+            .await;
     }
 
     /// A push the server refused: a precondition failure (or an edit of an object the
