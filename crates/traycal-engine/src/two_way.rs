@@ -334,28 +334,42 @@ impl Engine {
                 std::sync::Arc::new(move |id: &str| !gone.contains(id))
             }
         };
+        // Every item pulled goes in first, in one transaction.
+        let pulls: Vec<(bool, usize)> = actions
+            .iter()
+            .filter_map(|a| match *a {
+                Action::PullInsert { remote } => Some((true, remote)),
+                Action::PullUpdate { remote, .. } => Some((false, remote)),
+                _ => None,
+            })
+            .collect();
+        if !pulls.is_empty() {
+            let batch: Vec<RemoteItem> = pulls.iter().map(|&(_, r)| items[r].clone()).collect();
+            let written = self
+                .apply_pulls(calendar, batch, still_there.clone())
+                .await?;
+            for (&(insert, _), written) in pulls.iter().zip(written) {
+                match written {
+                    Ok(id) => {
+                        pulled_now.insert(id.0);
+                        if insert {
+                            report.counts.added += 1;
+                        } else {
+                            report.counts.updated += 1;
+                        }
+                    }
+                    // An unreadable item is reported and left out; the rest syncs.
+                    Err(EngineError::InvalidInput(problem)) => {
+                        report.failed += 1;
+                        report.problems.push(problem);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         for action in &actions {
             match *action {
-                Action::PullInsert { remote } | Action::PullUpdate { remote, .. } => {
-                    let written = self
-                        .apply_pull(calendar, &items[remote], still_there.clone())
-                        .await;
-                    if let Ok(id) = &written {
-                        pulled_now.insert(id.0);
-                    }
-                    match written {
-                        Ok(_) if matches!(action, Action::PullInsert { .. }) => {
-                            report.counts.added += 1
-                        }
-                        Ok(_) => report.counts.updated += 1,
-                        // An unreadable item is reported and left out; the rest syncs.
-                        Err(EngineError::InvalidInput(problem)) => {
-                            report.failed += 1;
-                            report.problems.push(problem);
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
+                Action::PullInsert { .. } | Action::PullUpdate { .. } => {}
                 // Taken over by an item of this pull under its new id (renamed on the
                 // server): not deleted.
                 Action::PullDelete { object } if pulled_now.contains(&object) => {}
@@ -488,68 +502,88 @@ impl Engine {
         Ok(report)
     }
 
-    /// Takes one object from the server in as the agreed version.
-    ///
-    /// The object is found by UID. One the mirror holds under another of the server's
-    /// ids that the server still has (`still_there`) is not taken over: the server
-    /// holds the event twice, which is reported (and the other copy kept), never
-    /// flipped between the two at every sync. One whose old id is gone was renamed
-    /// on the server and follows the new id. A local change waiting for that UID is
-    /// not pulled over either. Returns the object written.
+    /// Takes one server item in (see [`Engine::apply_pulls`]).
     async fn apply_pull(
         &self,
         calendar: CalendarId,
         item: &RemoteItem,
         still_there: std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>,
     ) -> Result<traycal_store::ObjectId> {
+        self.apply_pulls(calendar, vec![item.clone()], still_there)
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(EngineError::Internal("nothing was pulled".into())))
+    }
+
+    /// Takes the server's items in, in one transaction: each becomes the agreed
+    /// version of its object (by UID), its rows and occurrences rebuilt. An item that
+    /// cannot be read, that the server holds twice, or whose event has a change here
+    /// not yet sent is left out with its reason (`InvalidInput`), and the rest goes
+    /// in. One transaction for all: a first sync of thousands of items costs one
+    /// commit, not thousands.
+    async fn apply_pulls(
+        &self,
+        calendar: CalendarId,
+        items: Vec<RemoteItem>,
+        still_there: std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>,
+    ) -> Result<Vec<Result<traycal_store::ObjectId>>> {
         let now = self.now();
         let window = self.window(now);
         let budget = self.max_occurrences();
-        let item = item.clone();
         self.with_mirror(move |m| {
-            let rows = ObjectRows::build(&item.body, window, now, budget).map_err(|e| {
-                EngineError::InvalidInput(format!("the server's item {}: {e}", item.id))
-            })?;
-            let key = ObjectKey {
-                calendar,
-                uid: rows.uid(),
-                instance: "",
-            };
-            if let Some(held) = m.remote_object(&key)? {
-                match held.remote_id.as_deref() {
-                    Some(other) if other != item.id && still_there(other) => {
-                        return Err(EngineError::InvalidInput(format!(
+            let mut checked: Vec<Result<ObjectRows>> = Vec::with_capacity(items.len());
+            // The first item of a UID in this batch, by UID: a second one is the same
+            // event held twice by the server.
+            let mut first_of: HashMap<String, String> = HashMap::default();
+            for item in &items {
+                let rows = pull_rows(m, calendar, item, &*still_there, window, now, budget);
+                let rows = match rows {
+                    Ok(r) => match first_of.get(r.uid()) {
+                        Some(other) => Err(EngineError::InvalidInput(format!(
                             "the server holds event {} twice, as {other} and as {}: {} is \
                              left out",
-                            rows.uid(),
+                            r.uid(),
                             item.id,
                             item.id
-                        )));
-                    }
-                    _ if held.state.is_pending() || held.state == ObjectState::Conflict => {
-                        return Err(EngineError::InvalidInput(format!(
-                            "the server's item {} is event {}, which has a change here not \
-                             yet sent: it waits",
-                            item.id,
-                            rows.uid()
-                        )));
-                    }
-                    _ => {}
-                }
+                        ))),
+                        None => {
+                            first_of.insert(r.uid().to_owned(), item.id.clone());
+                            Ok(r)
+                        }
+                    },
+                    Err(e) => Err(e),
+                };
+                checked.push(rows);
             }
-            let pulled = PulledObject {
-                key: ObjectKey {
-                    calendar,
-                    uid: rows.uid(),
-                    instance: "",
-                },
-                remote_id: &item.id,
-                etag: item.etag.as_deref(),
-                text: &item.body,
-                upserts: rows.writes(),
-                occurrences: rows.occurrences(),
-            };
-            Ok(m.record_pulled(&pulled, now)?)
+            let pulled: Vec<PulledObject<'_>> = items
+                .iter()
+                .zip(&checked)
+                .filter_map(|(item, rows)| {
+                    let rows = rows.as_ref().ok()?;
+                    Some(PulledObject {
+                        key: ObjectKey {
+                            calendar,
+                            uid: rows.uid(),
+                            instance: "",
+                        },
+                        remote_id: &item.id,
+                        etag: item.etag.as_deref(),
+                        text: &item.body,
+                        upserts: rows.writes(),
+                        occurrences: rows.occurrences(),
+                    })
+                })
+                .collect();
+            let mut ids = m.record_pulled_many(&pulled, now)?.into_iter();
+            Ok(checked
+                .into_iter()
+                .map(|rows| match rows {
+                    Ok(_) => ids
+                        .next()
+                        .ok_or_else(|| EngineError::Internal("a pulled item went missing".into())),
+                    Err(e) => Err(e),
+                })
+                .collect())
         })
         .await
     }
@@ -824,4 +858,47 @@ fn pending_of(o: &RemoteObject, queued: Option<OutboxOp>) -> Pending {
             _ => Pending::Nothing,
         },
     }
+}
+
+/// The rows of one server item, checked against what the mirror holds: an item it
+/// cannot read, an event the server holds twice (under another id `still_there`), or
+/// one with a change here not yet sent is refused with its reason.
+fn pull_rows(
+    m: &Mirror,
+    calendar: CalendarId,
+    item: &RemoteItem,
+    still_there: &(dyn Fn(&str) -> bool + Send + Sync),
+    window: traycal_core::expand::Window,
+    now: i64,
+    budget: usize,
+) -> Result<ObjectRows> {
+    let rows = ObjectRows::build(&item.body, window, now, budget)
+        .map_err(|e| EngineError::InvalidInput(format!("the server's item {}: {e}", item.id)))?;
+    let key = ObjectKey {
+        calendar,
+        uid: rows.uid(),
+        instance: "",
+    };
+    if let Some(held) = m.remote_object(&key)? {
+        match held.remote_id.as_deref() {
+            Some(other) if other != item.id && still_there(other) => {
+                return Err(EngineError::InvalidInput(format!(
+                    "the server holds event {} twice, as {other} and as {}: {} is left out",
+                    rows.uid(),
+                    item.id,
+                    item.id
+                )));
+            }
+            _ if held.state.is_pending() || held.state == ObjectState::Conflict => {
+                return Err(EngineError::InvalidInput(format!(
+                    "the server's item {} is event {}, which has a change here not yet sent: \
+                     it waits",
+                    item.id,
+                    rows.uid()
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(rows)
 }

@@ -549,58 +549,86 @@ impl Mirror {
     /// rows show it. Refused when a local change of the object is pending (the plan
     /// records a conflict instead: nothing pending is ever overwritten).
     pub fn record_pulled(&mut self, pulled: &PulledObject<'_>, now: i64) -> Result<ObjectId> {
-        let key = &pulled.key;
-        if pulled.occurrences.uid != key.uid || pulled.upserts.iter().any(|w| w.uid != key.uid) {
-            return Err(StoreError::InvalidInput(format!(
-                "rows of another UID given for object uid={:?}",
-                key.uid
-            )));
-        }
+        let mut ids = self.record_pulled_many(std::slice::from_ref(pulled), now)?;
+        ids.pop()
+            .ok_or_else(|| StoreError::InvalidInput("nothing was pulled".into()))
+    }
+
+    /// [`Mirror::record_pulled`] for many objects in one transaction (a first sync
+    /// of thousands of items is one commit): all of them, or none.
+    pub fn record_pulled_many(
+        &mut self,
+        pulled: &[PulledObject<'_>],
+        now: i64,
+    ) -> Result<Vec<ObjectId>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(o) = object_in(&tx, key)? {
-            if o.state.is_pending() {
-                return Err(StoreError::InvalidInput(format!(
-                    "object {} ({}) has a pending local change: a pull must not replace it",
-                    o.id.0, o.uid
-                )));
-            }
+        let mut ids = Vec::with_capacity(pulled.len());
+        for p in pulled {
+            ids.push(record_pulled_in(&tx, p, now)?);
         }
-        let id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO remote_objects (calendar_id, uid, instance, remote_id, etag, \
-                 base_raw, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'synced', ?7) \
-                 ON CONFLICT (calendar_id, uid, instance) DO UPDATE SET \
-                 remote_id = excluded.remote_id, etag = excluded.etag, \
-                 base_raw = excluded.base_raw, updated_at = excluded.updated_at RETURNING id",
-            )?
-            .query_row(
-                params![
-                    key.calendar.0,
-                    key.uid,
-                    key.instance,
-                    pulled.remote_id,
-                    pulled.etag,
-                    pulled.text,
-                    now
-                ],
-                |r| r.get(0),
-            )?;
-        let deletes = rows_not_in(&tx, key, &pulled.upserts)?;
-        let replace = [pulled.occurrences.clone()];
-        let events = EventChanges {
-            upserts: &pulled.upserts,
-            renames: &[],
-            deletes: &deletes,
-            retire: &[],
-            replace_occurrences: &replace,
-        };
-        apply_event_changes(&tx, key.calendar, true, None, &events, now)?;
         tx.commit()?;
-        Ok(ObjectId(id))
+        Ok(ids)
     }
+}
 
+/// Records one pulled object inside the caller's transaction (see
+/// [`Mirror::record_pulled`]).
+fn record_pulled_in(
+    tx: &rusqlite::Transaction<'_>,
+    pulled: &PulledObject<'_>,
+    now: i64,
+) -> Result<ObjectId> {
+    let key = &pulled.key;
+    if pulled.occurrences.uid != key.uid || pulled.upserts.iter().any(|w| w.uid != key.uid) {
+        return Err(StoreError::InvalidInput(format!(
+            "rows of another UID given for object uid={:?}",
+            key.uid
+        )));
+    }
+    if let Some(o) = object_in(tx, key)? {
+        if o.state.is_pending() {
+            return Err(StoreError::InvalidInput(format!(
+                "object {} ({}) has a pending local change: a pull must not replace it",
+                o.id.0, o.uid
+            )));
+        }
+    }
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO remote_objects (calendar_id, uid, instance, remote_id, etag, \
+             base_raw, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'synced', ?7) \
+             ON CONFLICT (calendar_id, uid, instance) DO UPDATE SET \
+             remote_id = excluded.remote_id, etag = excluded.etag, \
+             base_raw = excluded.base_raw, updated_at = excluded.updated_at RETURNING id",
+        )?
+        .query_row(
+            params![
+                key.calendar.0,
+                key.uid,
+                key.instance,
+                pulled.remote_id,
+                pulled.etag,
+                pulled.text,
+                now
+            ],
+            |r| r.get(0),
+        )?;
+    let deletes = rows_not_in(tx, key, &pulled.upserts)?;
+    let replace = [pulled.occurrences.clone()];
+    let events = EventChanges {
+        upserts: &pulled.upserts,
+        renames: &[],
+        deletes: &deletes,
+        retire: &[],
+        replace_occurrences: &replace,
+    };
+    apply_event_changes(tx, key.calendar, true, None, &events, now)?;
+    Ok(ObjectId(id))
+}
+
+impl Mirror {
     /// Writes the rows and occurrences of a source's objects expanded anew over a
     /// moved window, and that window in the source's sync state, in one transaction.
     /// Objects, their versions, the outbox and the log are untouched: this is not a
