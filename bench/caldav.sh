@@ -67,28 +67,26 @@ report() { # $1 = token
     "$COL"
 }
 TOKEN=$(report "" | python3 -c 'import re, sys; print(re.findall(r"sync-token>([^<]+)<", sys.stdin.read())[-1])')
-FULL=(); DELTA=(); CTAG=()
-for _ in $(seq "$RUNS"); do
-  FULL+=("$(ms report "")")
-  DELTA+=("$(ms report "$TOKEN")")
-  CTAG+=("$(ms curl -s -u alice:secret -X PROPFIND -H 'Depth: 0' --data-binary '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:prop><cs:getctag/></d:prop></d:propfind>' "$COL")")
-done
-
-# Traycal: a new data dir per run; the account added first (discovery, not timed as
-# the sync), then the first sync and an unchanged re-sync.
-FIRST=(); RESYNC=(); ADD=()
+# Traycal and the floor, interleaved run by run (the server's own time drifts as it
+# warms up, so each Traycal figure sits beside a floor measured at the same moment).
+# Traycal gets a new data dir per run; the account is added first (discovery, timed
+# apart from the sync), then the first sync and an unchanged re-sync.
+FULL=(); DELTA=(); CTAG=(); FIRST=(); RESYNC=(); ADD=()
 for i in $(seq "$RUNS"); do
   D="$WORK/traycal$i"
   mkdir -p "$D"
   t() { env HOME="$D" XDG_RUNTIME_DIR="$D" TRAYCAL_SECRET_STORE=file "$BIN" --data-dir "$D" "$@"; }
   add() { printf 'secret\n' | t --json add-caldav "$URL" --user alice --password-stdin; }
   ADD+=("$(ms add)")
-  ID=$(sed -n 's/.*"source":{[^}]*"id":\([0-9]*\).*/\1/p' "$WORK/last.out" | head -1)
-  [ -n "$ID" ] || ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["source"]["id"])' "$WORK/last.out")
+  ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["source"]["id"])' "$WORK/last.out")
+  FULL+=("$(ms report "")")
   FIRST+=("$(ms t sync "$ID")")
   EVENTS=$(t --json status "$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["events"])')
   [ "$EVENTS" = "$COUNT" ] || { say "traycal holds $EVENTS events, not $COUNT"; exit 1; }
+  DELTA+=("$(ms report "$TOKEN")")
   RESYNC+=("$(ms t sync "$ID")")
+  say "run $i: floor ${FULL[-1]} ms, first sync ${FIRST[-1]} ms; floor ${DELTA[-1]} ms, re-sync ${RESYNC[-1]} ms"
+  CTAG+=("$(ms curl -s -u alice:secret -X PROPFIND -H 'Depth: 0' --data-binary '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:prop><cs:getctag/></d:prop></d:propfind>' "$COL")")
 done
 
 # vdirsyncer 0.21, in the same run.

@@ -587,14 +587,16 @@ fn record_pulled_in(
             key.uid
         )));
     }
-    if let Some(o) = object_in(tx, key)? {
-        if o.state.is_pending() {
+    let existed = match object_in(tx, key)? {
+        Some(o) if o.state.is_pending() => {
             return Err(StoreError::InvalidInput(format!(
                 "object {} ({}) has a pending local change: a pull must not replace it",
                 o.id.0, o.uid
-            )));
+            )))
         }
-    }
+        Some(_) => true,
+        None => false,
+    };
     let id: i64 = tx
         .prepare_cached(
             "INSERT INTO remote_objects (calendar_id, uid, instance, remote_id, etag, \
@@ -615,7 +617,13 @@ fn record_pulled_in(
             ],
             |r| r.get(0),
         )?;
-    let deletes = rows_not_in(tx, key, &pulled.upserts)?;
+    // A new object has no rows yet (rows of an account's calendar are only written with
+    // their object): nothing to look up or delete, plain inserts.
+    let deletes = if existed {
+        rows_not_in(tx, key, &pulled.upserts)?
+    } else {
+        Vec::new()
+    };
     let replace = [pulled.occurrences.clone()];
     let events = EventChanges {
         upserts: &pulled.upserts,
@@ -624,7 +632,7 @@ fn record_pulled_in(
         retire: &[],
         replace_occurrences: &replace,
     };
-    apply_event_changes(tx, key.calendar, true, None, &events, now)?;
+    apply_event_changes(tx, key.calendar, existed, None, &events, now)?;
     Ok(ObjectId(id))
 }
 
