@@ -16,7 +16,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BASE_PKGS=(
   build-essential pkg-config libssl-dev
   dbus dbus-x11 gnome-keyring libsecret-tools
-  python3-venv curl ca-certificates
+  python3-venv curl ca-certificates procps
 )
 # The Tauri 2 tray shell (webview, tray, icons, headless X for E2E tests).
 # `file` is used by the Tauri bundler, `dunst` by notification tests

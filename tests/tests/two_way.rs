@@ -370,6 +370,44 @@ async fn a_creation_whose_answer_was_lost_is_not_duplicated() {
 }
 
 #[tokio::test]
+async fn a_creation_deleted_after_its_answer_was_lost_is_deleted_on_the_server_too() {
+    let (h, server, cal_id) = two_way().await;
+    let text = object("a@x", 9, "Soon gone");
+    let Recorded::Queued(id, _) = h
+        .engine
+        .record_local_object(cal_id, "a@x", Some(text.clone()))
+        .await
+        .unwrap()
+    else {
+        panic!("queued")
+    };
+    // Sent, and the server took it, but the answer never came back.
+    h.mirror()
+        .record_sending(id, traycal_core::ics::content_hash(&text) as i64)
+        .unwrap();
+    server.put_behind_engine(CAL, "a@x.ics", &text).unwrap();
+    // Deleted here before any sync: the server may hold it, so it is not just dropped.
+    h.engine
+        .record_local_object(cal_id, "a@x", None)
+        .await
+        .unwrap();
+    assert_eq!(server.calls(Operation::DeleteItem), 0);
+    for _ in 0..2 {
+        let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+        assert_eq!((r.counts.conflicts, pulled(&r)), (0, 0), "{r:?}");
+    }
+    assert!(
+        server.items(CAL).is_empty(),
+        "gone from the server, not back here"
+    );
+    assert!(shown(&h.engine).await.is_empty());
+    assert!(h.mirror().outbox(None).unwrap().is_empty());
+    assert!(h.mirror().remote_objects(cal_id).unwrap().is_empty());
+    // No delete went out without a version to match.
+    assert_eq!(server.calls(Operation::DeleteItem), 1);
+}
+
+#[tokio::test]
 async fn a_feed_calendar_refuses_local_edits() {
     let h = harness().await;
     h.server.set_route(

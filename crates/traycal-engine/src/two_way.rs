@@ -647,7 +647,15 @@ impl Engine {
                 }
             }
             Action::PushDelete { .. } => {
-                let etag = object.etag.clone().unwrap_or_default();
+                // Never acknowledged (a creation whose answer was lost, then deleted
+                // here): what the server holds is fetched and decided on, never
+                // deleted without a version to match.
+                let Some(etag) = object.etag.clone() else {
+                    let unknown = ProviderError::from_kind(ProviderErrorKind::PreconditionFailed);
+                    return self
+                        .after_refused_push(provider, remote_calendar, &id, object, sent, unknown)
+                        .await;
+                };
                 let object_id = object.id;
                 self.with_mirror(move |m| {
                     Ok(m.record_sending(object_id, sync_plan::SENT_DELETE as i64)?)
@@ -762,6 +770,15 @@ impl Engine {
             .fetch_items(remote_calendar, &[id.to_owned()])
             .await?;
         let remote = fetched.items.into_iter().next();
+        // Deleted here, not there either: both agree.
+        if remote.is_none() && object.state == ObjectState::Deleted {
+            let (object_id, now) = (object.id, self.now());
+            let rid = id.to_owned();
+            self.with_mirror(move |m| Ok(m.record_pushed(object_id, None, &rid, None, now)?))
+                .await
+                .map_err(local_failure)?;
+            return Ok(PushOutcome::Done);
+        }
         // The server already has our text (perhaps written anew: see
         // `content_hash`): an earlier push whose answer was lost. It becomes the agreed
         // version; there is nothing to merge.

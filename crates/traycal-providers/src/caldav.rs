@@ -280,10 +280,9 @@ fn token_of(since: Option<&ChangeToken>) -> ProviderResult<String> {
     }
 }
 
-fn sync_collection_body(token: &str, with_data: bool) -> String {
-    let data = if with_data { "<c:calendar-data/>" } else { "" };
+fn sync_collection_body(token: &str) -> String {
     format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:" xmlns:c="{CALDAV}"><d:sync-token>{}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/>{data}</d:prop></d:sync-collection>"#,
+        r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:" xmlns:c="{CALDAV}"><d:sync-token>{}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/><c:calendar-data/></d:prop></d:sync-collection>"#,
         xml::escape(token)
     )
 }
@@ -327,7 +326,7 @@ impl CalendarProvider for CalDavProvider {
             rounds += 1;
             let ms = self
                 .client()
-                .report(&collection, "0", &sync_collection_body(&token, true))
+                .report(&collection, "0", &sync_collection_body(&token))
                 .await?;
             let truncated = ms
                 .responses
@@ -488,6 +487,14 @@ impl CalendarProvider for CalDavProvider {
     }
 
     async fn delete_item(&self, calendar: &str, id: &str, if_match: &str) -> ProviderResult<()> {
+        // An empty `If-Match` is no condition a server must honour: never sent.
+        if if_match.trim().is_empty() {
+            return Err(ProviderError::new(
+                ProviderErrorKind::PreconditionFailed,
+                format!("no version of {id} is known here to delete"),
+            )
+            .with_item(id));
+        }
         let url = self.item_url(calendar, id)?;
         let answer = self
             .client()

@@ -4,9 +4,10 @@
 //! classified [`ProviderError`] ([`classify`]).
 //!
 //! Invariants: the password goes only to the origin the account was set up with, or
-//! over https to a host a redirect or the server's own hrefs named; a redirect never
-//! goes from https to http; no error text holds the password or the
-//! `Authorization` header.
+//! over https to another host of the same domain (iCloud serves a user's calendars
+//! from `pNN-caldav.icloud.com`); a redirect or href to any other host is followed
+//! without it; a redirect never goes from https to http; no error text holds the
+//! password or the `Authorization` header.
 
 use std::time::Duration;
 
@@ -47,6 +48,9 @@ pub struct DavClient {
     user: String,
     password: String,
     origin: url::Origin,
+    /// The domain the account's host belongs to (its last two labels), for
+    /// [`DavClient::may_sign_in`]; `None` for an IP address or a one-label host.
+    domain: Option<String>,
 }
 
 impl std::fmt::Debug for DavClient {
@@ -76,12 +80,15 @@ impl DavClient {
             user: user.to_string(),
             password: password.to_string(),
             origin: server.origin(),
+            domain: domain_of(server),
         })
     }
 
-    /// Whether the credentials may go to `url`.
+    /// Whether the credentials may go to `url`: the account's own origin, or https on
+    /// a host of the same domain.
     fn may_sign_in(&self, url: &Url) -> bool {
-        url.origin() == self.origin || url.scheme() == "https"
+        url.origin() == self.origin
+            || (url.scheme() == "https" && self.domain.is_some() && domain_of(url) == self.domain)
     }
 
     /// Sends one request, following redirects with the same method and body.
@@ -201,6 +208,16 @@ impl DavClient {
     }
 }
 
+/// The last two labels of a URL's host name (`caldav.icloud.com` → `icloud.com`);
+/// `None` for an IP address or a host of one label.
+fn domain_of(url: &Url) -> Option<String> {
+    let Some(url::Host::Domain(host)) = url.host() else {
+        return None;
+    };
+    let labels: Vec<&str> = host.trim_end_matches('.').rsplit('.').take(2).collect();
+    (labels.len() == 2).then(|| format!("{}.{}", labels[1], labels[0]).to_ascii_lowercase())
+}
+
 /// A 207 read as a multistatus; any other status classified.
 fn expect_multistatus(answer: DavAnswer, method: &str) -> ProviderResult<Multistatus> {
     if answer.status != StatusCode::MULTI_STATUS {
@@ -279,10 +296,11 @@ fn network_error(url: &Url, e: &reqwest::Error) -> ProviderError {
 pub fn classify(answer: &DavAnswer, method: &str) -> ProviderError {
     let status = answer.status.as_u16();
     let at = shown(&answer.url);
+    let error_body = xml::parse(&answer.body).ok();
     let element = |ns: &str, name: &str| -> bool {
-        xml::parse(&answer.body)
-            .map(|root| root.contains(ns, name))
-            .unwrap_or(false)
+        error_body
+            .as_ref()
+            .is_some_and(|root| root.contains(ns, name))
     };
     let detail = {
         let text: String = answer.body.chars().take(300).collect();
@@ -403,6 +421,27 @@ mod tests {
             answer(429, "", "REPORT"),
             K::RateLimited { retry_after: None }
         );
+    }
+
+    #[test]
+    fn credentials_go_only_to_the_accounts_domain() {
+        let at = |u: &str| Url::parse(u).unwrap();
+        let c = DavClient::new(&at("https://caldav.icloud.com/"), "me", "pw").unwrap();
+        assert!(c.may_sign_in(&at("https://caldav.icloud.com/x/")));
+        assert!(c.may_sign_in(&at("https://p42-caldav.icloud.com/1/calendars/")));
+        assert!(
+            !c.may_sign_in(&at("http://p42-caldav.icloud.com/")),
+            "not over http"
+        );
+        assert!(
+            !c.may_sign_in(&at("https://evil.example/")),
+            "not to another domain"
+        );
+        assert!(!c.may_sign_in(&at("https://icloud.com.evil.example/")));
+        let local = DavClient::new(&at("http://127.0.0.1:5232/"), "me", "pw").unwrap();
+        assert!(local.may_sign_in(&at("http://127.0.0.1:5232/alice/")));
+        assert!(!local.may_sign_in(&at("http://127.0.0.1:9999/")));
+        assert!(!local.may_sign_in(&at("https://127.0.0.2/")));
     }
 
     #[test]
