@@ -51,6 +51,7 @@ else
   if [ "$status" -eq 0 ]; then python3 "$HERE/test_sample.py" || status=$?; fi
   if [ "$status" -eq 0 ]; then python3 "$HERE/test_reminders.py" || status=$?; fi
   if [ "$status" -eq 0 ]; then python3 "$HERE/test_first_hour.py" || status=$?; fi
+  if [ "$status" -eq 0 ]; then python3 "$HERE/test_caldav.py" || status=$?; fi
 fi
 if [ "$status" -ne 0 ]; then
   echo "--- processes at the failure ---" >&2

@@ -77,7 +77,8 @@ def add(s, address):
     s.wait_for('[data-testid="add-test"]')[0].click()
 
 
-def test_first_hour(s):
+def settings_from_welcome(s):
+    """First run: the welcome window's "Add a calendar" opens Settings."""
     s.switch_to_window("welcome")
     try:
         s.wait_for('[data-testid="welcome-add"]')[0].click()
@@ -88,6 +89,10 @@ def test_first_hour(s):
     window_opened("Traycal — Settings")
     s.switch_to_window("settings")
     s.wait_for('[data-testid="settings-view"]')
+
+
+def test_first_hour(s):
+    settings_from_welcome(s)
 
     # Sections: each entry shows its own panel.
     for section in ["reminders", "shortcut", "preferences", "sync-log", "about", "calendars"]:

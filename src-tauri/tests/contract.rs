@@ -695,6 +695,32 @@ fn sample_calls(feed_url: &str) -> Vec<(&'static str, Value)> {
             "set_my_addresses",
             json!({ "addresses": ["me@example.com"] }),
         ),
+        ("calendars", json!({})),
+        (
+            "event_form",
+            json!({ "target": { "uid": "nobody@x", "calendar_id": 999, "recurrence_id": null } }),
+        ),
+        (
+            "create_event",
+            json!({ "calendarId": 999, "fields": { "title": "x", "start": "2026-12-01T09:00",
+                    "end": null, "zone": null, "location": null, "description": null,
+                    "repeat": null, "reminder": { "minutes": 10 } } }),
+        ),
+        (
+            "edit_event",
+            json!({ "target": { "uid": "nobody@x", "calendar_id": 999, "recurrence_id": "20261201T090000Z" },
+                    "scope": "this", "fields": { "title": "y", "start": null, "end": null, "zone": null,
+                    "location": null, "description": null, "repeat": null, "reminder": "none" } }),
+        ),
+        (
+            "delete_event",
+            json!({ "target": { "uid": "nobody@x", "calendar_id": 999, "recurrence_id": null },
+                    "scope": "all" }),
+        ),
+        (
+            "add_caldav",
+            json!({ "req": { "server": "http://127.0.0.1:9/", "user": " ", "password": "p", "name": null } }),
+        ),
     ]
 }
 

@@ -193,7 +193,7 @@ struct EventArgs {
     #[arg(long)]
     end: Option<String>,
     /// Time zone of --start and --end (IANA, such as Europe/Berlin); default: the
-    /// system's.
+    /// event's own (UTC and floating events stay so), for a new event the system's.
     #[arg(long)]
     tz: Option<String>,
     /// An all-day event: --start and --end are days.
@@ -205,6 +205,28 @@ struct EventArgs {
     /// Description ("" removes it).
     #[arg(long)]
     description: Option<String>,
+    /// Repeat rule, as an RRULE value such as FREQ=WEEKLY;BYDAY=MO,WE or
+    /// FREQ=DAILY;COUNT=5 ("" removes it; for the whole event or, with --scope
+    /// following, the new series).
+    #[arg(long, value_name = "RULE")]
+    repeat: Option<String>,
+    /// Reminder, in minutes before the start ("none" removes the event's reminders).
+    #[arg(long, value_name = "MINUTES", value_parser = parse_reminder)]
+    reminder: Option<Reminder>,
+}
+
+/// `--reminder`: minutes before the start, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Reminder(Option<u32>);
+
+fn parse_reminder(text: &str) -> Result<Reminder, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("none") {
+        return Ok(Reminder(None));
+    }
+    t.parse::<u32>()
+        .map(|m| Reminder(Some(m)))
+        .map_err(|_| format!("{t:?} is not a number of minutes (or \"none\")"))
 }
 
 impl EventArgs {
@@ -212,17 +234,7 @@ impl EventArgs {
         let when = |flag: &str, text: &Option<String>| -> Result<Option<WhenGiven>, EngineError> {
             let Some(t) = text else { return Ok(None) };
             let t = t.trim();
-            let parsed = if self.all_day {
-                NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                    .ok()
-                    .map(WhenGiven::Day)
-            } else {
-                chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
-                    .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
-                    .ok()
-                    .map(WhenGiven::At)
-            };
-            parsed.map(Some).ok_or_else(|| {
+            WhenGiven::parse(t, self.all_day).map(Some).ok_or_else(|| {
                 EngineError::InvalidInput(format!(
                     "--{flag} {t:?}: use {}",
                     if self.all_day {
@@ -240,6 +252,8 @@ impl EventArgs {
             zone: self.tz.clone(),
             location: self.location.clone(),
             description: self.description.clone(),
+            repeat: self.repeat.clone(),
+            reminder_minutes: self.reminder.map(|r| r.0),
         })
     }
 }
@@ -560,5 +574,59 @@ fn main() {
             }
             std::process::exit(exit_code(&e));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn fields(args: &[&str]) -> Result<EventFields, String> {
+        let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+        match cli.command {
+            Command::Create { fields, .. } | Command::Edit { fields, .. } => {
+                fields.fields().map_err(|e| e.to_string())
+            }
+            other => panic!("not create or edit: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn repeat_and_reminder_flags_become_fields() {
+        let created = fields(&[
+            "traycal",
+            "create",
+            "--calendar",
+            "1",
+            "--start",
+            "2026-03-02T09:00",
+            "--repeat",
+            "FREQ=WEEKLY;BYDAY=MO,WE",
+            "--reminder",
+            "15",
+        ])
+        .unwrap();
+        assert_eq!(created.repeat.as_deref(), Some("FREQ=WEEKLY;BYDAY=MO,WE"));
+        assert_eq!(created.reminder_minutes, Some(Some(15)));
+
+        let removed = fields(&[
+            "traycal",
+            "edit",
+            "uid@x",
+            "--repeat",
+            "",
+            "--reminder",
+            "none",
+        ])
+        .unwrap();
+        assert_eq!(removed.repeat.as_deref(), Some(""));
+        assert_eq!(removed.reminder_minutes, Some(None));
+
+        let untouched = fields(&["traycal", "edit", "uid@x", "--title", "x"]).unwrap();
+        assert_eq!((untouched.repeat, untouched.reminder_minutes), (None, None));
+
+        let bad = fields(&["traycal", "edit", "uid@x", "--reminder", "soon"]).unwrap_err();
+        assert!(bad.contains("not a number of minutes"), "{bad}");
     }
 }

@@ -72,6 +72,26 @@ macro_rules! with_commands {
             agenda::join_event(event_id: i64) -> JoinLink, for [agenda];
             /// The event the agenda was asked to show (once; `null` when none is waiting).
             agenda::take_shown_event() -> Option<ShowEvent>, for [agenda];
+            /// Every calendar, with whether Traycal may change its events (`read_only`,
+            /// `direction`, `source_kind`).
+            editing::calendars() -> Vec<CalendarInfo>, for [agenda, settings];
+            /// What the editor shows for an event, or for one occurrence of a series: its
+            /// times in its own zone, repeat rule and reminder.
+            editing::event_form(target: EditTarget) -> EventForm, for [agenda];
+            /// Creates an event; it shows at once and is pushed by a background sync of its
+            /// calendar's account (offline: when the server can be reached).
+            editing::create_event(calendar_id: i64, fields: EventInput) -> WrittenEvent, for [agenda];
+            /// Changes an event (fields `null` are kept): one occurrence, this and the
+            /// following ones, or the whole series (`scope`).
+            editing::edit_event(target: EditTarget, scope: EditScope, fields: EventInput) -> WrittenEvent, for [agenda];
+            /// Deletes an event: one occurrence, this and the following ones, or the whole
+            /// series (`scope`).
+            editing::delete_event(target: EditTarget, scope: EditScope) -> WrittenEvent, for [agenda];
+            /// Adds a CalDAV account: discovery, the password to the OS keyring, its calendars
+            /// stored, its first sync started. A wrong password (`unauthorized`), an
+            /// unreachable server (`network`), a server that is not CalDAV (`invalid_data` or
+            /// `not_found`) fail here, and nothing is stored.
+            accounts::add_caldav(req: AddAccount) -> AccountAdded, for [settings];
             /// Every source with its sync status and event count.
             sources::sources_status() -> Vec<SourceStatus>, for [settings];
             /// Fetches and parses a feed without saving anything ("Test").

@@ -1156,3 +1156,520 @@ fn a_zone_only_the_object_explains_can_be_kept_but_not_introduced() {
         Err(EditError::Draft(DraftError::UnknownZone { .. }))
     ));
 }
+
+// ---------------------------------------------------------------------------------
+// Repeat rules and reminders
+
+/// The VALARM the editor writes.
+fn alarm(trigger: &str, description: &str) -> String {
+    format!(
+        "BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:{trigger}\r\nDESCRIPTION:{description}\r\nEND:VALARM\r\n"
+    )
+}
+
+#[test]
+fn a_created_event_carries_its_rule_and_reminder() {
+    let draft = EventDraft::new(
+        "Gym",
+        berlin("2026-03-02 18:00"),
+        berlin("2026-03-02 19:00"),
+    )
+    .with_repeat(" freq=weekly;byday=mo,we;count=4; ")
+    .with_reminder(Some(15));
+    let text = create_event(&draft, "gym@traycal", now()).unwrap();
+    let event = component(&text, "UID:gym@traycal");
+    assert!(
+        event.contains(
+            "DTEND;TZID=Europe/Berlin:20260302T190000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4\r\nSUMMARY:Gym\r\n"
+        ),
+        "{event}"
+    );
+    assert!(
+        event.ends_with(&format!("{}END:VEVENT\r\n", alarm("-PT15M", "Gym"))),
+        "{event}"
+    );
+    let starts: Vec<String> = spans(&text).into_iter().map(|s| s.0).collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-03-02T17:00:00Z",
+            "2026-03-04T17:00:00Z",
+            "2026-03-09T17:00:00Z",
+            "2026-03-11T17:00:00Z",
+        ]
+    );
+    // The form reads back what was written, so sending it back changes nothing.
+    let back = read_draft(&text).unwrap();
+    assert_eq!(back, draft.normalized());
+    assert_eq!(
+        back.repeat.as_deref(),
+        Some("FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4")
+    );
+    assert_eq!(back.reminder, Some(Some(15)));
+    assert_eq!(update_event(&text, &back, now()).unwrap(), text);
+
+    // Whole hours and days are written as such; a reminder at the start is PT0M.
+    for (minutes, trigger) in [(60, "-PT1H"), (2880, "-P2D"), (0, "PT0M"), (90, "-PT90M")] {
+        let draft = EventDraft::new("", berlin("2026-03-02 18:00"), berlin("2026-03-02 19:00"))
+            .with_reminder(Some(minutes));
+        let text = create_event(&draft, "r@traycal", now()).unwrap();
+        assert!(text.contains(&alarm(trigger, "Reminder")), "{text}");
+        assert_eq!(read_draft(&text).unwrap().reminder, Some(Some(minutes)));
+    }
+    // No rule, no reminder: neither is written.
+    let plain = EventDraft::new("x", berlin("2026-03-02 18:00"), berlin("2026-03-02 19:00"))
+        .with_repeat("")
+        .with_reminder(None);
+    let text = create_event(&plain, "p@traycal", now()).unwrap();
+    let event = component(&text, "UID:p@traycal");
+    assert!(
+        !event.contains("RRULE") && !event.contains("VALARM"),
+        "{text}"
+    );
+}
+
+#[test]
+fn until_is_written_in_the_form_the_start_needs() {
+    let utc = |t| DraftTime::Utc(at(t));
+    let floating = |t| DraftTime::Floating(at(t));
+    let cases = [
+        // A DATE on a timed series includes that whole day (in the series' zone).
+        (
+            berlin("2026-04-01 09:00"),
+            berlin("2026-04-01 10:00"),
+            "FREQ=DAILY;UNTIL=20260403",
+            "FREQ=DAILY;UNTIL=20260403T215959Z",
+        ),
+        // A local time is the series' wall time.
+        (
+            berlin("2026-04-01 09:00"),
+            berlin("2026-04-01 10:00"),
+            "FREQ=DAILY;UNTIL=20260403T090000;BYHOUR=9",
+            "FREQ=DAILY;UNTIL=20260403T070000Z;BYHOUR=9",
+        ),
+        // Already UTC: kept as given.
+        (
+            berlin("2026-04-01 09:00"),
+            berlin("2026-04-01 10:00"),
+            "FREQ=DAILY;UNTIL=20260403T070000Z",
+            "FREQ=DAILY;UNTIL=20260403T070000Z",
+        ),
+        (
+            DraftTime::Date(day("2026-04-01")),
+            DraftTime::Date(day("2026-04-02")),
+            "FREQ=DAILY;UNTIL=20260403T120000Z",
+            "FREQ=DAILY;UNTIL=20260403",
+        ),
+        (
+            utc("2026-04-01 09:00"),
+            utc("2026-04-01 10:00"),
+            "FREQ=DAILY;UNTIL=20260403",
+            "FREQ=DAILY;UNTIL=20260403T235959Z",
+        ),
+        // Floating series: local time, as RFC 5545 3.3.10 requires.
+        (
+            floating("2026-04-01 09:00"),
+            floating("2026-04-01 10:00"),
+            "FREQ=DAILY;UNTIL=20260403T090000Z",
+            "FREQ=DAILY;UNTIL=20260403T090000",
+        ),
+    ];
+    for (start, end, given, written) in cases {
+        let draft = EventDraft::new("u", start.clone(), end.clone()).with_repeat(given);
+        let text = create_event(&draft, "u@traycal", now()).unwrap();
+        assert!(
+            text.contains(&format!("RRULE:{written}\r\n")),
+            "{given} → {text}"
+        );
+        assert_eq!(rows(&text).len(), 3, "{given}: three days");
+
+        // The same through an edit of an event without rule.
+        let single = create_event(&EventDraft::new("u", start, end), "u@traycal", now()).unwrap();
+        let mut edit = read_draft(&single).unwrap();
+        edit.repeat = Some(given.into());
+        let text = update_event(&single, &edit, now()).unwrap();
+        assert!(
+            text.contains(&format!("RRULE:{written}\r\n")),
+            "{given} → {text}"
+        );
+        assert_eq!(rows(&text).len(), 3, "{given}: three days");
+    }
+}
+
+#[test]
+fn invalid_rules_are_refused_with_the_rule_and_the_problem() {
+    let start = berlin("2026-04-01 09:00");
+    let end = berlin("2026-04-01 10:00");
+    for (rule, problem) in [
+        ("FREQ=FORTNIGHTLY", "FREQ=FORTNIGHTLY: invalid value"),
+        ("BYDAY=MO", "FREQ missing"),
+        ("FREQ=DAILY;BYHOUR=25", "BYHOUR=25: out of range"),
+        ("FREQ=DAILY;EVERY=2", "unknown part EVERY"),
+        (
+            "FREQ=DAILY;COUNT=3;UNTIL=20260410",
+            "UNTIL and COUNT cannot both be given",
+        ),
+    ] {
+        let draft = EventDraft::new("x", start.clone(), end.clone()).with_repeat(rule);
+        let err = create_event(&draft, "bad@traycal", now()).unwrap_err();
+        assert!(
+            matches!(&err, EditError::Draft(DraftError::InvalidRule { .. })),
+            "{rule}: {err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains(rule) && message.contains(problem),
+            "{message}"
+        );
+        let mut edit = read_draft(&series()).unwrap();
+        edit.repeat = Some(rule.into());
+        assert!(matches!(
+            update_event(&series(), &edit, now()),
+            Err(EditError::Draft(DraftError::InvalidRule { .. }))
+        ));
+    }
+}
+
+/// An event with what an edit must keep: unknown properties and a vendor component.
+const SINGLE: &str = "BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Example//EN\r
+BEGIN:VEVENT\r
+UID:one@example.com\r
+DTSTAMP:20260101T000000Z\r
+SEQUENCE:0\r
+DTSTART:20260302T090000Z\r
+DTEND:20260302T100000Z\r
+SUMMARY:One\r
+X-CUSTOM;X-P=1:kept\r
+ATTENDEE;CN=Bob:mailto:bob@example.com\r
+BEGIN:X-VENDOR-THING\r
+X-A:1\r
+END:X-VENDOR-THING\r
+END:VEVENT\r
+END:VCALENDAR\r
+";
+
+#[test]
+fn an_edit_adds_changes_and_removes_the_rule_and_the_reminder() {
+    let before = canonical(SINGLE);
+    let head =
+        "UID:one@example.com\r\nDTSTAMP:20260301T120000Z\r\nLAST-MODIFIED:20260301T120000Z\r\n";
+    let times = "DTSTART:20260302T090000Z\r\nDTEND:20260302T100000Z\r\n";
+    let kept = "SUMMARY:One\r\nX-CUSTOM;X-P=1:kept\r\nATTENDEE;CN=Bob:mailto:bob@example.com\r\n\
+                BEGIN:X-VENDOR-THING\r\nX-A:1\r\nEND:X-VENDOR-THING\r\n";
+    let text = |sequence: u32, rule: &str, alarm: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//EN\r\nBEGIN:VEVENT\r\n{head}\
+             SEQUENCE:{sequence}\r\n{times}{rule}{kept}{alarm}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    let draft = read_draft(&before).unwrap();
+    assert_eq!((draft.repeat.as_deref(), draft.reminder), (None, None));
+
+    // Added: the rule after the times (SEQUENCE bumped), the alarm after the others.
+    let added = update_event(
+        &before,
+        &draft
+            .clone()
+            .with_repeat("FREQ=DAILY;COUNT=3")
+            .with_reminder(Some(60)),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        added,
+        text(1, "RRULE:FREQ=DAILY;COUNT=3\r\n", &alarm("-PT1H", "One"))
+    );
+    assert_eq!(rows(&added).len(), 3);
+
+    // Changed: the rule in place, SEQUENCE bumped again; the same reminder is kept.
+    let draft = read_draft(&added).unwrap();
+    assert_eq!(draft.reminder, Some(Some(60)));
+    let changed = update_event(
+        &added,
+        &draft.clone().with_repeat("freq=daily;count=2"),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        changed,
+        text(2, "RRULE:FREQ=DAILY;COUNT=2\r\n", &alarm("-PT1H", "One"))
+    );
+    assert_eq!(rows(&changed).len(), 2);
+    // The same rule written otherwise, and the same reminder: nothing to write.
+    let same = read_draft(&changed)
+        .unwrap()
+        .with_repeat("FREQ=daily; COUNT=2;")
+        .with_reminder(Some(60));
+    assert_eq!(update_event(&changed, &same, now()).unwrap(), changed);
+
+    // A new reminder alone: not a new time, SEQUENCE stays.
+    let reminded = update_event(&changed, &same.clone().with_reminder(Some(1440)), now()).unwrap();
+    assert_eq!(
+        reminded,
+        text(2, "RRULE:FREQ=DAILY;COUNT=2\r\n", &alarm("-P1D", "One"))
+    );
+
+    // Removed: no RRULE, no VALARM; the rest as it came.
+    let removed = update_event(
+        &reminded,
+        &read_draft(&reminded)
+            .unwrap()
+            .with_repeat("")
+            .with_reminder(None),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(removed, text(3, "", ""));
+    assert_eq!(rows(&removed).len(), 1);
+    let draft = read_draft(&removed).unwrap();
+    assert_eq!((draft.repeat.as_deref(), draft.reminder), (None, None));
+}
+
+#[test]
+fn a_new_reminder_replaces_the_alarms_and_leaves_the_rest_of_the_series() {
+    let before = series();
+    let draft = read_draft(&before).unwrap();
+    assert_eq!(draft.reminder, Some(Some(10)));
+    // The reminder shown, sent back: nothing.
+    assert_eq!(
+        update_event(&before, &draft.clone().with_reminder(Some(10)), now()).unwrap(),
+        before
+    );
+    let old_alarm = "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nTRIGGER:-PT10M\r\n\
+                     X-ALARM-EXTRA:yes\r\nEND:VALARM\r\n";
+    let stamps = |text: String| {
+        text.replacen(
+            "UID:weekly-sync@example.com\r\nDTSTAMP:20260101T120000Z\r\nCREATED:20251201T100000Z\r\nLAST-MODIFIED:20260101T120000Z\r\n",
+            "UID:weekly-sync@example.com\r\nDTSTAMP:20260301T120000Z\r\nCREATED:20251201T100000Z\r\nLAST-MODIFIED:20260301T120000Z\r\n",
+            1,
+        )
+    };
+    let after = update_event(&before, &draft.clone().with_reminder(Some(30)), now()).unwrap();
+    assert_eq!(
+        after,
+        stamps(before.replace(old_alarm, &alarm("-PT30M", "Weekly sync")))
+    );
+    let after = update_event(&before, &draft.with_reminder(None), now()).unwrap();
+    assert_eq!(after, stamps(before.replace(old_alarm, "")));
+    assert_eq!(spans(&after), spans(&before));
+}
+
+#[test]
+fn a_changed_rule_drops_the_overrides_and_exdates_it_leaves_stale() {
+    let before = series();
+    let draft = read_draft(&before).unwrap();
+    assert_eq!(
+        draft.repeat.as_deref(),
+        Some("FREQ=WEEKLY;BYDAY=MO;COUNT=10")
+    );
+    let first_master = |text: &str| component(text, "UID:weekly-sync@example.com").to_owned();
+
+    // Every other Monday, three times: 2, 16 and 30 March. 16 March stays excluded;
+    // the override of 23 March names no instance any more and goes.
+    let fortnightly = update_event(
+        &before,
+        &draft
+            .clone()
+            .with_repeat("FREQ=WEEKLY;BYDAY=MO;INTERVAL=2;COUNT=3"),
+        now(),
+    )
+    .unwrap();
+    let expected_master = first_master(&before)
+        .replace("DTSTAMP:20260101T120000Z", "DTSTAMP:20260301T120000Z")
+        .replace(
+            "LAST-MODIFIED:20260101T120000Z",
+            "LAST-MODIFIED:20260301T120000Z",
+        )
+        .replace("SEQUENCE:2\r\n", "SEQUENCE:3\r\n")
+        .replace(
+            "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=10\r\n",
+            "RRULE:FREQ=WEEKLY;BYDAY=MO;INTERVAL=2;COUNT=3\r\n",
+        );
+    assert_eq!(first_master(&fortnightly), expected_master);
+    assert_eq!(count(&fortnightly, "RECURRENCE-ID"), 0, "{fortnightly}");
+    assert_eq!(count(&fortnightly, "BEGIN:VTIMEZONE"), 1);
+    let starts: Vec<String> = spans(&fortnightly).into_iter().map(|s| s.0).collect();
+    assert_eq!(starts, ["2026-03-02T08:00:00Z", "2026-03-30T07:00:00Z"]);
+
+    // Daily: 16 March is no instance either, its EXDATE goes.
+    let daily = update_event(
+        &fortnightly,
+        &read_draft(&fortnightly)
+            .unwrap()
+            .with_repeat("FREQ=DAILY;COUNT=3"),
+        now(),
+    )
+    .unwrap();
+    assert!(!daily.contains("EXDATE"), "{daily}");
+    assert_eq!(rows(&daily).len(), 3);
+
+    // No rule at all: one event, no override, no EXDATE (it would hide the event).
+    let once = update_event(&before, &draft.with_repeat(""), now()).unwrap();
+    assert!(
+        !once.contains("RRULE:FREQ=WEEKLY")
+            && !once.contains("EXDATE")
+            && !once.contains("RECURRENCE-ID"),
+        "{once}"
+    );
+    assert!(once.contains("X-UNKNOWN;X-PARAM=1:kept as is\r\n") && once.contains("BEGIN:VALARM"));
+    assert_eq!(
+        spans(&once),
+        [(
+            "2026-03-02T08:00:00Z".into(),
+            "2026-03-02T08:30:00Z".into(),
+            "Weekly sync".into()
+        )]
+    );
+}
+
+#[test]
+fn a_new_rule_with_a_moved_start_keeps_the_until_given() {
+    let before = canonical(DAILY);
+    let mut draft = read_draft(&before).unwrap();
+    draft.start = berlin("2026-06-01 10:00");
+    draft.end = berlin("2026-06-01 10:30");
+    // Without a new rule the UNTIL follows the start (see the test above)…
+    let moved = update_event(&before, &draft, now()).unwrap();
+    assert!(
+        moved.contains("RRULE:FREQ=DAILY;UNTIL=20260610T080000Z\r\n"),
+        "{moved}"
+    );
+    // …a rule given is the user's word.
+    let given = update_event(
+        &before,
+        &draft.with_repeat("FREQ=DAILY;UNTIL=20260603T080000Z"),
+        now(),
+    )
+    .unwrap();
+    assert!(
+        given.contains("RRULE:FREQ=DAILY;UNTIL=20260603T080000Z\r\n"),
+        "{given}"
+    );
+    assert_eq!(rows(&given).len(), 3);
+}
+
+#[test]
+fn an_occurrence_edit_never_writes_a_rule_but_takes_a_reminder() {
+    let before = series();
+    let instance = instant("2026-03-09 08:00");
+    let draft = read_occurrence_draft(&before, instance).unwrap();
+    assert_eq!(draft.repeat, None, "an occurrence has no rule of its own");
+    assert_eq!(draft.reminder, Some(Some(10)), "the master's alarm, copied");
+    for rule in ["FREQ=DAILY", ""] {
+        assert_eq!(
+            update_occurrence(&before, instance, &draft.clone().with_repeat(rule), now()),
+            Err(EditError::RuleOnOccurrence)
+        );
+    }
+    // The series' own rule, as the whole-event form shows it, is no change.
+    assert_eq!(
+        update_occurrence(
+            &before,
+            instance,
+            &draft.clone().with_repeat("freq=weekly;byday=mo;count=10"),
+            now()
+        )
+        .unwrap(),
+        before
+    );
+
+    let after = update_occurrence(&before, instance, &draft.with_reminder(Some(5)), now()).unwrap();
+    let added = override_at(&after, "20260309T090000");
+    assert!(
+        !added.contains("RRULE") && !added.contains("EXDATE"),
+        "{added}"
+    );
+    assert!(added.contains(&alarm("-PT5M", "Weekly sync")), "{added}");
+    assert_eq!(count(added, "BEGIN:VALARM"), 1);
+    assert_eq!(master(&after), master(&before), "the series is not touched");
+    // The series' other instances keep the master's alarm.
+    let next = read_occurrence_draft(&after, instant("2026-03-30 07:00")).unwrap();
+    assert_eq!(next.reminder, Some(Some(10)));
+}
+
+#[test]
+fn this_and_following_keeps_the_rest_of_the_rule_or_takes_a_new_one() {
+    let before = series();
+    let instance = instant("2026-04-06 07:00");
+    let draft = read_occurrence_draft(&before, instance).unwrap();
+    let cut =
+        |draft: &EventDraft| split_series(&before, instance, draft, "v2@traycal", now()).unwrap();
+
+    // Left open: the rest of the COUNT.
+    let kept = cut(&draft);
+    assert!(
+        kept.new.contains("RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=5\r\n"),
+        "{}",
+        kept.new
+    );
+
+    // A new rule: written as given, UNTIL in the start's form.
+    let daily = cut(&draft.clone().with_repeat("FREQ=DAILY;COUNT=3"));
+    assert!(
+        daily.new.contains("RRULE:FREQ=DAILY;COUNT=3\r\n"),
+        "{}",
+        daily.new
+    );
+    let starts: Vec<String> = spans(&daily.new).into_iter().map(|s| s.0).collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-04-06T07:00:00Z",
+            "2026-04-07T07:00:00Z",
+            "2026-04-08T07:00:00Z"
+        ]
+    );
+    let until = cut(&draft
+        .clone()
+        .with_repeat("freq=weekly;byday=mo;until=20260420"));
+    assert!(
+        until
+            .new
+            .contains("RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260420T215959Z\r\n"),
+        "{}",
+        until.new
+    );
+    assert_eq!(rows(&until.new).len(), 3);
+
+    // No rule: the following occurrences become one event.
+    let single = cut(&draft.clone().with_repeat(""));
+    let event = component(&single.new, "UID:v2@traycal");
+    assert!(!event.contains("RRULE"), "{}", single.new);
+    assert_eq!(rows(&single.new).len(), 1);
+
+    // The old series is cut the same way whatever the new one does.
+    for split in [&kept, &daily, &until, &single] {
+        assert_eq!(split.old, kept.old);
+        assert!(
+            master_of(&split.old).contains("RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260330T070000Z\r\n")
+        );
+    }
+    // The new series keeps the master's alarm unless the draft sets another.
+    assert!(kept.new.contains("X-ALARM-EXTRA:yes\r\n"));
+    let reminded = cut(&draft.with_reminder(Some(45)));
+    assert!(!reminded.new.contains("X-ALARM-EXTRA"));
+    assert!(reminded.new.contains(&alarm("-PT45M", "Weekly sync")));
+}
+
+#[test]
+fn a_rule_the_event_already_has_is_kept_even_when_rfc_5545_forbids_it() {
+    // COUNT beside UNTIL, as some producers write it: the title can still change.
+    let sloppy = canonical(&SINGLE.replace(
+        "DTEND:20260302T100000Z\r\n",
+        "DTEND:20260302T100000Z\r\nRRULE:FREQ=DAILY;COUNT=3;UNTIL=20260310T000000Z\r\n",
+    ));
+    let mut draft = read_draft(&sloppy).unwrap();
+    draft.title = "Renamed".into();
+    let renamed = update_event(&sloppy, &draft, now()).unwrap();
+    assert!(renamed.contains("RRULE:FREQ=DAILY;COUNT=3;UNTIL=20260310T000000Z\r\n"));
+    assert!(renamed.contains("SUMMARY:Renamed\r\n"));
+    // Given anew, it is refused.
+    let mut again = read_draft(&sloppy).unwrap();
+    again.repeat = Some("FREQ=DAILY;COUNT=4;UNTIL=20260310T000000Z".into());
+    assert!(matches!(
+        update_event(&sloppy, &again, now()),
+        Err(EditError::Draft(DraftError::InvalidRule { .. }))
+    ));
+}

@@ -32,6 +32,7 @@ pub struct AddCalDav {
 }
 
 /// An account just added, with its calendars.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AccountAdded {
     pub source: SourceInfo,

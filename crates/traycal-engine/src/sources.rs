@@ -32,6 +32,7 @@ pub struct AddIcs {
 }
 
 /// A calendar as shown to users and scripts (`traycal calendars --json`).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CalendarInfo {
     /// Calendar id (what `create --calendar` takes).
@@ -46,6 +47,8 @@ pub struct CalendarInfo {
     pub read_only: bool,
     /// `two_way`, `pull_only` or `push_only`.
     pub direction: &'static str,
+    /// Its source's kind (`ics`, `caldav`, …): a feed's calendar is read here only.
+    pub source_kind: String,
 }
 
 /// A source as shown to users (never with a secret).
@@ -241,6 +244,11 @@ impl Engine {
     /// Every calendar of every source (a feed has one, pulled only).
     pub async fn calendars(&self) -> Result<Vec<CalendarInfo>> {
         self.with_mirror(|m| {
+            let kinds: std::collections::HashMap<i64, String> = m
+                .sources()?
+                .into_iter()
+                .map(|s| (s.id.0, s.kind.as_str().to_owned()))
+                .collect();
             Ok(m.calendars()?
                 .into_iter()
                 .map(|c| CalendarInfo {
@@ -250,6 +258,7 @@ impl Engine {
                     color: c.color,
                     read_only: c.read_only,
                     direction: c.direction.as_str(),
+                    source_kind: kinds.get(&c.source_id.0).cloned().unwrap_or_default(),
                 })
                 .collect())
         })

@@ -13,14 +13,18 @@ pub use traycal_contract::{
 };
 
 pub use traycal_core::join::JoinLink;
+pub use traycal_engine::accounts::AccountAdded;
 pub use traycal_engine::agenda::{Agenda, LogLine, NextMeeting, SourceStatus};
 pub use traycal_engine::detail::{EventDetail, EventJoin};
+pub use traycal_engine::local_edit::{EventForm, WrittenEvent};
 pub use traycal_engine::preview::FeedPreview;
 pub use traycal_engine::reminders::{CalendarReminders, ReminderPrefs};
-pub use traycal_engine::sources::{SourceEdit, SourceInfo};
+pub use traycal_engine::sources::{CalendarInfo, SourceEdit, SourceInfo};
 pub use traycal_engine::{MassDeletionChoice, SyncReport};
 
+pub use crate::commands::accounts::AddAccount;
 pub use crate::commands::app::{AppState, Preferences, PreferencesEdit};
+pub use crate::commands::editing::{EditScope, EditTarget, EventInput};
 pub use crate::commands::sources::AddFeed;
 pub use crate::commands::{IpcError, IpcErrorCode, IpcResult};
 pub use crate::events::{MirrorChanged, ShellEvent, ShowEvent, SyncProgress};

@@ -42,6 +42,38 @@ export const commands = {
 	joinEvent: (eventId: number) => typedError<JoinLink, IpcError>(__TAURI_INVOKE("join_event", { eventId })),
 	/**  The event the agenda was asked to show (once; `null` when none is waiting). */
 	takeShownEvent: () => typedError<ShowEvent | null, IpcError>(__TAURI_INVOKE("take_shown_event")),
+	/**
+	 *  Every calendar, with whether Traycal may change its events (`read_only`,
+	 *  `direction`, `source_kind`).
+	 */
+	calendars: () => typedError<CalendarInfo[], IpcError>(__TAURI_INVOKE("calendars")),
+	/**
+	 *  What the editor shows for an event, or for one occurrence of a series: its
+	 *  times in its own zone, repeat rule and reminder.
+	 */
+	eventForm: (target: EditTarget) => typedError<EventForm, IpcError>(__TAURI_INVOKE("event_form", { target })),
+	/**
+	 *  Creates an event; it shows at once and is pushed by a background sync of its
+	 *  calendar's account (offline: when the server can be reached).
+	 */
+	createEvent: (calendarId: number, fields: EventInput) => typedError<WrittenEvent, IpcError>(__TAURI_INVOKE("create_event", { calendarId, fields })),
+	/**
+	 *  Changes an event (fields `null` are kept): one occurrence, this and the
+	 *  following ones, or the whole series (`scope`).
+	 */
+	editEvent: (target: EditTarget, scope: EditScope, fields: EventInput) => typedError<WrittenEvent, IpcError>(__TAURI_INVOKE("edit_event", { target, scope, fields })),
+	/**
+	 *  Deletes an event: one occurrence, this and the following ones, or the whole
+	 *  series (`scope`).
+	 */
+	deleteEvent: (target: EditTarget, scope: EditScope) => typedError<WrittenEvent, IpcError>(__TAURI_INVOKE("delete_event", { target, scope })),
+	/**
+	 *  Adds a CalDAV account: discovery, the password to the OS keyring, its calendars
+	 *  stored, its first sync started. A wrong password (`unauthorized`), an
+	 *  unreachable server (`network`), a server that is not CalDAV (`invalid_data` or
+	 *  `not_found`) fail here, and nothing is stored.
+	 */
+	addCaldav: (req: AddAccount) => typedError<AccountAdded, IpcError>(__TAURI_INVOKE("add_caldav", { req })),
 	/**  Every source with its sync status and event count. */
 	sourcesStatus: () => typedError<SourceStatus[], IpcError>(__TAURI_INVOKE("sources_status")),
 	/**  Fetches and parses a feed without saving anything ("Test"). */
@@ -89,6 +121,23 @@ export const events = {
 };
 
 /* Types */
+/**  An account just added, with its calendars. */
+export type AccountAdded = {
+	source: SourceInfo,
+	calendars: CalendarInfo[],
+};
+
+/**  A CalDAV account as the settings window's dialog sends it. */
+export type AddAccount = {
+	/**  The server's address, or the host of an e-mail address (`https` is assumed). */
+	server: string,
+	user: string,
+	/**  Kept in the OS keyring only; never stored in the mirror or a log. */
+	password: string,
+	/**  The account's name (default: "USER on HOST"). */
+	name: string | null,
+};
+
 /**  A new ICS subscription, as the settings window sends it. */
 export type AddFeed = {
 	url: string,
@@ -162,6 +211,24 @@ export type Attendee = {
 	role: string | null,
 };
 
+/**  A calendar as shown to users and scripts (`traycal calendars --json`). */
+export type CalendarInfo = {
+	/**  Calendar id (what `create --calendar` takes). */
+	id: number,
+	/**  Its source. */
+	source_id: number,
+	/**  Name. */
+	name: string,
+	/**  Colour, `#rrggbb`, when one is set. */
+	color: string | null,
+	/**  Whether Traycal may change its events. */
+	read_only: boolean,
+	/**  `two_way`, `pull_only` or `push_only`. */
+	direction: string,
+	/**  Its source's kind (`ics`, `caldav`, …): a feed's calendar is read here only. */
+	source_kind: string,
+};
+
 /**  A calendar with its reminder preferences. */
 export type CalendarReminders = {
 	calendar_id: number,
@@ -194,6 +261,29 @@ export type DisplayPrefs = {
 export type DisplaySettings = {
 	clock: ClockChoice,
 	week_start: WeekStartChoice,
+};
+
+/**
+ *  Which occurrences of a series an edit or delete reaches (ignored for a one-off
+ *  event).
+ */
+export type EditScope = 
+/**  This occurrence only (an override, or an excluded date). */
+"this" | 
+/**  This occurrence and every one after it (the series is cut here). */
+"following" | 
+/**  Every occurrence: the whole series. */
+"all";
+
+/**  The event (or occurrence) an edit is about, as the agenda names it. */
+export type EditTarget = {
+	uid: string,
+	calendar_id: number,
+	/**
+	 *  The occurrence's RECURRENCE-ID (the agenda entry's `recurrence_id`); `null` or
+	 *  `""` for a one-off event.
+	 */
+	recurrence_id: string | null,
 };
 
 /**  Everything the detail pane shows. */
@@ -232,6 +322,76 @@ export type EventDetail = {
 	pending: boolean,
 	recurring: boolean,
 	join: JoinLink | null,
+};
+
+/**
+ *  An event as the editor's form shows it, for [`Engine::event_form`]: the times
+ *  are wall-clock times in the event's own zone, as [`EventFields`] takes them, so
+ *  [`EventForm::fields`] written back change nothing.
+ */
+export type EventForm = {
+	/**  Its UID. */
+	uid: string,
+	/**  Its calendar. */
+	calendar_id: number,
+	/**  The occurrence shown (`None`: the whole event). */
+	occurrence: string | null,
+	/**  Title (may be empty). */
+	title: string,
+	/**
+	 *  `YYYY-MM-DDTHH:MM` (`:SS` when the event has seconds), or `YYYY-MM-DD` for
+	 *  an all-day event.
+	 */
+	start: string,
+	/**
+	 *  As `start`; for an all-day event the last day, inclusive. An end written in
+	 *  another zone than the start is shown in the start's.
+	 */
+	end: string,
+	all_day: boolean,
+	/**
+	 *  The times' zone: the start's TZID; `None` for UTC, floating and all-day
+	 *  events (whose times are shown as written).
+	 */
+	zone: string | null,
+	location: string | null,
+	description: string | null,
+	/**
+	 *  The series' RRULE (normalised: upper case, no empty parts); `None` when it
+	 *  does not repeat. For an occurrence, its series' rule (an occurrence edit
+	 *  takes it back unchanged, and "this and the following" continues it).
+	 */
+	repeat: string | null,
+	/**
+	 *  The reminder in minutes before the start: the first display or audio alarm
+	 *  set before it; `None` when there is none the form can show.
+	 */
+	reminder_minutes: number | null,
+};
+
+/**
+ *  An event as the editor sends it: each field `null` keeps what the event has (a new
+ *  event needs a start).
+ */
+export type EventInput = {
+	title: string | null,
+	/**  `YYYY-MM-DDTHH:MM`, or `YYYY-MM-DD` for an all-day event. */
+	start: string | null,
+	/**  Like `start`; for an all-day event its last day (inclusive). */
+	end: string | null,
+	/**
+	 *  The IANA zone of `start` and `end` (`null`: the event's own zone, or UTC or
+	 *  floating as it is written; for a new event, the system's).
+	 */
+	zone: string | null,
+	/**  `""` removes it. */
+	location: string | null,
+	/**  `""` removes it. */
+	description: string | null,
+	/**  An RRULE value (`FREQ=WEEKLY;BYDAY=MO`); `""` makes the event one-off. */
+	repeat: string | null,
+	/**  The reminder before the start. */
+	reminder: ReminderInput | null,
 };
 
 /**  A join link with the event it belongs to. */
@@ -479,6 +639,13 @@ export type PreviewEvent = {
 	all_day: boolean,
 };
 
+/**  An event's reminder as the editor sets it. */
+export type ReminderInput = 
+/**  No reminder. */
+"none" | 
+/**  This many minutes before the start. */
+{ minutes: number };
+
 /**  A calendar's reminder preferences as the settings window shows and edits them. */
 export type ReminderPrefs = {
 	/**  0, 60, 300, 600 or 900. */
@@ -654,6 +821,21 @@ export type WeekStartChoice =
 
 /**  A window of the app. The label is the serialised name. */
 export type WindowKind = "agenda" | "settings" | "welcome";
+
+/**  An event written here. */
+export type WrittenEvent = {
+	/**  Its UID. */
+	uid: string,
+	/**  Its calendar. */
+	calendar_id: number,
+	/**  The occurrence changed (`None`: the whole event). */
+	occurrence: string | null,
+	/**
+	 *  Whether the change waits to be pushed (`false`: a creation undone before it
+	 *  reached the server left nothing to do).
+	 */
+	pending: boolean,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

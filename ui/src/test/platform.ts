@@ -93,6 +93,29 @@ export const ipc = {
   setMyAddresses: vi.fn<Ipc['setMyAddresses']>(async (addresses: string[]) => addresses),
   shortcutSettings: vi.fn<Ipc['shortcutSettings']>(async () => shortcut(DEFAULT_SHORTCUT)),
   setJoinShortcut: vi.fn<Ipc['setJoinShortcut']>(async (text: string | null) => shortcut(text || null)),
+  calendars: vi.fn<Ipc['calendars']>(async () => []),
+  eventForm: vi.fn<Ipc['eventForm']>(async () => {
+    throw { code: 'store.not_found', message: 'no such event' };
+  }),
+  createEvent: vi.fn<Ipc['createEvent']>(async (calendarId: number) => ({
+    uid: 'new@traycal',
+    calendar_id: calendarId,
+    occurrence: null,
+    pending: true,
+  })),
+  editEvent: vi.fn<Ipc['editEvent']>(async (target) => ({
+    uid: target.uid,
+    calendar_id: target.calendar_id,
+    occurrence: target.recurrence_id,
+    pending: true,
+  })),
+  deleteEvent: vi.fn<Ipc['deleteEvent']>(async (target) => ({
+    uid: target.uid,
+    calendar_id: target.calendar_id,
+    occurrence: target.recurrence_id,
+    pending: true,
+  })),
+  addCaldav: vi.fn<Ipc['addCaldav']>(async () => ({ source: { ...source, kind: 'caldav' }, calendars: [] })),
 } satisfies Ipc;
 
 /** The subscribers of each event (a test double: it names the events it fakes). */

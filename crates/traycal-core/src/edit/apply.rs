@@ -13,20 +13,34 @@
 //!   DURATION that still gives the draft's end from the new start stays, as does an
 //!   absent end that still gives it (a day for dates, zero length otherwise);
 //!   otherwise a DTEND is written, in place of the DURATION.
+//! - The reminder: a changed one removes every VALARM of the component (the form
+//!   shows one reminder, and a reminder set is the one the user wants) and, unless
+//!   removed, writes one `ACTION:DISPLAY` alarm in the place of the first, with
+//!   `TRIGGER:-PTnM` (`-PTnH` or `-PnD` when whole) and the title as DESCRIPTION
+//!   (which RFC 5545 3.6.6 requires of a display alarm; "Reminder" without title).
+//! - RRULE ([`apply_rule`], for whole events and new series only: an override
+//!   never gets one): a changed rule replaces the first RRULE in place (its
+//!   parameters kept) and the others are removed; its UNTIL is written in the form
+//!   the start needs. A rule read from the event and sent back unchanged is not
+//!   rewritten, even when its UNTIL is in a form RFC 5545 does not allow.
 //! - SEQUENCE (RFC 5546 2.1.4) is bumped by one when the event's time changes
 //!   (DTSTART, DTEND, DURATION; RRULE, RDATE and EXDATE for the edits that change
-//!   them), not for title, location or description: those do not ask attendees to
-//!   reply again. DTSTAMP and LAST-MODIFIED are set to now on any change.
+//!   them), not for title, location, description or reminder: those do not ask
+//!   attendees to reply again (alarms are each attendee's own). DTSTAMP and
+//!   LAST-MODIFIED are set to now on any change.
 
 use chrono::{DateTime, Utc};
 
 use crate::event::{EndSpec, EventData};
 use crate::ics::{escape_text, Component, Property};
+use crate::recur::RecurRule;
+use crate::remind::{alarm_triggers, AlarmTrigger};
 use crate::tz::ZoneResolver;
 
-use super::draft::{format_local, DraftTime, EventDraft};
+use super::draft::{format_local, normalize_rule, DraftTime, EventDraft};
 use super::object::{property, PropertyEdits};
-use super::times::{draft_time, end_from, time_property};
+use super::rule::{replace_until, until_value, until_wall};
+use super::times::{draft_time, end_from, time_property, TimeForm};
 
 /// What applying a draft changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,8 +53,13 @@ pub(crate) struct Applied {
     pub start_changed: bool,
 }
 
-/// The draft an event shows as written (normalised, so an unchanged form equals it).
-pub(crate) fn current_draft(ev: &EventData<'_>, zones: &mut ZoneResolver) -> Option<EventDraft> {
+/// The draft the event `component` (read as `ev`) shows as written (normalised, so
+/// an unchanged form equals it): its first RRULE, and its reminder.
+pub(crate) fn current_draft(
+    component: &Component<'_>,
+    ev: &EventData<'_>,
+    zones: &mut ZoneResolver,
+) -> Option<EventDraft> {
     let start = draft_time(ev.start.as_ref()?);
     let end = end_from(&start, &ev.end, zones).unwrap_or_else(|| start.clone());
     Some(
@@ -50,9 +69,22 @@ pub(crate) fn current_draft(ev: &EventData<'_>, zones: &mut ZoneResolver) -> Opt
             end,
             location: ev.location.as_deref().map(str::to_owned),
             description: ev.description.as_deref().map(str::to_owned),
+            repeat: ev.rrules.first().map(|r| r.to_string()),
+            reminder: reminder_of(component).map(Some),
         }
         .normalized(),
     )
+}
+
+/// The reminder a form shows for `component`: the first display or audio alarm
+/// set before the start (or at it), in whole minutes (see [`EventDraft::reminder`]).
+pub(crate) fn reminder_of(component: &Component<'_>) -> Option<u32> {
+    alarm_triggers(component).into_iter().find_map(|t| match t {
+        AlarmTrigger::Start(offset) if offset <= 0 => {
+            u32::try_from(offset.unsigned_abs() / 60).ok()
+        }
+        _ => None,
+    })
 }
 
 /// Apply the normalised `draft` to `event`, which currently shows `current` and
@@ -109,8 +141,105 @@ pub(crate) fn apply_draft(
         }
         applied.times_changed = true;
     }
+    if let Some(reminder) = draft.reminder {
+        if current.reminder_minutes() != reminder {
+            set_reminder(event, reminder, &draft.title);
+            applied.changed = true;
+        }
+    }
     applied.changed |= applied.times_changed;
     applied
+}
+
+/// Apply the normalised draft's repeat rule to the series master `event`, which
+/// currently shows `current`; `form` is the form of the draft's start (the UNTIL is
+/// written in it). True when the RRULE changed (which changes when the event
+/// happens: SEQUENCE is bumped, the caller's to do).
+pub(crate) fn apply_rule(
+    event: &mut Component<'_>,
+    current: &EventDraft,
+    draft: &EventDraft,
+    form: &TimeForm,
+) -> bool {
+    if draft.repeat.is_none() {
+        return false;
+    }
+    let wanted = draft.rule();
+    if wanted == current.rule() {
+        return false;
+    }
+    match wanted {
+        None => {
+            event.remove_all("RRULE");
+        }
+        Some(rule) => {
+            let value = rule_in_form(rule, form);
+            let Some(first) = event.properties.iter().position(|p| p.name == "RRULE") else {
+                let at = event
+                    .properties
+                    .iter()
+                    .rposition(|p| matches!(p.name.as_ref(), "DTSTART" | "DTEND" | "DURATION"))
+                    .map_or(event.properties.len(), |i| i + 1);
+                event
+                    .properties
+                    .insert(at, property("RRULE", Vec::new(), value));
+                return true;
+            };
+            event.properties[first].value = value.into();
+            let mut index = 0;
+            event.properties.retain(|p| {
+                let keep = index <= first || p.name != "RRULE";
+                index += 1;
+                keep
+            });
+        }
+    }
+    true
+}
+
+/// `rule` (normalised, valid) with its UNTIL, if any, in the form `form` requires
+/// (RFC 5545 3.3.10: the value type of DTSTART; UTC for a zoned start).
+pub(crate) fn rule_in_form(rule: &str, form: &TimeForm) -> String {
+    let Ok(parsed) = RecurRule::parse(rule) else {
+        return rule.to_owned();
+    };
+    match until_wall(&parsed, form) {
+        Some(wall) => normalize_rule(&replace_until(rule, &until_value(form, wall))),
+        None => rule.to_owned(),
+    }
+}
+
+/// Replace the VALARMs of `event` by one display alarm `minutes` before the start,
+/// or remove them (`None`). The new alarm takes the place of the first old one.
+pub(crate) fn set_reminder(event: &mut Component<'_>, minutes: Option<u32>, title: &str) {
+    let first = event.children.iter().position(|c| c.name == "VALARM");
+    event.children.retain(|c| c.name != "VALARM");
+    let Some(minutes) = minutes else {
+        return;
+    };
+    let mut alarm = Component::new("VALARM");
+    alarm.push("ACTION", Vec::new(), "DISPLAY").push(
+        "TRIGGER",
+        Vec::new(),
+        trigger_before(minutes),
+    );
+    let description = if title.is_empty() { "Reminder" } else { title };
+    alarm.push_text("DESCRIPTION", description.to_owned());
+    let at = first
+        .unwrap_or(event.children.len())
+        .min(event.children.len());
+    event.children.insert(at, alarm);
+}
+
+/// The TRIGGER value `minutes` before the start: `-PnD`, `-PTnH` or `-PTnM` (the
+/// largest whole unit, as people write it), `PT0M` at the start.
+pub(crate) fn trigger_before(minutes: u32) -> String {
+    match minutes {
+        0 => "PT0M".to_owned(),
+        m if m % (24 * 60) == 0 => format!("-P{}D", m / (24 * 60)),
+        m if m % 60 == 0 => format!("-PT{}H", m / 60),
+        m => format!("-PT{m}M"),
+    }
 }
 
 /// Replace the first `name` time property in place (keeping its other parameters),

@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use crate::ics::Component;
 use crate::tz::ZoneResolver;
 
-use super::apply::utc_stamp;
+use super::apply::{rule_in_form, set_reminder, utc_stamp};
 use super::draft::EventDraft;
 use super::object::CalendarObject;
-use super::times::{instant_of, time_property};
+use super::times::{instant_of, time_property, TimeForm};
 use super::EditError;
 
 /// The PRODID of the objects Traycal creates (edited objects keep theirs: it names
@@ -22,7 +22,8 @@ pub const PRODID: &str = "-//Traycal//Traycal//EN";
 /// (generated from the zone database, observed from a year before the start to ten
 /// years after it or after `now`), and one VEVENT with UID, DTSTAMP, CREATED,
 /// LAST-MODIFIED (all `now`, UTC), SEQUENCE 0, DTSTART/DTEND (with TZID, as UTC, or
-/// `VALUE=DATE`), and SUMMARY, LOCATION and DESCRIPTION when not empty.
+/// `VALUE=DATE`), the draft's RRULE (its UNTIL in the start's form), SUMMARY,
+/// LOCATION and DESCRIPTION when not empty, and the reminder's VALARM.
 pub fn create_event(
     draft: &EventDraft,
     uid: &str,
@@ -32,6 +33,7 @@ pub fn create_event(
     let draft = draft.normalized();
     let mut zones = ZoneResolver::new();
     draft.check_in(&mut zones, &BTreeSet::new())?;
+    draft.check_rule_against(None)?;
     let stamp = utc_stamp(now);
     let mut event = Component::new("VEVENT");
     event
@@ -46,6 +48,10 @@ pub fn create_event(
     event
         .properties
         .push(time_property("DTEND", &draft.end, &[]));
+    if let Some(rule) = draft.rule() {
+        let form = TimeForm::of(&draft.start, &mut zones, None);
+        event.push("RRULE", Vec::new(), rule_in_form(rule, &form));
+    }
     if !draft.title.is_empty() {
         event.push_text("SUMMARY", draft.title.clone());
     }
@@ -54,6 +60,9 @@ pub fn create_event(
     }
     if let Some(description) = &draft.description {
         event.push_text("DESCRIPTION", description.clone());
+    }
+    if let Some(Some(minutes)) = draft.reminder {
+        set_reminder(&mut event, Some(minutes), &draft.title);
     }
     let mut calendar = Component::new("VCALENDAR");
     calendar

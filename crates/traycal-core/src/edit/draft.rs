@@ -1,20 +1,33 @@
 //! The editable fields of an event, as the user's form gives them, and their checks.
 //!
-//! A draft is plain data: title, start, end, location, description. It is
-//! *normalised* before use ([`EventDraft::normalized`]) so that an unchanged form
-//! compares equal to the event it was read from:
+//! A draft is plain data: title, start, end, location, description, and the repeat
+//! rule and reminder. It is *normalised* before use ([`EventDraft::normalized`]) so
+//! that an unchanged form compares equal to the event it was read from:
 //! - the title and location are trimmed; an empty title is allowed (the event then
 //!   has no SUMMARY), an empty location or a blank description is no property;
 //! - line breaks (`\r\n`, `\r`) become `\n`, and control characters other than line
 //!   feed and tab are removed (RFC 5545 TEXT cannot carry them);
-//! - times are whole seconds (sub-second parts are dropped); a TZID is trimmed.
+//! - times are whole seconds (sub-second parts are dropped); a TZID is trimmed;
+//! - a repeat rule is trimmed, its empty parts dropped and its part names and values
+//!   upper-cased (but the values of `X-` parts, which are someone else's), so
+//!   `freq=weekly;byday=mo;` and `FREQ=WEEKLY;BYDAY=MO` are one rule.
+//!
+//! The repeat rule and the reminder are the two fields a draft may leave open
+//! (`None`: as the event has them), because most edits do not concern them and a
+//! draft built by hand must not drop a series' rule or its alarms by omission. The
+//! drafts [`super::read_draft`] and [`super::read_occurrence_draft`] read say what
+//! the event has (`None` there: no rule, no reminder the form can show; an
+//! occurrence reads no rule: the rule is its series'), so a form filled from them
+//! and sent back unchanged changes nothing.
 //!
 //! Checks ([`EventDraft::check`]): start and end are of one kind (both all-day, both
 //! floating, or both absolute: UTC or zoned, zones may differ, as RFC 5545 3.8.2.2
 //! allows); the end is not before the start (equal is a zero-length event); an
 //! all-day end is *exclusive* (the day after the last day), so it must be after the
 //! start; every TZID names a zone we know (IANA, tolerant spellings and Windows names
-//! included, or a VTIMEZONE the edited object carries).
+//! included, or a VTIMEZONE the edited object carries); a repeat rule parses
+//! ([`crate::recur::RecurRule::parse`]) and does not give both UNTIL and COUNT
+//! (RFC 5545 3.3.10 forbids it).
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -22,6 +35,7 @@ use std::collections::BTreeSet;
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use thiserror::Error;
 
+use crate::recur::RecurRule;
 use crate::tz::{ZoneResolver, ZoneSource};
 
 /// One end of an event as the form gives it.
@@ -126,6 +140,25 @@ pub struct EventDraft {
     pub location: Option<String>,
     /// DESCRIPTION; `None` or blank for none.
     pub description: Option<String>,
+    /// RRULE, as its value (`FREQ=WEEKLY;BYDAY=MO,WE`): `None` keeps the event's
+    /// rule (a new event has none; a split's new series continues what is left of
+    /// the old one), `Some("")` removes it, `Some(rule)` sets it. An UNTIL in a rule
+    /// set here is written in the form RFC 5545 requires for the start (a DATE for
+    /// all-day events, UTC for zoned and UTC ones, local time for floating ones).
+    /// Only whole events and the new series of a split take a rule: an occurrence
+    /// edit refuses one ([`super::EditError::RuleOnOccurrence`]) unless it is the
+    /// series' own, which changes nothing. Read drafts give the rule the event has
+    /// (`None`: it does not repeat; always `None` for an occurrence).
+    pub repeat: Option<String>,
+    /// The reminder, in minutes before the start: `None` keeps the event's alarms
+    /// (a new event has none), `Some(None)` removes every VALARM, `Some(Some(n))`
+    /// replaces them with one display alarm `n` minutes before the start; a value
+    /// equal to the one the event shows changes nothing. Read drafts give
+    /// `Some(Some(n))` for the first display or audio alarm set before the start
+    /// (whole minutes), `None` when there is none (an alarm at a fixed instant,
+    /// after the start or before the end is not one the form shows: it stays until
+    /// a reminder is set).
+    pub reminder: Option<Option<u32>>,
 }
 
 /// Why a draft cannot be saved. Messages are for people; the UI matches the variant.
@@ -141,10 +174,14 @@ pub enum DraftError {
     MixedKinds,
     #[error("unknown time zone {tzid:?}")]
     UnknownZone { tzid: String },
+    /// The repeat rule does not parse, or is not one RFC 5545 allows.
+    #[error("the repeat rule {rule:?} is invalid: {problem}")]
+    InvalidRule { rule: String, problem: String },
 }
 
 impl EventDraft {
-    /// A draft without location and description.
+    /// A draft without location and description, that leaves the repeat rule and
+    /// the reminder as they are (none, for a new event).
     pub fn new(title: impl Into<String>, start: DraftTime, end: DraftTime) -> Self {
         EventDraft {
             title: title.into(),
@@ -152,6 +189,8 @@ impl EventDraft {
             end,
             location: None,
             description: None,
+            repeat: None,
+            reminder: None,
         }
     }
 
@@ -174,6 +213,31 @@ impl EventDraft {
         self
     }
 
+    /// The same draft with a repeat rule (`""` removes the event's rule).
+    pub fn with_repeat(mut self, rule: impl Into<String>) -> Self {
+        self.repeat = Some(rule.into());
+        self
+    }
+
+    /// The same draft with a reminder `minutes` before the start (`None`: no
+    /// reminder, the event's alarms removed).
+    pub fn with_reminder(mut self, minutes: Option<u32>) -> Self {
+        self.reminder = Some(minutes);
+        self
+    }
+
+    /// The rule the draft sets, `None` when it keeps or removes the event's rule
+    /// (see [`EventDraft::repeat`]).
+    pub fn rule(&self) -> Option<&str> {
+        self.repeat.as_deref().filter(|r| !r.trim().is_empty())
+    }
+
+    /// The reminder the draft shows or sets, in minutes before the start (`None`:
+    /// none, or left as it is).
+    pub fn reminder_minutes(&self) -> Option<u32> {
+        self.reminder.flatten()
+    }
+
     /// The draft as it will be written (see the module docs): equal drafts mean an
     /// unchanged event.
     pub fn normalized(&self) -> EventDraft {
@@ -194,20 +258,35 @@ impl EventDraft {
             end: self.end.normalized(),
             location,
             description,
+            repeat: self.repeat.as_deref().map(normalize_rule),
+            reminder: self.reminder,
         }
     }
 
     /// Check a draft for a new event: its zones must be known to the zone database
-    /// (IANA names, tolerant spellings, Windows names).
+    /// (IANA names, tolerant spellings, Windows names), its repeat rule valid.
     pub fn check(&self) -> Result<(), DraftError> {
-        self.normalized()
-            .check_in(&mut ZoneResolver::new(), &BTreeSet::new())
+        let n = self.normalized();
+        n.check_in(&mut ZoneResolver::new(), &BTreeSet::new())?;
+        n.check_rule_against(None)
     }
 
-    /// Check a normalised draft, resolving zones with `zones` (which knows the
-    /// edited object's VTIMEZONEs). A TZID in `in_use` (the edited object already
+    /// Check the normalised draft's rule, unless it is `current` (the rule the
+    /// edited event already has): keeping a rule the user did not change never
+    /// fails, even one RFC 5545 does not allow (COUNT beside UNTIL, from a sloppy
+    /// producer), as keeping a zone does not.
+    pub(crate) fn check_rule_against(&self, current: Option<&str>) -> Result<(), DraftError> {
+        match self.rule() {
+            Some(rule) if Some(rule) != current => check_rule(rule),
+            _ => Ok(()),
+        }
+    }
+
+    /// Check a normalised draft's times, resolving zones with `zones` (which knows
+    /// the edited object's VTIMEZONEs). A TZID in `in_use` (the edited object already
     /// writes it) is accepted as it is: keeping a zone the user did not change never
-    /// fails, even one only a file's odd VTIMEZONE explains.
+    /// fails, even one only a file's odd VTIMEZONE explains. The rule is checked
+    /// apart ([`EventDraft::check_rule_against`]).
     pub(crate) fn check_in(
         &self,
         zones: &mut ZoneResolver,
@@ -269,6 +348,43 @@ pub(crate) fn known_zone(tzid: &str, zones: &mut ZoneResolver) -> Result<(), Dra
     Ok(())
 }
 
+/// A rule as [`EventDraft::normalized`] writes it (see the module docs), so two
+/// spellings of one rule compare equal. Values of `X-` parts keep their case: their
+/// meaning is their owner's.
+pub fn normalize_rule(rule: &str) -> String {
+    rule.split(';')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| match part.split_once('=') {
+            Some((name, value)) => {
+                let name = name.trim().to_ascii_uppercase();
+                let value = value.trim();
+                if name.starts_with("X-") {
+                    format!("{name}={value}")
+                } else {
+                    format!("{name}={}", value.to_ascii_uppercase())
+                }
+            }
+            // Not a part: left for the check to name.
+            None => part.to_ascii_uppercase(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// A rule the recurrence parser reads and RFC 5545 allows.
+fn check_rule(rule: &str) -> Result<(), DraftError> {
+    let invalid = |problem: String| DraftError::InvalidRule {
+        rule: rule.chars().take(200).collect(),
+        problem,
+    };
+    let parsed = RecurRule::parse(rule).map_err(|e| invalid(e.to_string()))?;
+    if parsed.until.is_some() && parsed.count.is_some() {
+        return Err(invalid("UNTIL and COUNT cannot both be given".into()));
+    }
+    Ok(())
+}
+
 /// Line breaks as `\n`; control characters other than `\n` and `\t` removed.
 fn clean_text(text: &str) -> Cow<'_, str> {
     if !text
@@ -326,6 +442,38 @@ mod tests {
         assert_eq!(n.normalized(), n, "normalising is idempotent");
         let blank = draft.clone().with_description(" \n ").normalized();
         assert_eq!(blank.description, None);
+    }
+
+    #[test]
+    fn a_rule_is_normalised_and_checked() {
+        let draft = EventDraft::new(
+            "x",
+            DraftTime::Utc(at("2026-03-02 08:00")),
+            DraftTime::Utc(at("2026-03-02 08:15")),
+        );
+        let n = draft
+            .clone()
+            .with_repeat(" freq=weekly ; byday=mo,we;;x-name=Keep;")
+            .normalized();
+        assert_eq!(
+            n.repeat.as_deref(),
+            Some("FREQ=WEEKLY;BYDAY=MO,WE;X-NAME=Keep")
+        );
+        assert_eq!(n.normalized(), n, "normalising is idempotent");
+        assert_eq!(n.check(), Ok(()));
+        // Blank removes the rule: kept apart from `None`, which keeps it.
+        let blank = draft.clone().with_repeat("  ").normalized();
+        assert_eq!((blank.repeat.as_deref(), blank.rule()), (Some(""), None));
+        assert_eq!(blank.check(), Ok(()));
+        assert_eq!(draft.normalized().repeat, None);
+        let bad = draft.with_repeat("FREQ=DAILY;INTERVAL=0");
+        assert_eq!(
+            bad.check(),
+            Err(DraftError::InvalidRule {
+                rule: "FREQ=DAILY;INTERVAL=0".into(),
+                problem: "INTERVAL=0: the interval must be at least 1".into(),
+            })
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@
 //! | edits this and the following occurrences | [`split_series`] |
 //! | deletes an event or a whole series | nothing to write: the engine deletes the object |
 //!
-//! [`read_draft`] and [`read_occurrence_draft`] fill the edit form; a form sent back
-//! unchanged changes nothing.
+//! [`read_draft`] and [`read_occurrence_draft`] fill the edit form (the repeat rule
+//! and the reminder included); a form sent back unchanged changes nothing.
 //!
 //! Occurrences are named by their instance [`Stamp`](crate::expand::Stamp) (the
 //! original start, as expansion reports it in [`crate::expand::Occurrence::instance`]
@@ -30,16 +30,18 @@
 //! - **unknown properties survive every edit**: only the properties whose value the
 //!   edit changes are written, each in its place; X- and unknown properties,
 //!   parameters, ATTENDEEs, VALARMs, RRULE, EXDATE and the overrides the edit does
-//!   not concern come out as they came in (through the writer's round trip: the same
-//!   content lines, byte for byte when the input was in the writer's form). The one
-//!   exception is `X-ALT-DESC`, Outlook's HTML copy of DESCRIPTION, removed when the
-//!   description changes;
+//!   not concern come out as they came in (through the writer's round trip: the
+//!   same content lines, byte for byte when the input was in the writer's form).
+//!   The exceptions follow from what the user changed: `X-ALT-DESC`, Outlook's HTML
+//!   copy of DESCRIPTION, is removed when the description changes; a changed
+//!   reminder replaces the VALARMs; a changed rule replaces the RRULE and removes
+//!   the overrides and EXDATE values that no longer name an instance;
 //! - **never an EXDATE for an overridden instance**: deleting an occurrence removes
 //!   its override and adds one EXDATE; editing an occurrence never adds an EXDATE;
 //! - an edit that changes nothing returns the input text unchanged (so the engine can
 //!   tell that there is nothing to send);
-//! - SEQUENCE is bumped once per edit that changes when the event happens, and never
-//!   goes down; DTSTAMP and LAST-MODIFIED of every changed component are now (UTC);
+//! - SEQUENCE is bumped once per edit that changes when the event happens (its
+//!   times or its rule), and never goes down; DTSTAMP and LAST-MODIFIED of every changed component are now (UTC);
 //! - every TZID written has a VTIMEZONE in the object (generated from the zone
 //!   database when the object has none); a VTIMEZONE is dropped only when the edit
 //!   removed the last reference to it;
@@ -61,7 +63,7 @@ pub mod vtimezone;
 use thiserror::Error;
 
 pub use create::{create_event, PRODID};
-pub use draft::{DraftError, DraftTime, EventDraft};
+pub use draft::{normalize_rule, DraftError, DraftTime, EventDraft};
 pub use occurrence::{delete_occurrence, read_occurrence_draft, update_occurrence};
 pub use series::{read_draft, update_event};
 pub use split::{split_series, SplitSeries};
@@ -113,4 +115,8 @@ pub enum EditError {
     /// A rule the split cannot cut (unparsable, or several RRULEs).
     #[error("the series' rule cannot be cut here: {0}")]
     UnsupportedRule(String),
+    /// A draft for one occurrence sets or removes a repeat rule: a rule belongs to
+    /// the whole series (edit the series, or this and the following occurrences).
+    #[error("a repeat rule applies to the whole series, not to one occurrence")]
+    RuleOnOccurrence,
 }

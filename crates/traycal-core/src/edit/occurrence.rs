@@ -17,6 +17,12 @@
 //!   rescheduled instance carries a higher SEQUENCE than its series); CREATED,
 //!   DTSTAMP and LAST-MODIFIED are now. A draft equal to the occurrence writes
 //!   nothing.
+//! - An occurrence has no rule of its own: its draft reads no repeat, and a draft
+//!   that sets or removes one is refused ([`EditError::RuleOnOccurrence`]) rather
+//!   than writing an RRULE onto an override (a draft that gives the series' own
+//!   rule, as a whole-event form shows it, leaves it as it is). Its reminder is its
+//!   own: set, it replaces the override's VALARMs (those copied from the master
+//!   included).
 //! - Deleting an occurrence removes every override of it and adds one EXDATE (in the
 //!   master's DTSTART form, as a line of its own after the existing ones) unless one
 //!   already excludes it; the master's SEQUENCE is bumped. Never an EXDATE beside an
@@ -32,7 +38,7 @@ use crate::tz::{Zone, ZoneResolver};
 use crate::value::DateOrTime;
 
 use super::apply::{apply_draft, current_draft, record_change, sequence, set_time, utc_stamp};
-use super::draft::EventDraft;
+use super::draft::{normalize_rule, EventDraft};
 use super::object::{property, CalendarObject, PropertyEdits};
 use super::series::no_start;
 use super::times::{draft_time, instant_of, time_property, TimeForm};
@@ -162,7 +168,9 @@ pub fn read_occurrence_draft(object: &str, instance: Stamp) -> Result<EventDraft
         Target::Overrides(list) => {
             let i = shown(&obj, &list).ok_or_else(|| not_an_instance(instance))?;
             let ov = obj.read(i)?;
-            current_draft(&ov, &mut zones).ok_or_else(|| no_start(&ov))
+            current_draft(&obj.calendar.children[i], &ov, &mut zones)
+                .map(without_rule)
+                .ok_or_else(|| no_start(&ov))
         }
         Target::Instance { end } => {
             let master = obj.require_master()?;
@@ -176,8 +184,27 @@ pub fn read_occurrence_draft(object: &str, instance: Stamp) -> Result<EventDraft
                 calendar_zone.as_ref(),
             )?;
             let ev = read_event(&derived, b"").map_err(|_| not_an_instance(instance))?;
-            current_draft(&ev, &mut zones).ok_or_else(|| no_start(&ev))
+            current_draft(&derived, &ev, &mut zones)
+                .map(without_rule)
+                .ok_or_else(|| no_start(&ev))
         }
+    }
+}
+
+/// The series' rule as a whole-event draft reads it (`None`: no master, no rule).
+fn series_rule(obj: &CalendarObject<'_>) -> Result<Option<String>, EditError> {
+    let Some(master) = obj.master()? else {
+        return Ok(None);
+    };
+    let m = obj.read(master)?;
+    Ok(m.rrules.first().map(|r| normalize_rule(r)))
+}
+
+/// An occurrence's draft: the rule is its series' business.
+fn without_rule(draft: EventDraft) -> EventDraft {
+    EventDraft {
+        repeat: None,
+        ..draft
     }
 }
 
@@ -193,13 +220,17 @@ pub fn update_occurrence(
     let mut obj = CalendarObject::parse(&prepared)?;
     let (mut zones, calendar_zone) = obj.zones();
     let draft = draft.normalized();
+    if draft.repeat.is_some() && draft.rule() != series_rule(&obj)?.as_deref() {
+        return Err(EditError::RuleOnOccurrence);
+    }
     draft.check_in(&mut zones, &obj.tzids())?;
     let before = obj.tzids();
     match locate(&obj, instance, &mut zones, calendar_zone.as_ref())? {
         Target::Overrides(list) => {
             let i = shown(&obj, &list).ok_or_else(|| not_an_instance(instance))?;
             let ov = obj.read(i)?;
-            let current = current_draft(&ov, &mut zones).ok_or_else(|| no_start(&ov))?;
+            let current = current_draft(&obj.calendar.children[i], &ov, &mut zones)
+                .ok_or_else(|| no_start(&ov))?;
             let component = &mut obj.calendar.children[i];
             let applied = apply_draft(component, &current, &ov.end, &draft, &mut zones);
             if !applied.changed {
@@ -219,7 +250,7 @@ pub fn update_occurrence(
                 calendar_zone.as_ref(),
             )?;
             let ev = read_event(&derived, b"").map_err(|_| not_an_instance(instance))?;
-            let current = current_draft(&ev, &mut zones).ok_or_else(|| no_start(&ev))?;
+            let current = current_draft(&derived, &ev, &mut zones).ok_or_else(|| no_start(&ev))?;
             let applied = apply_draft(&mut derived, &current, &ev.end, &draft, &mut zones);
             if !applied.changed {
                 return Ok(object.to_owned());

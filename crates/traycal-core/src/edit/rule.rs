@@ -33,6 +33,22 @@ pub(crate) fn with_bounds(rule: &str, until: Option<&str>, count: Option<u32>) -
     parts.join(";")
 }
 
+/// `rule` with the value of its UNTIL part replaced by `until`, in its place (the
+/// other parts as written); a rule without UNTIL is returned as it is.
+pub(crate) fn replace_until(rule: &str, until: &str) -> String {
+    rule.split(';')
+        .map(|part| {
+            let key = part.split('=').next().unwrap_or_default().trim();
+            if key.eq_ignore_ascii_case("UNTIL") {
+                format!("UNTIL={until}")
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// The rule's UNTIL as wall time of a series written in `form` (a DATE on a timed
 /// series includes its whole day, as expansion reads it).
 pub(crate) fn until_wall(rule: &RecurRule, form: &TimeForm) -> Option<NaiveDateTime> {
@@ -75,6 +91,15 @@ mod tests {
             with_bounds("freq=daily;until=20260101;x-foo=1;", None, Some(3)),
             "freq=daily;x-foo=1;COUNT=3"
         );
+    }
+
+    #[test]
+    fn until_is_replaced_in_its_place() {
+        assert_eq!(
+            replace_until("FREQ=DAILY;UNTIL=20260701;BYHOUR=9", "20260701T215959Z"),
+            "FREQ=DAILY;UNTIL=20260701T215959Z;BYHOUR=9"
+        );
+        assert_eq!(replace_until("FREQ=DAILY", "20260701"), "FREQ=DAILY");
     }
 
     #[test]

@@ -13,19 +13,27 @@
 //! series, UTC otherwise). Not moved: a DATE EXDATE in a timed series (it names a
 //! whole day), `VALUE=PERIOD` RDATEs, and the rest of the rule (BYDAY and the like
 //! are the caller's to change).
+//!
+//! A draft may set a new rule ([`EventDraft::repeat`]): it is written as given (its
+//! UNTIL in the new start's form, never moved by the start's shift: the user said
+//! when the series ends). Then the overrides and EXDATE values that name no instance
+//! of the new series are removed ([`drop_stale_references`]): an override of an
+//! instance the rule no longer has would show as an extra event, and such an EXDATE
+//! would hide a later instance by chance. A series that no longer repeats keeps no
+//! override and no EXDATE: it is the one event the master describes.
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::event::{EventData, TimeSpec};
-use crate::expand::{Stamp, TimeContext};
+use crate::event::{read_event, EventData, TimeSpec};
+use crate::expand::{expand_items, ExpandOptions, Stamp, TimeContext, Window};
 use crate::ics::{prepare_input, Param, Property};
 use crate::recur::RecurRule;
 use crate::tz::{Zone, ZoneResolver};
-use crate::value::parse_date_or_time;
+use crate::value::{parse_date_or_time, DateOrTime};
 
-use super::apply::{apply_draft, current_draft, record_change};
+use super::apply::{apply_draft, apply_rule, current_draft, record_change};
 use super::draft::{DraftTime, EventDraft};
-use super::object::CalendarObject;
+use super::object::{CalendarObject, PropertyEdits};
 use super::rule::{until_value, until_wall, with_bounds};
 use super::times::{instant_of, shifted, time_property, wall_of, TimeForm};
 use super::EditError;
@@ -37,7 +45,7 @@ pub fn read_draft(object: &str) -> Result<EventDraft, EditError> {
     let master = obj.require_master()?;
     let (mut zones, _) = obj.zones();
     let ev = obj.read(master)?;
-    current_draft(&ev, &mut zones).ok_or_else(|| no_start(&ev))
+    current_draft(&obj.calendar.children[master], &ev, &mut zones).ok_or_else(|| no_start(&ev))
 }
 
 pub(crate) fn no_start(ev: &EventData<'_>) -> EditError {
@@ -61,25 +69,21 @@ pub fn update_event(
     let draft = draft.normalized();
     draft.check_in(&mut zones, &obj.tzids())?;
     let old = obj.read(master)?;
-    let current = current_draft(&old, &mut zones).ok_or_else(|| no_start(&old))?;
+    let current = current_draft(&obj.calendar.children[master], &old, &mut zones)
+        .ok_or_else(|| no_start(&old))?;
+    draft.check_rule_against(current.rule())?;
     let before = obj.tzids();
-    let applied = apply_draft(
-        &mut obj.calendar.children[master],
-        &current,
-        &old.end,
-        &draft,
-        &mut zones,
-    );
-    if !applied.changed {
+    let new_form = TimeForm::of(&draft.start, &mut zones, calendar_zone.as_ref());
+    let component = &mut obj.calendar.children[master];
+    let applied = apply_draft(component, &current, &old.end, &draft, &mut zones);
+    let rule_changed = apply_rule(component, &current, &draft, &new_form);
+    if !applied.changed && !rule_changed {
         return Ok(object.to_owned());
     }
-    record_change(
-        &mut obj.calendar.children[master],
-        now,
-        applied.times_changed,
-    );
+    record_change(component, now, applied.times_changed || rule_changed);
     if applied.start_changed {
-        let moves = SeriesMove::new(&current, &draft, &mut zones, calendar_zone.as_ref());
+        let mut moves = SeriesMove::new(&current, &draft, &mut zones, calendar_zone.as_ref());
+        moves.rule_given = rule_changed;
         moves.apply(
             &mut obj,
             master,
@@ -88,6 +92,9 @@ pub fn update_event(
             calendar_zone.as_ref(),
             now,
         )?;
+    }
+    if rule_changed {
+        drop_stale_references(&mut obj, master, &mut zones, calendar_zone.as_ref())?;
     }
     let around = instant_of(&draft.start, &mut zones).and_utc().timestamp();
     obj.sync_vtimezones(&before, around, now.timestamp());
@@ -102,6 +109,8 @@ pub(crate) struct SeriesMove {
     /// The series' length before and after (exact for absolute times).
     old_length: Duration,
     new_length: Duration,
+    /// The draft set the rule: its UNTIL is the user's and does not move.
+    pub rule_given: bool,
 }
 
 impl SeriesMove {
@@ -120,6 +129,7 @@ impl SeriesMove {
             shift: wall_of(&draft.start) - wall_of(&current.start),
             old_length: length(current, zones),
             new_length: length(draft, zones),
+            rule_given: false,
         }
     }
 
@@ -149,7 +159,7 @@ impl SeriesMove {
             for (i, p) in obj.calendar.children[master].properties.iter().enumerate() {
                 let moved = match p.name.as_ref() {
                     "EXDATE" | "RDATE" => self.moved_list(p, old, old_is_date, &mut tc),
-                    "RRULE" => self.moved_rule(p),
+                    "RRULE" if !self.rule_given => self.moved_rule(p),
                     _ => None,
                 };
                 if let Some(moved) = moved {
@@ -158,7 +168,8 @@ impl SeriesMove {
             }
             for i in obj.overrides() {
                 let ov = obj.read(i)?;
-                if let Some(m) = self.moved_override(i, &ov, old, &mut tc) {
+                let component = &obj.calendar.children[i];
+                if let Some(m) = self.moved_override(i, component, &ov, old, &mut tc) {
                     overrides.push(m);
                 }
             }
@@ -170,6 +181,7 @@ impl SeriesMove {
         }
         for m in overrides {
             let ov = obj.read(m.index)?;
+            let current = current_draft(&obj.calendar.children[m.index], &ov, zones);
             let component = &mut obj.calendar.children[m.index];
             let kept: Vec<Param<'_>> = component
                 .prop("RECURRENCE-ID")
@@ -183,7 +195,7 @@ impl SeriesMove {
             {
                 *slot = rid;
             }
-            if let (Some(times), Some(current)) = (m.times, current_draft(&ov, zones)) {
+            if let (Some(times), Some(current)) = (m.times, current) {
                 let draft = EventDraft {
                     start: times.0,
                     end: times.1,
@@ -262,6 +274,7 @@ impl SeriesMove {
     fn moved_override(
         &self,
         index: usize,
+        component: &crate::ics::Component<'_>,
         ov: &EventData<'_>,
         old: &EventData<'_>,
         tc: &mut TimeContext<'_>,
@@ -270,7 +283,7 @@ impl SeriesMove {
         let recurrence_id = self.moved(stamp)?;
         let start = ov.start.as_ref()?;
         let unmoved_start = tc.instance_stamp(start, old) == Some(stamp);
-        let current = current_draft(ov, tc.resolver);
+        let current = current_draft(component, ov, tc.resolver);
         let own_length = current
             .as_ref()
             .map(|c| instant_of(&c.end, tc.resolver) - instant_of(&c.start, tc.resolver));
@@ -299,4 +312,126 @@ struct OverrideMove {
     recurrence_id: DraftTime,
     /// New start and end, for an override that kept its instance's times.
     times: Option<(DraftTime, DraftTime)>,
+}
+
+/// After the master's rule changed: remove the overrides and EXDATE values that name
+/// no instance of the series any more (see the module docs). A reference that
+/// cannot be read or placed stays, as does a DATE EXDATE in a timed series (it names
+/// a whole day) and everything when the check was cut short by the expansion's
+/// budget: only what is surely stale goes.
+pub(crate) fn drop_stale_references(
+    obj: &mut CalendarObject<'_>,
+    master: usize,
+    zones: &mut ZoneResolver,
+    calendar_zone: Option<&Zone>,
+) -> Result<(), EditError> {
+    // The series without its exclusions: an excluded instance is still one.
+    let mut probe = obj.calendar.children[master].clone();
+    probe
+        .properties
+        .retain(|p| !matches!(p.name.as_ref(), "EXDATE" | "EXRULE"));
+    let series = read_event(&probe, b"").map_err(|e| EditError::Unreadable {
+        line: e.line,
+        message: e.to_string(),
+    })?;
+    if !series.has_recurrence_props {
+        let component = &mut obj.calendar.children[master];
+        component.remove_all("EXDATE");
+        component.remove_all("EXRULE");
+        for i in obj.overrides().into_iter().rev() {
+            obj.calendar.children.remove(i);
+        }
+        return Ok(());
+    }
+    let series_is_date = series
+        .start
+        .as_ref()
+        .is_some_and(|s| matches!(s.value, DateOrTime::Date(_)));
+    let mut tc = TimeContext::new(zones, calendar_zone.cloned());
+    let mut rewritten: Vec<(usize, Option<String>)> = Vec::new();
+    for (i, p) in obj.calendar.children[master].properties.iter().enumerate() {
+        if p.name != "EXDATE" {
+            continue;
+        }
+        let value_param = p.param("VALUE");
+        if !series_is_date && value_param.is_some_and(|v| v.eq_ignore_ascii_case("DATE")) {
+            continue;
+        }
+        let tzid = p
+            .param("TZID")
+            .map(|t| std::borrow::Cow::Owned(t.to_owned()));
+        let values: Vec<&str> = p
+            .value
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect();
+        let kept: Vec<&str> = values
+            .iter()
+            .copied()
+            .filter(|part| {
+                let stamp = parse_date_or_time(part, value_param)
+                    .ok()
+                    .and_then(|value| {
+                        let spec = TimeSpec {
+                            value,
+                            tzid: tzid.clone(),
+                        };
+                        tc.instance_stamp(&spec, &series)
+                    });
+                stamp.is_none_or(|s| is_instance(&series, s, &mut tc))
+            })
+            .collect();
+        if kept.len() != values.len() {
+            rewritten.push((i, (!kept.is_empty()).then(|| kept.join(","))));
+        }
+    }
+    let mut stale: Vec<usize> = Vec::new();
+    for i in obj.overrides() {
+        let ov = obj.read(i)?;
+        let stamp = ov
+            .recurrence_id
+            .as_ref()
+            .and_then(|r| tc.instance_stamp(r, &series));
+        if stamp.is_some_and(|s| !is_instance(&series, s, &mut tc)) {
+            stale.push(i);
+        }
+    }
+    let component = &mut obj.calendar.children[master];
+    for (i, value) in rewritten.into_iter().rev() {
+        match value {
+            Some(v) => {
+                if let Some(p) = component.properties.get_mut(i) {
+                    p.value = v.into();
+                }
+            }
+            None if i < component.properties.len() => {
+                component.properties.remove(i);
+            }
+            None => {}
+        }
+    }
+    for i in stale.into_iter().rev() {
+        obj.calendar.children.remove(i);
+    }
+    Ok(())
+}
+
+/// True when `series` has an instance at `stamp`, or when the expansion could not
+/// tell (cut by its budget: the reference is then kept).
+fn is_instance(series: &EventData<'_>, stamp: Stamp, tc: &mut TimeContext<'_>) -> bool {
+    let window = Window {
+        from: stamp.secs,
+        to: stamp.secs.saturating_add(1),
+    };
+    let expansion = expand_items(
+        std::slice::from_ref(series),
+        tc,
+        &ExpandOptions::new(window),
+    );
+    !expansion.cut.is_empty()
+        || expansion
+            .occurrences
+            .iter()
+            .any(|o| o.instance == Some(stamp))
 }

@@ -13,9 +13,13 @@
 //! occurrences left behind, an UNTIL kept), the EXDATE and RDATE values from the cut
 //! on, and the overrides after the cut (given the new UID). Then the draft is applied
 //! to it as to a whole series ([`super::update_event`]), so when it moves the start,
-//! those references move with it. The override of the cut occurrence itself is
-//! dropped: the draft (which the form filled from it) replaces it. VTIMEZONEs are
-//! copied where used and generated for new TZIDs.
+//! those references move with it. A draft that leaves the repeat open (`None`, as an
+//! occurrence's draft reads) keeps that rest of the rule; one that gives a rule
+//! starts the new series with it (UNTIL in the start's form, the references it
+//! leaves stale removed), and `Some("")` makes the new series one event. The
+//! override of the cut occurrence itself is dropped: the draft (which the form
+//! filled from it) replaces it. VTIMEZONEs are copied where used and generated for
+//! new TZIDs.
 //!
 //! The cut occurrence must not be the series' first ([`EditError::SplitAtStart`]:
 //! edit the whole series instead), and a series with several RRULEs is not cut.
@@ -31,13 +35,13 @@ use crate::recur::{Budget, IterOptions, RecurRule};
 use crate::tz::{Zone, ZoneResolver};
 use crate::value::{parse_date_or_time, DateOrTime};
 
-use super::apply::{apply_draft, current_draft, record_change, set_time, utc_stamp};
+use super::apply::{apply_draft, apply_rule, current_draft, record_change, set_time, utc_stamp};
 use super::create::{checked_uid, PRODID};
 use super::draft::EventDraft;
 use super::object::{property, CalendarObject, PropertyEdits};
 use super::occurrence::locate;
 use super::rule::{until_value, until_wall, with_bounds};
-use super::series::{no_start, SeriesMove};
+use super::series::{drop_stale_references, no_start, SeriesMove};
 use super::times::{instant_of, shifted, wall_of, TimeForm};
 use super::EditError;
 
@@ -70,9 +74,12 @@ pub fn split_series(
     let cz = calendar_zone.as_ref();
     let draft = draft.normalized();
     draft.check_in(&mut zones, &obj.tzids())?;
+    // A rule given starts the new series: it is checked even if it is the old one.
+    draft.check_rule_against(None)?;
     locate(&obj, instance, &mut zones, cz)?;
     let m = obj.read(master)?;
-    let current = current_draft(&m, &mut zones).ok_or_else(|| no_start(&m))?;
+    let current = current_draft(&obj.calendar.children[master], &m, &mut zones)
+        .ok_or_else(|| no_start(&m))?;
     let form = TimeForm::of(&current.start, &mut zones, cz);
     let first = {
         let start = m.start.as_ref().ok_or_else(|| no_start(&m))?;
@@ -214,24 +221,21 @@ fn start_new_series(
     now: DateTime<Utc>,
 ) -> Result<(), EditError> {
     let ev = obj.read(index)?;
-    let current = current_draft(&ev, zones).ok_or_else(|| no_start(&ev))?;
-    let applied = apply_draft(
-        &mut obj.calendar.children[index],
-        &current,
-        &ev.end,
-        draft,
-        zones,
-    );
-    record_change(&mut obj.calendar.children[index], now, false);
+    let current =
+        current_draft(&obj.calendar.children[index], &ev, zones).ok_or_else(|| no_start(&ev))?;
+    let form = TimeForm::of(&draft.start, zones, calendar_zone);
+    let component = &mut obj.calendar.children[index];
+    let applied = apply_draft(component, &current, &ev.end, draft, zones);
+    let rule_changed = apply_rule(component, &current, draft, &form);
+    // A new object: SEQUENCE stays 0.
+    record_change(component, now, false);
     if applied.start_changed {
-        SeriesMove::new(&current, draft, zones, calendar_zone).apply(
-            obj,
-            index,
-            &ev,
-            zones,
-            calendar_zone,
-            now,
-        )?;
+        let mut moves = SeriesMove::new(&current, draft, zones, calendar_zone);
+        moves.rule_given = rule_changed;
+        moves.apply(obj, index, &ev, zones, calendar_zone, now)?;
+    }
+    if rule_changed {
+        drop_stale_references(obj, index, zones, calendar_zone)?;
     }
     Ok(())
 }

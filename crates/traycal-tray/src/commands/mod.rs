@@ -9,8 +9,10 @@
 //! one error shape, `{ code, message, detail }` ([`IpcError`]), whose code is one of
 //! the contract's error codes ([`IpcErrorCode`]).
 
+pub mod accounts;
 pub mod agenda;
 pub mod app;
+pub mod editing;
 pub mod reminders;
 pub mod sources;
 

@@ -84,7 +84,7 @@ describe('sources list', () => {
     const [work, rota] = rows();
     expect(work.dataset.sourceId).toBe('7');
     expect(within(work).getByText('Work')).toBeTruthy();
-    expect(within(work).getByText('ics')).toBeTruthy();
+    expect(within(work).getByText('ICS')).toBeTruthy();
     expect(work.textContent).toContain('42 events');
     expect(work.textContent).toContain('last sync 10 min ago');
     expect(work.textContent).toContain('next in 5 min');
