@@ -22,7 +22,8 @@ def test_sample_calendar(s):
         s.wait_for('[data-testid="agenda-entry"]', text=title)
     shot(s, "sample-agenda.png")
     entries[0].click()
-    pane = s.wait_for('[data-testid="event-detail"]')[0]
+    # The details arrive after the pane opens with the entry's title.
+    pane = s.wait_for('[data-testid="event-detail"]', text="Walk through the new agenda window.")[0]
     text = pane.text()
     for want in ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Walk through the new agenda window."]:
         assert want in text, (want, text)

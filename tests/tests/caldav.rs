@@ -10,7 +10,8 @@ use traycal_engine::local_edit::{EventFields, WhenGiven, WrittenEvent};
 use traycal_engine::two_way::intended_id;
 use traycal_providers::caldav::discover;
 use traycal_providers::{
-    CalDavProvider, CalendarProvider, ChangeToken, Changes, ProviderErrorKind, WritePrecondition,
+    CalDavProvider, CalendarProvider, ChangeToken, Changes, ItemVersion, ProviderErrorKind,
+    WritePrecondition,
 };
 use traycal_store::{CalendarId, SourceKind};
 use traycal_system_tests::dav_servers::{DavKind, DavServer};
@@ -103,6 +104,16 @@ async fn port_round_trip(kind: DavKind) {
     assert_eq!(got.items[0].etag.as_deref(), Some(etag.as_str()));
     assert_eq!(got.missing, ["nope.ics"]);
 
+    // The full etag listing (a calendar-query): the item, with the same etag.
+    let listed = p.versions(&cal).await.unwrap();
+    assert_eq!(
+        listed,
+        [ItemVersion {
+            id: "x.ics".into(),
+            etag: Some(etag.clone())
+        }]
+    );
+
     // Delete: a stale etag is refused, the current one deletes; the delta says so.
     let refused = p.delete_item(&cal, "x.ics", "\"stale\"").await.unwrap_err();
     assert_eq!(refused.kind(), ProviderErrorKind::PreconditionFailed);
@@ -111,6 +122,7 @@ async fn port_round_trip(kind: DavKind) {
         panic!("a delta after a delete")
     };
     assert_eq!(deleted, ["x.ics"]);
+    assert_eq!(p.versions(&cal).await.unwrap(), []);
 
     // A token the server never issued.
     let bogus = ChangeToken::new("caldav/1 sync http://example.invalid/sync/garbage");
@@ -527,4 +539,60 @@ async fn sabre_two_way() {
 #[tokio::test]
 async fn cyrus_two_way() {
     engine_round_trip(DavKind::Cyrus).await;
+}
+
+/// sabre/dav (Nextcloud's and Baïkal's engine) answers a sync token from its future
+/// with "no changes" (a client restored from a backup of a later state, a server
+/// restored from an older one). The token then hides every later edit; the daily
+/// full etag listing finds them, and the deletion too.
+#[tokio::test]
+async fn sabre_future_token_is_caught_by_the_daily_listing() {
+    let server = DavServer::start(DavKind::Sabre);
+    let a = account(&server).await;
+    let h = &a.h;
+    let curl = server.curl("alice");
+    for (name, uid, day) in [("one.ics", "one@x", 3), ("two.ics", "two@x", 4)] {
+        curl.put(
+            &format!("{}{name}", a.cal_url),
+            &event(uid, day, 9, "Before"),
+        );
+    }
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!(r.counts.added, 2, "{r:?}");
+
+    // The stored token moved a thousand changes ahead of the server's.
+    let mut m = h.mirror();
+    let row = m
+        .calendars()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == a.calendar)
+        .unwrap();
+    let token = row.change_token.unwrap();
+    let (head, number) = token.rsplit_once('/').unwrap();
+    let future = format!("{head}/{}", number.parse::<u64>().unwrap() + 1000);
+    m.set_change_token(a.calendar, Some(&future)).unwrap();
+    drop(m);
+    curl.put(
+        &format!("{}one.ics", a.cal_url),
+        &event("one@x", 3, 9, "After"),
+    );
+    curl.delete(&format!("{}two.ics", a.cal_url));
+
+    // The quirk itself: within the day, the token is trusted and hides both.
+    h.clock.set(T0 + 3600);
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!((r.counts.updated, r.counts.removed), (0, 0), "{r:?}");
+
+    // A day after the first sync, the calendar is listed in full.
+    h.clock.set(T0 + 86_400 + 60);
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!((r.counts.updated, r.counts.removed), (1, 1), "{r:?}");
+    let objects = h.mirror().remote_objects(a.calendar).unwrap();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert!(objects[0]
+        .base_raw
+        .as_deref()
+        .unwrap()
+        .contains("SUMMARY:After"));
 }

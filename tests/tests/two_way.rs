@@ -8,8 +8,9 @@ use std::future::Future;
 use traycal_engine::{Engine, MassDeletionChoice, TwoWayReport};
 
 use traycal_providers::{
-    CalendarProvider, Capabilities, ChangeToken, Changes, FetchedItems, MemoryProvider, Operation,
-    ProviderErrorKind, ProviderResult, RemoteCalendar, WritePrecondition, Written,
+    CalendarProvider, Capabilities, ChangeToken, Changes, FetchedItems, ItemVersion,
+    MemoryProvider, Operation, ProviderErrorKind, ProviderResult, RemoteCalendar,
+    WritePrecondition, Written,
 };
 use traycal_store::{CalendarId, ObjectState, Recorded};
 use traycal_system_tests::harness::{cal, ev, harness, two_way_harness, Harness, T0};
@@ -179,6 +180,12 @@ impl CalendarProvider for Racing {
             }
             answer
         }
+    }
+    fn versions(
+        &self,
+        calendar: &str,
+    ) -> impl Future<Output = ProviderResult<Vec<ItemVersion>>> + Send {
+        self.inner.versions(calendar)
     }
     fn fetch_items(
         &self,
@@ -466,6 +473,13 @@ impl CalendarProvider for LateAnswers {
                 .await
         }
     }
+    fn versions(
+        &self,
+        calendar: &str,
+    ) -> impl Future<Output = ProviderResult<Vec<ItemVersion>>> + Send {
+        let calendar = calendar.to_owned();
+        async move { self.late(self.inner.versions(&calendar).await).await }
+    }
     fn fetch_items(
         &self,
         calendar: &str,
@@ -731,4 +745,106 @@ async fn a_server_item_with_the_uid_of_a_local_creation_waits_and_the_sync_goes_
         shown.contains(&"Mine".to_string()) && shown.contains(&"Other".to_string()),
         "{shown:?}"
     );
+}
+
+/// A server that answers every token with "no changes" (sabre/dav's answer to a token
+/// from the future): the daily full listing still finds what changed and what went,
+/// with one listing a day and nothing fetched that did not change.
+#[tokio::test]
+async fn the_daily_listing_finds_what_a_blind_token_missed() {
+    let (h, server, cal_id) = two_way().await;
+    for (id, uid, hour) in [
+        ("a.ics", "a@x", 9),
+        ("b.ics", "b@x", 10),
+        ("c.ics", "c@x", 11),
+    ] {
+        server
+            .put_behind_engine(CAL, id, &object(uid, hour, &format!("Event {uid}")))
+            .unwrap();
+    }
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(pulled(&r), 3);
+    // The first sync was a full snapshot: no separate listing.
+    assert_eq!(server.calls(Operation::Versions), 0);
+
+    server.answer_tokens_blindly(true);
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Alpha changed"))
+        .unwrap();
+    server.delete_behind_engine(CAL, "b.ics").unwrap();
+    server
+        .put_behind_engine(CAL, "d.ics", &object("d@x", 12, "Delta new"))
+        .unwrap();
+    // Within the day the token is trusted, and it says nothing changed.
+    h.clock.set(T0 + 3600);
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((pulled(&r), r.counts.removed, r.reconciled), (0, 0, 0));
+    assert_eq!(server.calls(Operation::Versions), 0);
+    assert!(shown(&h.engine).await.contains(&"Event b@x".to_string()));
+
+    // A day after the first listing (the snapshot), the calendar is listed in full.
+    server.reset_calls();
+    h.clock.set(T0 + 86_400);
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(server.calls(Operation::Versions), 1);
+    // Only what differs is fetched: a.ics (another etag) and d.ics (new), not c.ics.
+    assert_eq!(server.calls(Operation::FetchItems), 1);
+    assert_eq!(
+        (r.counts.added, r.counts.updated, r.counts.removed),
+        (1, 1, 1),
+        "{r:?}"
+    );
+    assert_eq!(r.reconciled, 3);
+    assert_eq!(
+        shown(&h.engine).await,
+        ["Alpha changed", "Delta new", "Event c@x"]
+    );
+
+    // Listed: not again that day.
+    server.reset_calls();
+    h.clock.set(T0 + 86_400 + 3600);
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(server.calls(Operation::Versions), 0);
+}
+
+/// A pending local edit of an item the listing finds changed on the server is a
+/// conflict, never overwritten either way; the listing's deletion of most of the
+/// calendar waits for the user like any other.
+#[tokio::test]
+async fn the_daily_listing_goes_through_the_plan() {
+    let (h, server, cal_id) = edited_on_both_sides_soon().await;
+    for i in 0..30 {
+        server
+            .put_behind_engine(
+                CAL,
+                &format!("m{i}.ics"),
+                &object(&format!("m{i}@x"), 12, "Many"),
+            )
+            .unwrap();
+    }
+    // The local edit of a.ics is pushed in the same sync that pulls the 30.
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    server.answer_tokens_blindly(true);
+    h.engine
+        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "Mine again")))
+        .await
+        .unwrap();
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Theirs"))
+        .unwrap();
+    for i in 0..25 {
+        server
+            .delete_behind_engine(CAL, &format!("m{i}.ics"))
+            .unwrap();
+    }
+    h.clock.set(T0 + 2 * 86_400);
+    let e = h.engine.sync_two_way(&server, cal_id).await.unwrap_err();
+    assert_eq!(e.code(), "mass_delete", "{e}");
+    let r = h
+        .engine
+        .sync_two_way_deciding(&server, cal_id, MassDeletionChoice::Apply)
+        .await
+        .unwrap();
+    assert_eq!((r.counts.removed, r.counts.conflicts), (25, 1), "{r:?}");
+    assert!(server.item(CAL, "a.ics").unwrap().body.contains("Theirs"));
 }

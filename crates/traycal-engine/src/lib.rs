@@ -28,6 +28,7 @@ pub mod object_rows;
 pub mod opener;
 pub mod preview;
 mod quiet;
+pub mod reconcile;
 mod reexpand;
 pub mod reminders;
 pub mod schedule;

@@ -40,6 +40,7 @@ use traycal_store::{
 
 use crate::error::{EngineError, Result};
 use crate::object_rows::ObjectRows;
+use crate::reconcile;
 use crate::sync::MassDeletionChoice;
 use crate::Engine;
 
@@ -54,6 +55,9 @@ pub struct TwoWayReport {
     pub deferred: u64,
     /// Whether the server refused the stored token and everything was listed again.
     pub relisted: bool,
+    /// Items the daily full listing found changed or deleted that the change token
+    /// had not reported.
+    pub reconciled: u64,
     /// Items of the server that could not be read and were left out (one bad item
     /// never sinks the calendar; a sync with one is not clean).
     pub failed: u64,
@@ -239,7 +243,7 @@ impl Engine {
             }
             other => other?,
         };
-        let (items, view_kind, deleted, next_token) = match changes {
+        let (mut items, mut view_kind, mut deleted, next_token) = match changes {
             Changes::NotModified { next_token } => {
                 (Vec::new(), ViewKind::Unchanged, Vec::new(), next_token)
             }
@@ -252,11 +256,28 @@ impl Engine {
                 next_token,
             } => (changed, ViewKind::Delta, deleted, next_token),
         };
-
-        // 2. Plan.
         let (objects, outbox) = self
             .with_mirror(move |m| Ok((m.remote_objects(calendar)?, m.outbox(Some(calendar))?)))
             .await?;
+        // Once a day, the full etag listing: what a token missed joins the delta.
+        let listed_now = ways.pull && reconcile::listing_due(&row, self.now());
+        let listed_at = self.now();
+        if listed_now && view_kind != ViewKind::Full {
+            let found = {
+                let changed: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+                let gone: HashSet<&str> = deleted.iter().map(String::as_str).collect();
+                reconcile::list_and_compare(provider, &remote_calendar, &objects, &changed, &gone)
+                    .await?
+            };
+            if !found.changed.is_empty() || !found.deleted.is_empty() {
+                report.reconciled = (found.changed.len() + found.deleted.len()) as u64;
+                items.extend(found.changed);
+                deleted.extend(found.deleted);
+                view_kind = ViewKind::Delta;
+            }
+        }
+
+        // 2. Plan.
         let ordered = in_outbox_order(&objects, &outbox);
         let intended: Vec<String> = ordered.iter().map(|o| intended_id(&o.uid)).collect();
         let sent: HashMap<i64, Vec<u64>> = outbox
@@ -440,8 +461,14 @@ impl Engine {
             }
         }
         let token = next_token.into_string();
-        self.with_mirror(move |m| Ok(m.set_change_token(calendar, Some(&token))?))
-            .await?;
+        self.with_mirror(move |m| {
+            m.set_change_token(calendar, Some(&token))?;
+            if listed_now {
+                m.set_listed_at(calendar, Some(listed_at))?;
+            }
+            Ok(())
+        })
+        .await?;
 
         // 4. Push, in outbox order; a transient failure stops the rest. The objects
         // are read again: the pull may have moved their base (a rebase).
@@ -833,7 +860,7 @@ fn local_failure(e: EngineError) -> ProviderError {
     ProviderError::from_kind(ProviderErrorKind::Local).with_detail(e.to_string())
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum ViewKind {
     Unchanged,
     Full,

@@ -9,8 +9,8 @@ use crate::caldav::CalDavProvider;
 use crate::feed_provider::IcsFeedProvider;
 use crate::memory::MemoryProvider;
 use crate::port::{
-    CalendarProvider, Capabilities, ChangeToken, Changes, FetchedItems, ProviderResult,
-    RemoteCalendar, WritePrecondition, Written,
+    CalendarProvider, Capabilities, ChangeToken, Changes, FetchedItems, ItemVersion,
+    ProviderResult, RemoteCalendar, WritePrecondition, Written,
 };
 
 /// One provider of any kind.
@@ -68,6 +68,14 @@ impl CalendarProvider for AnyProvider {
             AnyProvider::IcsFeed(p) => p.changes(calendar, since).await,
             AnyProvider::Memory(p) => p.changes(calendar, since).await,
             AnyProvider::CalDav(p) => p.changes(calendar, since).await,
+        }
+    }
+
+    async fn versions(&self, calendar: &str) -> ProviderResult<Vec<ItemVersion>> {
+        match self {
+            AnyProvider::IcsFeed(p) => p.versions(calendar).await,
+            AnyProvider::Memory(p) => p.versions(calendar).await,
+            AnyProvider::CalDav(p) => p.versions(calendar).await,
         }
     }
 

@@ -30,7 +30,7 @@ use xml::{CALDAV, DAV};
 
 use crate::port::{
     CalendarProvider, Capabilities, ChangeDetection, ChangeToken, Changes, FetchedItems,
-    ProviderError, ProviderErrorKind, ProviderResult, RemoteCalendar, RemoteItem,
+    ItemVersion, ProviderError, ProviderErrorKind, ProviderResult, RemoteCalendar, RemoteItem,
     WritePrecondition, Written,
 };
 
@@ -280,6 +280,11 @@ fn token_of(since: Option<&ChangeToken>) -> ProviderResult<String> {
     }
 }
 
+/// A `calendar-query` for the etag of every VEVENT object (RFC 4791 7.8): the etag
+/// listing, without bodies, that a reconciliation compares (tasks are left out as
+/// discovery leaves out task-only collections).
+const ETAG_LISTING_BODY: &str = r#"<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"/></c:comp-filter></c:filter></c:calendar-query>"#;
+
 fn sync_collection_body(token: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:" xmlns:c="{CALDAV}"><d:sync-token>{}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/><c:calendar-data/></d:prop></d:sync-collection>"#,
@@ -405,6 +410,25 @@ impl CalendarProvider for CalDavProvider {
             deleted,
             next_token,
         })
+    }
+
+    async fn versions(&self, calendar: &str) -> ProviderResult<Vec<ItemVersion>> {
+        let collection = collection_url(calendar)?;
+        let ms = self
+            .client()
+            .report(&collection, "1", ETAG_LISTING_BODY)
+            .await?;
+        Ok(ms
+            .responses
+            .iter()
+            .filter(|r| !matches!(r.status, Some(404) | Some(410)))
+            .filter_map(|r| {
+                member_name(&collection, &r.href).map(|id| ItemVersion {
+                    id,
+                    etag: version_of(r),
+                })
+            })
+            .collect())
     }
 
     async fn fetch_items(&self, calendar: &str, ids: &[String]) -> ProviderResult<FetchedItems> {

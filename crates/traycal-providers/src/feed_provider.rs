@@ -38,7 +38,7 @@ use crate::ics_feed::{
 };
 use crate::port::{
     CalendarProvider, Capabilities, ChangeDetection, ChangeToken, Changes, FetchedItems,
-    ProviderError, ProviderErrorKind, ProviderResult, RemoteCalendar, RemoteItem,
+    ItemVersion, ProviderError, ProviderErrorKind, ProviderResult, RemoteCalendar, RemoteItem,
     WritePrecondition, Written,
 };
 
@@ -189,6 +189,21 @@ impl CalendarProvider for IcsFeedProvider {
             items: vec![self.item_of(body)],
             next_token,
         })
+    }
+
+    /// The feed's one item, fetched whole (a feed has no listing without its body).
+    async fn versions(&self, calendar: &str) -> ProviderResult<Vec<ItemVersion>> {
+        self.check_calendar(calendar)?;
+        match self.fetch(None).await? {
+            FetchOutcome::Body(body) => {
+                let item = self.item_of(body);
+                Ok(vec![ItemVersion {
+                    id: item.id,
+                    etag: item.etag,
+                }])
+            }
+            FetchOutcome::NotModified => Err(self.unasked_not_modified()),
+        }
     }
 
     async fn fetch_items(&self, calendar: &str, ids: &[String]) -> ProviderResult<FetchedItems> {

@@ -33,9 +33,9 @@ pub use ics_feed::{
 };
 pub use memory::MemoryProvider;
 pub use port::{
-    CalendarProvider, Capabilities, ChangeDetection, ChangeToken, Changes, FetchedItems, Operation,
-    ProviderError, ProviderErrorKind, ProviderResult, RemoteCalendar, RemoteItem,
-    WritePrecondition, Written,
+    CalendarProvider, Capabilities, ChangeDetection, ChangeToken, Changes, FetchedItems,
+    ItemVersion, Operation, ProviderError, ProviderErrorKind, ProviderResult, RemoteCalendar,
+    RemoteItem, WritePrecondition, Written,
 };
 pub use secrets::{
     FileSecretStore, KeyringStore, MemorySecretStore, SecretError, SecretStore, SecretStoreKind,

@@ -5,7 +5,8 @@
 //! gets one clone and uses it through [`CalendarProvider`]; the test keeps another
 //! and changes the server behind the engine's back
 //! ([`MemoryProvider::put_behind_engine`], [`MemoryProvider::delete_behind_engine`]),
-//! loses every change token ([`MemoryProvider::drop_change_tokens`]), makes calls
+//! loses every change token ([`MemoryProvider::drop_change_tokens`]), answers every
+//! token with "no changes" ([`MemoryProvider::answer_tokens_blindly`]), makes calls
 //! fail ([`MemoryProvider::fail_next`], [`MemoryProvider::fail_next_on`]) or slow
 //! ([`MemoryProvider::set_delay`]), and counts what was asked
 //! ([`MemoryProvider::calls`]).
@@ -41,9 +42,9 @@ use collection::Collection;
 use faults::Faults;
 
 use crate::port::{
-    CalendarProvider, Capabilities, ChangeDetection, ChangeToken, Changes, FetchedItems, Operation,
-    ProviderError, ProviderErrorKind, ProviderResult, RemoteCalendar, RemoteItem,
-    WritePrecondition, Written,
+    CalendarProvider, Capabilities, ChangeDetection, ChangeToken, Changes, FetchedItems,
+    ItemVersion, Operation, ProviderError, ProviderErrorKind, ProviderResult, RemoteCalendar,
+    RemoteItem, WritePrecondition, Written,
 };
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -224,6 +225,13 @@ impl MemoryProvider {
         }
     }
 
+    /// From now on (`true`) every change token is answered with "no changes", as
+    /// sabre/dav answers a token from the future: changes reach the engine only
+    /// through a full listing ([`CalendarProvider::versions`]).
+    pub fn answer_tokens_blindly(&self, blind: bool) {
+        self.lock().faults.blind_tokens = blind;
+    }
+
     /// The next `calls` port calls, whatever the operation, fail with `kind`.
     pub fn fail_next(&self, calls: usize, kind: ProviderErrorKind) {
         self.lock().faults.arm(None, calls, kind);
@@ -323,8 +331,25 @@ impl CalendarProvider for MemoryProvider {
         let collection = server.calendar(calendar)?;
         match since {
             None => Ok(collection.snapshot()),
+            Some(token) if server.faults.blind_tokens => Ok(Changes::NotModified {
+                next_token: token.clone(),
+            }),
             Some(token) => collection.changes_since(token),
         }
+    }
+
+    async fn versions(&self, calendar: &str) -> ProviderResult<Vec<ItemVersion>> {
+        self.enter(Operation::Versions).await?;
+        let server = self.lock();
+        Ok(server
+            .calendar(calendar)?
+            .items()
+            .into_iter()
+            .map(|i| ItemVersion {
+                id: i.id,
+                etag: i.etag,
+            })
+            .collect())
     }
 
     async fn fetch_items(&self, calendar: &str, ids: &[String]) -> ProviderResult<FetchedItems> {

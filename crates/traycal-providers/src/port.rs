@@ -105,6 +105,14 @@ impl fmt::Display for ChangeToken {
     }
 }
 
+/// One item of a calendar as a listing names it: its id and its etag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemVersion {
+    pub id: String,
+    /// `None` when the server gave none (the item is then fetched to compare).
+    pub etag: Option<String>,
+}
+
 /// What changed in a calendar since a change token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Changes {
@@ -203,15 +211,17 @@ impl Capabilities {
 pub enum Operation {
     Calendars,
     Changes,
+    Versions,
     FetchItems,
     PutItem,
     DeleteItem,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 5] = [
+    pub const ALL: [Operation; 6] = [
         Operation::Calendars,
         Operation::Changes,
+        Operation::Versions,
         Operation::FetchItems,
         Operation::PutItem,
         Operation::DeleteItem,
@@ -222,6 +232,7 @@ impl Operation {
         match self {
             Operation::Calendars => "calendars",
             Operation::Changes => "changes",
+            Operation::Versions => "versions",
             Operation::FetchItems => "fetch_items",
             Operation::PutItem => "put_item",
             Operation::DeleteItem => "delete_item",
@@ -250,6 +261,15 @@ pub trait CalendarProvider: Send + Sync {
         calendar: &str,
         since: Option<&ChangeToken>,
     ) -> impl Future<Output = ProviderResult<Changes>> + Send;
+
+    /// Every item `calendar` holds now, as its id and etag (no bodies): the full
+    /// listing the daily reconciliation compares with the mirror, which catches what
+    /// a change token missed (a server that answers a token it does not know with
+    /// "no changes"). Independent of any change token.
+    fn versions(
+        &self,
+        calendar: &str,
+    ) -> impl Future<Output = ProviderResult<Vec<ItemVersion>>> + Send;
 
     /// The current version of each item in `ids`; unknown ids are listed as missing.
     fn fetch_items(

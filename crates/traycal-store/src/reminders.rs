@@ -573,8 +573,8 @@ mod tests {
             .unwrap();
         }
         let mut m = Mirror::open(&path).unwrap();
-        assert_eq!(SCHEMA_VERSION, 6);
-        assert_eq!(m.schema_version().unwrap(), 6);
+        assert_eq!(SCHEMA_VERSION, 7);
+        assert_eq!(m.schema_version().unwrap(), 7);
         // step 3's columns start empty
         let st = m.sync_state(SourceId(7)).unwrap();
         assert_eq!((st.notice, st.unclosed_ok), (None, false));
@@ -592,7 +592,7 @@ mod tests {
         drop(m);
         // reopening does not migrate again
         let m = Mirror::open(&path).unwrap();
-        assert_eq!(m.schema_version().unwrap(), 6);
+        assert_eq!(m.schema_version().unwrap(), 7);
         assert!(m.fired_keys(0).unwrap().contains("k"));
         assert!(m.check_integrity().unwrap());
     }

@@ -362,6 +362,14 @@ UPDATE sync_state SET etag = NULL, last_modified = NULL, content_hash = NULL
 -- secret: the password is in the secret store under secret_ref)
 ALTER TABLE sources ADD COLUMN account_json TEXT;
 "#,
+    // 7
+    r#"
+-- when an account's calendar was last listed in full (every item's etag, compared
+-- with the mirror): once a day this catches what a change token missed (a server that
+-- answers a token it does not know with "no changes"); NULL: never, so the next sync
+-- lists it
+ALTER TABLE calendars ADD COLUMN listed_at INTEGER;
+"#,
 ];
 
 /// Schema version this build creates and understands.

@@ -192,6 +192,8 @@ pub struct CalendarRow {
     pub change_token: Option<String>,
     /// Which way it syncs (a read-only calendar is pulled only).
     pub direction: SyncDirection,
+    /// When it was last listed in full (Unix seconds; `None`: never).
+    pub listed_at: Option<i64>,
 }
 
 const SOURCE_COLUMNS: &str = "id, kind, name, url_display, url, secret_ref, interval_secs, \
@@ -242,6 +244,7 @@ fn calendar_from_row(r: &Row<'_>) -> rusqlite::Result<CalendarRow> {
                 )
             })?
         },
+        listed_at: r.get(8)?,
     })
 }
 
@@ -525,7 +528,7 @@ impl Mirror {
     pub fn calendars(&self) -> Result<Vec<CalendarRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, source_id, remote_href, name, color, read_only, change_token, \
-             direction FROM calendars ORDER BY id",
+             direction, listed_at FROM calendars ORDER BY id",
         )?;
         let rows = stmt.query_map([], calendar_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -535,10 +538,23 @@ impl Mirror {
     pub fn calendars_of(&self, source: SourceId) -> Result<Vec<CalendarRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, source_id, remote_href, name, color, read_only, change_token, \
-             direction FROM calendars WHERE source_id = ?1 ORDER BY id",
+             direction, listed_at FROM calendars WHERE source_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([source.0], calendar_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records when a calendar was last listed in full (`None`: never, so the next
+    /// sync of the account lists it).
+    pub fn set_listed_at(&mut self, calendar: CalendarId, at: Option<i64>) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE calendars SET listed_at = ?2 WHERE id = ?1",
+            params![calendar.0, at],
+        )?;
+        if n == 0 {
+            return Err(StoreError::not_found("calendar", calendar.0));
+        }
+        Ok(())
     }
 
     /// Stores a calendar's collection change token (`None` forgets it, forcing a full

@@ -546,7 +546,7 @@ fn a_version_2_file_is_migrated_with_everything_kept() {
     }
     let m = Mirror::open(&path).unwrap();
     assert_eq!(m.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
     let cal = m.calendar_of(traycal_store::SourceId(7)).unwrap();
     assert_eq!(cal, CalendarId(3));
     let row = &m.calendars_of(traycal_store::SourceId(7)).unwrap()[0];
@@ -555,6 +555,7 @@ fn a_version_2_file_is_migrated_with_everything_kept() {
         SyncDirection::PullOnly,
         "a feed is pulled only"
     );
+    assert_eq!(row.listed_at, None, "step 7: never listed in full");
     let e = m.event(traycal_store::EventId(11)).unwrap().unwrap();
     assert_eq!(
         (e.summary.as_deref(), e.raw.as_str()),

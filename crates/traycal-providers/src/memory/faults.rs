@@ -25,6 +25,9 @@ struct ArmedFailure {
 pub(super) struct Faults {
     armed: VecDeque<ArmedFailure>,
     pub(super) delay: Duration,
+    /// Every change token is answered with "no changes" (sabre/dav's and Nextcloud's
+    /// answer to a token from the future): only a full listing sees what changed.
+    pub(super) blind_tokens: bool,
     calls: HashMap<Operation, usize>,
 }
 
