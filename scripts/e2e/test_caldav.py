@@ -158,6 +158,9 @@ def test_caldav(s, base):
     s.wait_for('[data-testid="source-row"]', text="Alice on Radicale", timeout=30)
     # The first sync brings the series in (one event, four occurrences).
     s.wait_for('[data-testid="source-row"]', text="1 event ", timeout=60)
+    # The account's calendar, with its own settings, under it.
+    s.wait_for('[data-testid="calendar-settings"] [data-testid="calendar-direction"]')
+    shot(s, "settings-account.png")
 
     # The agenda shows it.
     open_agenda(s)

@@ -697,6 +697,11 @@ fn sample_calls(feed_url: &str) -> Vec<(&'static str, Value)> {
         ),
         ("calendars", json!({})),
         (
+            "update_calendar",
+            json!({ "id": 999, "edit": { "shown": false, "color": null, "direction": null,
+                    "default": null } }),
+        ),
+        (
             "event_form",
             json!({ "target": { "uid": "nobody@x", "calendar_id": 999, "recurrence_id": null } }),
         ),

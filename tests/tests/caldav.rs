@@ -596,3 +596,111 @@ async fn sabre_future_token_is_caught_by_the_daily_listing() {
         .unwrap()
         .contains("SUMMARY:After"));
 }
+
+/// The mode of servers without `sync-collection`, against each real server (all
+/// three have `getctag` too): a snapshot with a collection-tag token, an unchanged
+/// tag answered with one request and no listing, a changed one with the listing of
+/// every etag (no bodies), which the engine reconciles fetching only what differs.
+async fn ctag_mode(kind: DavKind) {
+    let server = DavServer::start(kind);
+    let cal = server.calendar_url("alice");
+    let (p, _) = CalDavProvider::connect_new(&server.url, "alice", "secret")
+        .await
+        .unwrap();
+    p.use_ctag_only();
+    let curl = server.curl("alice");
+    curl.put(&format!("{cal}one.ics"), &event("one@x", 3, 9, "One"));
+    let Changes::Snapshot { items, next_token } = p.changes(&cal, None).await.unwrap() else {
+        panic!("a first listing is a snapshot")
+    };
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert!(
+        next_token.as_str().starts_with("caldav/1 ctag "),
+        "{next_token}"
+    );
+    assert!(
+        next_token.as_str().len() > "caldav/1 ctag ".len(),
+        "no getctag: {next_token}"
+    );
+    let quiet = p.changes(&cal, Some(&next_token)).await.unwrap();
+    let Changes::NotModified { next_token } = quiet else {
+        panic!("nothing changed: {quiet:?}")
+    };
+    curl.put(&format!("{cal}two.ics"), &event("two@x", 4, 9, "Two"));
+    let Changes::Listing { versions, .. } = p.changes(&cal, Some(&next_token)).await.unwrap()
+    else {
+        panic!("a listing after a change")
+    };
+    let mut ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["one.ics", "two.ics"]);
+    assert!(versions.iter().all(|v| v.etag.is_some()), "{versions:?}");
+    // A tag that is not the current one lists again.
+    let e = p
+        .changes(&cal, Some(&ChangeToken::new("caldav/1 ctag nonsense")))
+        .await
+        .unwrap();
+    assert!(matches!(e, Changes::Listing { .. }), "{e:?}");
+
+    // Through the engine: an edit and a delete on the server, found by the listing.
+    let h = harness().await;
+    let calendar = h
+        .engine
+        .add_account_calendar(SourceKind::Caldav, "alice", &cal, "Calendar", false)
+        .await
+        .unwrap();
+    let source = h.source_of(calendar).await;
+    h.engine.connect_account(source, p.clone());
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!(r.counts.added, 2, "{r:?}");
+    curl.put(
+        &format!("{cal}one.ics"),
+        &event("one@x", 3, 10, "One moved"),
+    );
+    curl.delete(&format!("{cal}two.ics"));
+    h.clock.set(T0 + 60);
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!((r.counts.updated, r.counts.removed), (1, 1), "{r:?}");
+    let seen = h.summaries(T0, T0 + 30 * 86_400).await;
+    assert_eq!(seen, ["One moved"], "{seen:?}");
+    // An event made here goes out under If-None-Match, as in the other mode.
+    let made = h
+        .engine
+        .create_event(
+            calendar.0,
+            &EventFields {
+                title: Some("Made here".into()),
+                start: Some(at(5, 9)),
+                zone: Some("UTC".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!(r.counts.pushed, 1, "{r:?}");
+    let on_server = curl.get(&format!("{cal}{}", intended_id(&made.uid)));
+    assert_eq!(on_server.status, 200);
+    // Our own write changed the tag: the next sync lists, finds it ours, changes nothing.
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!(
+        (r.counts.added, r.counts.updated, r.counts.conflicts),
+        (0, 0, 0),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn radicale_ctag_mode() {
+    ctag_mode(DavKind::Radicale).await;
+}
+
+#[tokio::test]
+async fn sabre_ctag_mode() {
+    ctag_mode(DavKind::Sabre).await;
+}
+
+#[tokio::test]
+async fn cyrus_ctag_mode() {
+    ctag_mode(DavKind::Cyrus).await;
+}

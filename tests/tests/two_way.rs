@@ -753,15 +753,7 @@ async fn a_server_item_with_the_uid_of_a_local_creation_waits_and_the_sync_goes_
 #[tokio::test]
 async fn the_daily_listing_finds_what_a_blind_token_missed() {
     let (h, server, cal_id) = two_way().await;
-    for (id, uid, hour) in [
-        ("a.ics", "a@x", 9),
-        ("b.ics", "b@x", 10),
-        ("c.ics", "c@x", 11),
-    ] {
-        server
-            .put_behind_engine(CAL, id, &object(uid, hour, &format!("Event {uid}")))
-            .unwrap();
-    }
+    put_three(&server);
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!(pulled(&r), 3);
     // The first sync was a full snapshot: no separate listing.
@@ -847,4 +839,59 @@ async fn the_daily_listing_goes_through_the_plan() {
         .unwrap();
     assert_eq!((r.counts.removed, r.counts.conflicts), (25, 1), "{r:?}");
     assert!(server.item(CAL, "a.ics").unwrap().body.contains("Theirs"));
+}
+
+/// A server without change tokens (CalDAV `getctag` only): a changed calendar is
+/// answered with the listing of every etag; only what differs is fetched, what is not
+/// listed is deleted, and a local edit still meets the server's as a conflict.
+#[tokio::test]
+async fn a_listing_is_reconciled_fetching_only_what_differs() {
+    let (h, server, cal_id) = two_way().await;
+    put_three(&server);
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    server.answer_with_listings(true);
+    server.reset_calls();
+    // Unchanged: not modified, nothing listed or fetched.
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(pulled(&r), 0);
+    assert_eq!(server.calls(Operation::FetchItems), 0);
+
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Alpha changed"))
+        .unwrap();
+    server.delete_behind_engine(CAL, "b.ics").unwrap();
+    h.engine
+        .record_local_object(cal_id, "c@x", Some(object("c@x", 11, "Mine")))
+        .await
+        .unwrap();
+    server
+        .put_behind_engine(CAL, "c.ics", &object("c@x", 11, "Theirs"))
+        .unwrap();
+    server.reset_calls();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(
+        (r.counts.updated, r.counts.removed, r.counts.conflicts),
+        (1, 1, 1),
+        "{r:?}"
+    );
+    // One fetch, of a.ics and c.ics; no second daily listing after a full one.
+    assert_eq!(server.calls(Operation::FetchItems), 1);
+    assert_eq!(server.calls(Operation::Versions), 0);
+    assert!(server.item(CAL, "c.ics").unwrap().body.contains("Theirs"));
+    assert!(shown(&h.engine)
+        .await
+        .contains(&"Alpha changed".to_string()));
+}
+
+/// "Event a@x", "Event b@x" and "Event c@x" on the server as a.ics, b.ics and c.ics.
+fn put_three(server: &MemoryProvider) {
+    for (id, uid, hour) in [
+        ("a.ics", "a@x", 9),
+        ("b.ics", "b@x", 10),
+        ("c.ics", "c@x", 11),
+    ] {
+        server
+            .put_behind_engine(CAL, id, &object(uid, hour, &format!("Event {uid}")))
+            .unwrap();
+    }
 }

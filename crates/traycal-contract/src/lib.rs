@@ -75,6 +75,10 @@ macro_rules! with_commands {
             /// Every calendar, with whether Traycal may change its events (`read_only`,
             /// `direction`, `source_kind`).
             editing::calendars() -> Vec<CalendarInfo>, for [agenda, settings];
+            /// Changes a calendar's own settings: shown, colour, direction, and whether new
+            /// events go to it by default. A read-only calendar or a feed's stays pulled
+            /// only (`store.invalid_input`).
+            editing::update_calendar(id: i64, edit: CalendarEdit) -> CalendarInfo, for [settings];
             /// What the editor shows for an event, or for one occurrence of a series: its
             /// times in its own zone, repeat rule and reminder.
             editing::event_form(target: EditTarget) -> EventForm, for [agenda];

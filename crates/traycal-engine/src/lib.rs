@@ -18,6 +18,7 @@
 mod account_sync;
 pub mod accounts;
 pub mod agenda;
+pub mod calendar_settings;
 pub mod clock;
 pub mod data_dir;
 pub mod detail;

@@ -16,7 +16,7 @@
 
 use foldhash::{HashMap, HashSet};
 
-use traycal_providers::{CalendarProvider, RemoteItem};
+use traycal_providers::{CalendarProvider, ItemVersion, RemoteItem};
 use traycal_store::{CalendarRow, RemoteObject};
 
 use crate::error::Result;
@@ -50,13 +50,37 @@ pub async fn list_and_compare<P: CalendarProvider>(
     reported_deleted: &HashSet<&str>,
 ) -> Result<Listed> {
     let listing = provider.versions(calendar).await?;
+    compare(
+        provider,
+        calendar,
+        objects,
+        &listing,
+        reported_changed,
+        reported_deleted,
+    )
+    .await
+}
+
+/// Compares a full `listing` of `calendar` with `objects` (see [`list_and_compare`]):
+/// what differs is fetched, what the mirror holds and the listing does not name is
+/// deleted. Also what a provider without change tokens answers ([`Changes::Listing`]).
+///
+/// [`Changes::Listing`]: traycal_providers::Changes::Listing
+pub async fn compare<P: CalendarProvider>(
+    provider: &P,
+    calendar: &str,
+    objects: &[RemoteObject],
+    listing: &[ItemVersion],
+    reported_changed: &HashSet<&str>,
+    reported_deleted: &HashSet<&str>,
+) -> Result<Listed> {
     let held: HashMap<&str, Option<&str>> = objects
         .iter()
         .filter_map(|o| Some((o.remote_id.as_deref()?, o.etag.as_deref())))
         .collect();
     let mut to_fetch: Vec<String> = Vec::new();
     let mut listed: HashSet<&str> = HashSet::default();
-    for v in &listing {
+    for v in listing {
         listed.insert(v.id.as_str());
         if reported_changed.contains(v.id.as_str()) {
             continue;
@@ -107,6 +131,7 @@ mod tests {
             change_token: None,
             direction: traycal_store::SyncDirection::TwoWay,
             listed_at,
+            hidden: false,
         }
     }
 

@@ -49,6 +49,17 @@ pub struct CalendarInfo {
     pub direction: &'static str,
     /// Its source's kind (`ics`, `caldav`, …): a feed's calendar is read here only.
     pub source_kind: String,
+    /// Shown in the agenda, the tray and the reminders (a hidden one still syncs).
+    pub shown: bool,
+    /// The calendar new events go to by default.
+    pub default: bool,
+}
+
+impl CalendarInfo {
+    /// Whether new events and edits may go to it.
+    pub fn writable(&self) -> bool {
+        !self.read_only && self.source_kind != "ics" && self.direction != "pull_only"
+    }
 }
 
 /// A source as shown to users (never with a secret).
@@ -243,26 +254,37 @@ impl Engine {
 
     /// Every calendar of every source (a feed has one, pulled only).
     pub async fn calendars(&self) -> Result<Vec<CalendarInfo>> {
-        self.with_mirror(|m| {
-            let kinds: std::collections::HashMap<i64, String> = m
-                .sources()?
-                .into_iter()
-                .map(|s| (s.id.0, s.kind.as_str().to_owned()))
-                .collect();
-            Ok(m.calendars()?
-                .into_iter()
-                .map(|c| CalendarInfo {
-                    id: c.id.0,
-                    source_id: c.source_id.0,
-                    name: c.name,
-                    color: c.color,
-                    read_only: c.read_only,
-                    direction: c.direction.as_str(),
-                    source_kind: kinds.get(&c.source_id.0).cloned().unwrap_or_default(),
-                })
-                .collect())
-        })
-        .await
+        let default = self.stored_default_calendar().await?;
+        let mut list = self
+            .with_mirror(move |m| {
+                let kinds: std::collections::HashMap<i64, String> = m
+                    .sources()?
+                    .into_iter()
+                    .map(|s| (s.id.0, s.kind.as_str().to_owned()))
+                    .collect();
+                Ok(m.calendars()?
+                    .into_iter()
+                    .map(|c| CalendarInfo {
+                        id: c.id.0,
+                        source_id: c.source_id.0,
+                        name: c.name,
+                        color: c.color,
+                        read_only: c.read_only,
+                        direction: c.direction.as_str(),
+                        source_kind: kinds.get(&c.source_id.0).cloned().unwrap_or_default(),
+                        shown: !c.hidden,
+                        default: Some(c.id.0) == default,
+                    })
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        // A default that can no longer take events is no default.
+        for c in &mut list {
+            if c.default && !c.writable() {
+                c.default = false;
+            }
+        }
+        Ok(list)
     }
 
     /// All sources.
@@ -333,6 +355,18 @@ pub struct SourceEdit {
     pub exclude: Option<Vec<String>>,
 }
 
+/// A colour as an edit gives it (`""` clears it), checked: the patch's value.
+pub(crate) fn color_edit(color: Option<String>) -> Result<Option<Option<String>>> {
+    match color {
+        Some(c) if c.is_empty() => Ok(Some(None)),
+        Some(c) => {
+            check_color(&c)?;
+            Ok(Some(Some(c)))
+        }
+        None => Ok(None),
+    }
+}
+
 /// Accepts `#rgb` and `#rrggbb` colours only (they end up in the UI's styles).
 pub(crate) fn check_color(color: &str) -> Result<()> {
     let hex = color.strip_prefix('#').unwrap_or("");
@@ -355,14 +389,7 @@ impl Engine {
             Some(n) => Some(n.trim().to_string()),
             None => None,
         };
-        let color = match edit.color {
-            Some(c) if c.is_empty() => Some(None),
-            Some(c) => {
-                check_color(&c)?;
-                Some(Some(c))
-            }
-            None => None,
-        };
+        let color = color_edit(edit.color)?;
         let filters_json = if edit.include.is_some() || edit.exclude.is_some() {
             let row = self
                 .with_mirror(move |m| m.source(SourceId(id))?.ok_or(EngineError::NoSuchSource(id)))

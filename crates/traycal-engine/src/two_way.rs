@@ -243,12 +243,36 @@ impl Engine {
             }
             other => other?,
         };
+        let (objects, outbox) = self
+            .with_mirror(move |m| Ok((m.remote_objects(calendar)?, m.outbox(Some(calendar))?)))
+            .await?;
+        // A listing (a server without change tokens) is complete: the daily one is
+        // not needed after it.
+        let mut listed_in_full = false;
         let (mut items, mut view_kind, mut deleted, next_token) = match changes {
             Changes::NotModified { next_token } => {
                 (Vec::new(), ViewKind::Unchanged, Vec::new(), next_token)
             }
             Changes::Snapshot { items, next_token } => {
+                listed_in_full = true;
                 (items, ViewKind::Full, Vec::new(), next_token)
+            }
+            Changes::Listing {
+                versions,
+                next_token,
+            } => {
+                listed_in_full = true;
+                let none = HashSet::default();
+                let found = reconcile::compare(
+                    provider,
+                    &remote_calendar,
+                    &objects,
+                    &versions,
+                    &none,
+                    &none,
+                )
+                .await?;
+                (found.changed, ViewKind::Delta, found.deleted, next_token)
             }
             Changes::Delta {
                 changed,
@@ -256,13 +280,11 @@ impl Engine {
                 next_token,
             } => (changed, ViewKind::Delta, deleted, next_token),
         };
-        let (objects, outbox) = self
-            .with_mirror(move |m| Ok((m.remote_objects(calendar)?, m.outbox(Some(calendar))?)))
-            .await?;
         // Once a day, the full etag listing: what a token missed joins the delta.
-        let listed_now = ways.pull && reconcile::listing_due(&row, self.now());
+        let listing_due = ways.pull && reconcile::listing_due(&row, self.now());
+        let listed_now = listing_due || listed_in_full;
         let listed_at = self.now();
-        if listed_now && view_kind != ViewKind::Full {
+        if listing_due && !listed_in_full {
             let found = {
                 let changed: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
                 let gone: HashSet<&str> = deleted.iter().map(String::as_str).collect();

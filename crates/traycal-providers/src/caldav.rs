@@ -1,6 +1,7 @@
 //! A CalDAV account behind the provider port (RFC 4791, RFC 6578, RFC 6764):
 //! discovery from a server URL, the account's VEVENT calendars, changes by
-//! `sync-collection`, items by `calendar-multiget`, conditional `PUT` and `DELETE`.
+//! `sync-collection` (or, on servers without it, by `getctag` and etag listings:
+//! `ctag.rs`), items by `calendar-multiget`, conditional `PUT` and `DELETE`.
 //!
 //! Ids: a calendar is its collection's URL (without credentials); an item is its
 //! member name in the collection (the last path segment, percent-decoded), so an id
@@ -13,6 +14,7 @@
 //! future that way) and is `ChangeTokenInvalid` too, so the engine lists everything;
 //! one item of a multistatus that cannot be read never fails the others.
 
+mod ctag;
 mod discovery;
 pub mod http;
 pub mod multistatus;
@@ -65,6 +67,8 @@ struct Inner {
     homes: Vec<Url>,
     /// Calendars written to since their last `changes` (see the module docs).
     written: Mutex<HashSet<String>>,
+    /// Changes by `getctag` and etag listings even where `sync-collection` is offered.
+    ctag_only: std::sync::atomic::AtomicBool,
 }
 
 impl CalDavProvider {
@@ -98,6 +102,7 @@ impl CalDavProvider {
                 settings: settings.clone(),
                 homes,
                 written: Mutex::new(HashSet::new()),
+                ctag_only: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -105,6 +110,16 @@ impl CalDavProvider {
     /// What to keep to connect the account again.
     pub fn settings(&self) -> &CalDavSettings {
         &self.inner.settings
+    }
+
+    /// From now on, new listings read changes by `getctag` and etag listings (the
+    /// mode of servers without `sync-collection`) even where the server offers
+    /// `sync-collection`: for a server whose `sync-collection` is known to be broken,
+    /// and for the tests of that mode against servers that have both.
+    pub fn use_ctag_only(&self) {
+        self.inner
+            .ctag_only
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn client(&self) -> &DavClient {
@@ -296,7 +311,7 @@ impl CalendarProvider for CalDavProvider {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             read_only: false,
-            change_detection: &[ChangeDetection::Delta],
+            change_detection: &[ChangeDetection::Delta, ChangeDetection::Listing],
         }
     }
 
@@ -320,6 +335,19 @@ impl CalendarProvider for CalDavProvider {
         since: Option<&ChangeToken>,
     ) -> ProviderResult<Changes> {
         let collection = collection_url(calendar)?;
+        let by_ctag = match since {
+            Some(t) => t.as_str().starts_with(ctag::CTAG_PREFIX),
+            None => {
+                self.inner
+                    .ctag_only
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    || !self.collection_state(&collection).await?.sync_collection
+            }
+        };
+        if by_ctag {
+            self.take_written(calendar);
+            return self.changes_by_ctag(calendar, &collection, since).await;
+        }
         let first = token_of(since)?;
         let wrote = self.take_written(calendar);
         let mut token = first.clone();

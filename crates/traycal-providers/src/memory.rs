@@ -232,6 +232,13 @@ impl MemoryProvider {
         self.lock().faults.blind_tokens = blind;
     }
 
+    /// From now on (`true`) a calendar that changed since a token is answered with a
+    /// [`Changes::Listing`] of every item's etag, as a CalDAV server without
+    /// `sync-collection` is read (its `getctag` says whether anything changed).
+    pub fn answer_with_listings(&self, listings: bool) {
+        self.lock().faults.listings = listings;
+    }
+
     /// The next `calls` port calls, whatever the operation, fail with `kind`.
     pub fn fail_next(&self, calls: usize, kind: ProviderErrorKind) {
         self.lock().faults.arm(None, calls, kind);
@@ -299,6 +306,18 @@ impl MemoryProvider {
     }
 }
 
+/// Every item of a calendar as its id and etag.
+fn versions_of(collection: &Collection) -> Vec<ItemVersion> {
+    collection
+        .items()
+        .into_iter()
+        .map(|i| ItemVersion {
+            id: i.id,
+            etag: i.etag,
+        })
+        .collect()
+}
+
 impl CalendarProvider for MemoryProvider {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -334,6 +353,13 @@ impl CalendarProvider for MemoryProvider {
             Some(token) if server.faults.blind_tokens => Ok(Changes::NotModified {
                 next_token: token.clone(),
             }),
+            Some(token) if server.faults.listings => match collection.changes_since(token)? {
+                Changes::NotModified { next_token } => Ok(Changes::NotModified { next_token }),
+                other => Ok(Changes::Listing {
+                    versions: versions_of(collection),
+                    next_token: other.next_token().clone(),
+                }),
+            },
             Some(token) => collection.changes_since(token),
         }
     }
@@ -341,15 +367,7 @@ impl CalendarProvider for MemoryProvider {
     async fn versions(&self, calendar: &str) -> ProviderResult<Vec<ItemVersion>> {
         self.enter(Operation::Versions).await?;
         let server = self.lock();
-        Ok(server
-            .calendar(calendar)?
-            .items()
-            .into_iter()
-            .map(|i| ItemVersion {
-                id: i.id,
-                etag: i.etag,
-            })
-            .collect())
+        Ok(versions_of(server.calendar(calendar)?))
     }
 
     async fn fetch_items(&self, calendar: &str, ids: &[String]) -> ProviderResult<FetchedItems> {

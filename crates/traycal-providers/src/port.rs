@@ -27,7 +27,9 @@
 //!   [`ProviderErrorKind::ChangeTokenInvalid`], after which the engine asks again with
 //!   no token and gets a [`Changes::Snapshot`].
 //! - **A snapshot is complete.** Items missing from a [`Changes::Snapshot`] are gone
-//!   from the server; a [`Changes::Delta`] names only what changed since the token.
+//!   from the server; a [`Changes::Delta`] names only what changed since the token; a
+//!   [`Changes::Listing`] is complete too, but names versions only (the caller fetches
+//!   what differs from what it holds).
 //! - **Errors are classified** ([`ProviderError`]): the engine matches on the kind,
 //!   never on the text, and nothing in an error or an id is a secret.
 //! - Writes to a read-only calendar fail with [`ProviderErrorKind::ReadOnly`] before
@@ -124,6 +126,13 @@ pub enum Changes {
         items: Vec<RemoteItem>,
         next_token: ChangeToken,
     },
+    /// Everything the calendar holds, as ids and etags without bodies (a server
+    /// without change tokens, whose calendar changed since the token): what is not
+    /// listed is gone; the caller fetches the items whose etag differs from its own.
+    Listing {
+        versions: Vec<ItemVersion>,
+        next_token: ChangeToken,
+    },
     /// What changed since the token: items created or changed (whole), ids deleted.
     /// An id may be listed as deleted that the caller never saw (created and deleted
     /// since the token); that is harmless.
@@ -140,6 +149,7 @@ impl Changes {
         match self {
             Changes::NotModified { next_token }
             | Changes::Snapshot { next_token, .. }
+            | Changes::Listing { next_token, .. }
             | Changes::Delta { next_token, .. } => next_token,
         }
     }
@@ -188,6 +198,10 @@ pub enum ChangeDetection {
     /// A token yields only what changed ([`Changes::Delta`]): CalDAV sync-token,
     /// Google `nextSyncToken`, Graph `deltaLink`.
     Delta,
+    /// A collection tag says whether anything changed; when it did, the calendar is
+    /// listed by etag ([`Changes::Listing`]): CalDAV `getctag` on servers without
+    /// `sync-collection`.
+    Listing,
 }
 
 /// What a provider can do.

@@ -48,7 +48,8 @@ pub use occurrences::{AgendaRow, CalendarLine, EventLine, OccurrenceRow};
 pub use reminders::{FiredReminder, ReminderSettingsRow};
 pub use schema::SCHEMA_VERSION;
 pub use sources::{
-    CalendarRow, NewCalendar, NewSource, SourceKind, SourcePatch, SourceRow, SyncDirection,
+    CalendarPatch, CalendarRow, NewCalendar, NewSource, SourceKind, SourcePatch, SourceRow,
+    SyncDirection,
 };
 pub use sync_log::{
     AttemptRecord, LogEntry, SyncLogRow, SyncOutcome, SyncStateRow, SyncStateUpdate, Validators,

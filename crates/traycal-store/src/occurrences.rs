@@ -119,7 +119,8 @@ pub struct CalendarLine {
     pub source_name: String,
     /// Source color (the UI falls back to it when the calendar has none).
     pub source_color: Option<String>,
-    /// Whether the source is enabled (disabled sources are left out by default).
+    /// Whether it is shown: its source is enabled and the calendar not hidden (the
+    /// others are left out by default).
     #[serde(skip)]
     enabled: bool,
 }
@@ -191,7 +192,8 @@ impl Mirror {
     pub fn calendar_lines(&self) -> Result<HashMap<i64, Arc<CalendarLine>>> {
         let mut info: HashMap<i64, Arc<CalendarLine>> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.id, c.source_id, c.name, c.color, s.name, s.color, s.enabled \
+            "SELECT c.id, c.source_id, c.name, c.color, s.name, s.color, \
+             s.enabled AND NOT c.hidden \
              FROM calendars c JOIN sources s ON s.id = c.source_id",
         )?;
         let mut rows = stmt.query([])?;

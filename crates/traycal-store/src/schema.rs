@@ -369,6 +369,10 @@ ALTER TABLE sources ADD COLUMN account_json TEXT;
 -- answers a token it does not know with "no changes"); NULL: never, so the next sync
 -- lists it
 ALTER TABLE calendars ADD COLUMN listed_at INTEGER;
+
+-- a calendar the user chose not to see: left out of the agenda, the tray and the
+-- reminders, still synced (showing it again needs no download)
+ALTER TABLE calendars ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 "#,
 ];
 

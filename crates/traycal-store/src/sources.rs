@@ -194,6 +194,20 @@ pub struct CalendarRow {
     pub direction: SyncDirection,
     /// When it was last listed in full (Unix seconds; `None`: never).
     pub listed_at: Option<i64>,
+    /// Left out of the agenda, the tray and the reminders (still synced).
+    pub hidden: bool,
+}
+
+/// Changes to a calendar's own settings; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CalendarPatch {
+    /// Shown (`false`) or hidden (`true`).
+    pub hidden: Option<bool>,
+    /// `Some(None)` goes back to the source's colour.
+    pub color: Option<Option<String>>,
+    /// Which way it syncs. A read-only calendar is pulled only, and a feed's is too:
+    /// anything else is refused.
+    pub direction: Option<SyncDirection>,
 }
 
 const SOURCE_COLUMNS: &str = "id, kind, name, url_display, url, secret_ref, interval_secs, \
@@ -245,6 +259,7 @@ fn calendar_from_row(r: &Row<'_>) -> rusqlite::Result<CalendarRow> {
             })?
         },
         listed_at: r.get(8)?,
+        hidden: r.get(9)?,
     })
 }
 
@@ -528,7 +543,7 @@ impl Mirror {
     pub fn calendars(&self) -> Result<Vec<CalendarRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, source_id, remote_href, name, color, read_only, change_token, \
-             direction, listed_at FROM calendars ORDER BY id",
+             direction, listed_at, hidden FROM calendars ORDER BY id",
         )?;
         let rows = stmt.query_map([], calendar_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -538,10 +553,54 @@ impl Mirror {
     pub fn calendars_of(&self, source: SourceId) -> Result<Vec<CalendarRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, source_id, remote_href, name, color, read_only, change_token, \
-             direction, listed_at FROM calendars WHERE source_id = ?1 ORDER BY id",
+             direction, listed_at, hidden FROM calendars WHERE source_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([source.0], calendar_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Changes a calendar's own settings (see [`CalendarPatch`]).
+    pub fn update_calendar(&mut self, calendar: CalendarId, patch: &CalendarPatch) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (read_only, href): (bool, Option<String>) = tx
+            .query_row(
+                "SELECT read_only, remote_href FROM calendars WHERE id = ?1",
+                [calendar.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("calendar", calendar.0))?;
+        if let Some(d) = patch.direction {
+            if d != SyncDirection::PullOnly && (read_only || href.is_none()) {
+                return Err(StoreError::InvalidInput(format!(
+                    "calendar {} can only be pulled: {}",
+                    calendar.0,
+                    if href.is_none() {
+                        "it is a feed"
+                    } else {
+                        "the server does not let this account change it"
+                    }
+                )));
+            }
+        }
+        tx.execute(
+            "UPDATE calendars SET \
+               hidden = COALESCE(?2, hidden), \
+               color = CASE WHEN ?3 THEN ?4 ELSE color END, \
+               direction = COALESCE(?5, direction) \
+             WHERE id = ?1",
+            params![
+                calendar.0,
+                patch.hidden,
+                patch.color.is_some(),
+                patch.color.clone().flatten(),
+                patch.direction.map(SyncDirection::as_str),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Records when a calendar was last listed in full (`None`: never, so the next

@@ -15,6 +15,7 @@ pub use traycal_contract::{
 pub use traycal_core::join::JoinLink;
 pub use traycal_engine::accounts::AccountAdded;
 pub use traycal_engine::agenda::{Agenda, LogLine, NextMeeting, SourceStatus};
+pub use traycal_engine::calendar_settings::CalendarEdit;
 pub use traycal_engine::detail::{EventDetail, EventJoin};
 pub use traycal_engine::local_edit::{EventForm, WrittenEvent};
 pub use traycal_engine::preview::FeedPreview;

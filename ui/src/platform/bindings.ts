@@ -48,6 +48,12 @@ export const commands = {
 	 */
 	calendars: () => typedError<CalendarInfo[], IpcError>(__TAURI_INVOKE("calendars")),
 	/**
+	 *  Changes a calendar's own settings: shown, colour, direction, and whether new
+	 *  events go to it by default. A read-only calendar or a feed's stays pulled
+	 *  only (`store.invalid_input`).
+	 */
+	updateCalendar: (id: number, edit: CalendarEdit) => typedError<CalendarInfo, IpcError>(__TAURI_INVOKE("update_calendar", { id, edit })),
+	/**
 	 *  What the editor shows for an event, or for one occurrence of a series: its
 	 *  times in its own zone, repeat rule and reminder.
 	 */
@@ -211,6 +217,20 @@ export type Attendee = {
 	role: string | null,
 };
 
+/**
+ *  A change to a calendar as the settings window sends it: each `None` leaves the
+ *  setting as it is.
+ */
+export type CalendarEdit = {
+	shown: boolean | null,
+	/**  `""` goes back to the account's colour. */
+	color: string | null,
+	/**  `two_way`, `pull_only` or `push_only`. */
+	direction: string | null,
+	/**  `true` makes it the calendar new events go to (`false` forgets it if it was). */
+	default: boolean | null,
+};
+
 /**  A calendar as shown to users and scripts (`traycal calendars --json`). */
 export type CalendarInfo = {
 	/**  Calendar id (what `create --calendar` takes). */
@@ -227,6 +247,10 @@ export type CalendarInfo = {
 	direction: string,
 	/**  Its source's kind (`ics`, `caldav`, …): a feed's calendar is read here only. */
 	source_kind: string,
+	/**  Shown in the agenda, the tray and the reminders (a hidden one still syncs). */
+	shown: boolean,
+	/**  The calendar new events go to by default. */
+	default: boolean,
 };
 
 /**  A calendar with its reminder preferences. */

@@ -94,6 +94,17 @@ export const ipc = {
   shortcutSettings: vi.fn<Ipc['shortcutSettings']>(async () => shortcut(DEFAULT_SHORTCUT)),
   setJoinShortcut: vi.fn<Ipc['setJoinShortcut']>(async (text: string | null) => shortcut(text || null)),
   calendars: vi.fn<Ipc['calendars']>(async () => []),
+  updateCalendar: vi.fn<Ipc['updateCalendar']>(async (id: number) => ({
+    id,
+    source_id: 1,
+    name: 'Calendar',
+    color: null,
+    read_only: false,
+    direction: 'two_way',
+    source_kind: 'caldav',
+    shown: true,
+    default: false,
+  })),
   eventForm: vi.fn<Ipc['eventForm']>(async () => {
     throw { code: 'store.not_found', message: 'no such event' };
   }),

@@ -28,6 +28,9 @@ pub(super) struct Faults {
     /// Every change token is answered with "no changes" (sabre/dav's and Nextcloud's
     /// answer to a token from the future): only a full listing sees what changed.
     pub(super) blind_tokens: bool,
+    /// A calendar that changed since a token is answered with the listing of every
+    /// item's etag (a server without change tokens, `getctag` only).
+    pub(super) listings: bool,
     calls: HashMap<Operation, usize>,
 }
 

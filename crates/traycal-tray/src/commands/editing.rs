@@ -1,6 +1,7 @@
-//! Agenda commands that change events: the calendars one can write to, the editor's
-//! form of an event, and creating, editing and deleting (one occurrence, this and the
-//! following ones, or the whole series).
+//! Commands that change events and calendars: the calendars and their own settings
+//! (shown, colour, direction, default), the editor's form of an event, and creating,
+//! editing and deleting (one occurrence, this and the following ones, or the whole
+//! series).
 //!
 //! Every change is recorded in the mirror with its outbox entry before the command
 //! answers (it shows at once and survives a crash or being offline); the calendar's
@@ -11,6 +12,7 @@
 //! sync may renumber) and its occurrence by the RECURRENCE-ID the agenda gave.
 
 use serde::{Deserialize, Serialize};
+use traycal_engine::calendar_settings::CalendarEdit;
 use traycal_engine::local_edit::{EventFields, EventForm, WhenGiven, WrittenEvent};
 use traycal_engine::sources::CalendarInfo;
 
@@ -133,6 +135,17 @@ impl EventInput {
 /// Every calendar, with whether Traycal may change its events.
 pub async fn calendars(shell: &Arc<Shell>) -> IpcResult<Vec<CalendarInfo>> {
     Ok(shell.engine.calendars().await?)
+}
+
+/// Changes a calendar's own settings (shown, colour, direction, default calendar).
+pub async fn update_calendar(
+    shell: &Arc<Shell>,
+    id: i64,
+    edit: CalendarEdit,
+) -> IpcResult<CalendarInfo> {
+    let info = shell.engine.edit_calendar(id, edit).await?;
+    shell.mirror_changed("calendar_edited");
+    Ok(info)
 }
 
 /// What the editor shows for an event, or for one occurrence of a series.

@@ -15,9 +15,9 @@ vi.mock('../../platform/events', async () => (await import('../../test/platform'
 // Monday 23 November 2026, 10:30 in Berlin (the tests' zone).
 const NOW = new Date('2026-11-23T10:30:00+01:00');
 
-const CALDAV: CalendarInfo = { id: 7, source_id: 3, name: 'Alice', color: '#3b82f6', read_only: false, direction: 'two_way', source_kind: 'caldav' };
-const FEED: CalendarInfo = { id: 1, source_id: 1, name: 'Holidays', color: null, read_only: true, direction: 'pull_only', source_kind: 'ics' };
-const SHARED: CalendarInfo = { id: 8, source_id: 3, name: 'Boss', color: null, read_only: true, direction: 'pull_only', source_kind: 'caldav' };
+const CALDAV: CalendarInfo = { id: 7, source_id: 3, name: 'Alice', color: '#3b82f6', read_only: false, direction: 'two_way', source_kind: 'caldav', shown: true, default: false };
+const FEED: CalendarInfo = { id: 1, source_id: 1, name: 'Holidays', color: null, read_only: true, direction: 'pull_only', source_kind: 'ics', shown: true, default: false };
+const SHARED: CalendarInfo = { id: 8, source_id: 3, name: 'Boss', color: null, read_only: true, direction: 'pull_only', source_kind: 'caldav', shown: true, default: false };
 
 const meeting = entry('2026-11-23T14:00:00+01:00', '2026-11-23T15:00:00+01:00', {
   summary: 'Planning',
@@ -279,5 +279,16 @@ describe('editing from the detail pane', () => {
     await waitFor(() => expect(screen.getAllByTestId('entry-pending')).toHaveLength(1));
     await openEntry('Draft');
     expect((await screen.findByTestId('event-pending')).textContent).toBe('Not yet synced');
+  });
+});
+
+describe('the default calendar', () => {
+  it('is the one a new event starts in', async () => {
+    const second: CalendarInfo = { ...CALDAV, id: 9, name: 'Family', default: true };
+    ipc.calendars.mockResolvedValue([FEED, CALDAV, second]);
+    render(AgendaWindow);
+    await user().click(await screen.findByTestId('new-event'));
+    const select = (await screen.findByTestId('editor-calendar')) as HTMLSelectElement;
+    await waitFor(() => expect(select.value).toBe('9'));
   });
 });

@@ -62,7 +62,7 @@ describe('editor form', () => {
   });
 
   it('says why a calendar cannot be changed', () => {
-    const cal = { id: 1, source_id: 1, name: 'Rota', color: null, read_only: false, direction: 'two_way', source_kind: 'caldav' } as const;
+    const cal = { id: 1, source_id: 1, name: 'Rota', color: null, read_only: false, direction: 'two_way', source_kind: 'caldav', shown: true, default: false } as const;
     expect(writable(cal)).toEqual({ ok: true, why: null });
     expect(writable({ ...cal, source_kind: 'ics' }).why).toMatch(/subscribed feed/);
     expect(writable({ ...cal, read_only: true }).why).toMatch(/server does not let/);

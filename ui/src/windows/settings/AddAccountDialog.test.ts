@@ -33,8 +33,8 @@ describe('add a CalDAV account', () => {
     ipc.addCaldav.mockResolvedValueOnce({
       source: sourceInfo({ kind: 'caldav', name: 'alice on dav.example.org' }),
       calendars: [
-        { id: 4, source_id: 2, name: 'Personal', color: '#ff0000', read_only: false, direction: 'two_way', source_kind: 'caldav' },
-        { id: 5, source_id: 2, name: 'Shared by Bob', color: null, read_only: true, direction: 'pull_only', source_kind: 'caldav' },
+        { id: 4, source_id: 2, name: 'Personal', color: '#ff0000', read_only: false, direction: 'two_way', source_kind: 'caldav', shown: true, default: false },
+        { id: 5, source_id: 2, name: 'Shared by Bob', color: null, read_only: true, direction: 'pull_only', source_kind: 'caldav', shown: true, default: false },
       ],
     });
     await user.type(screen.getByTestId('account-password'), 'secret');
