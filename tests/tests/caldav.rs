@@ -128,6 +128,28 @@ async fn port_round_trip(kind: DavKind) {
     let bogus = ChangeToken::new("caldav/1 sync http://example.invalid/sync/garbage");
     let e = p.changes(&cal, Some(&bogus)).await.unwrap_err();
     assert_eq!(e.kind(), ProviderErrorKind::ChangeTokenInvalid, "{e:?}");
+
+    // A UID the calendar already holds under another name: Radicale and Cyrus refuse
+    // (`UidInUse`, Cyrus naming the existing item), sabre/dav accepts a second object.
+    let twin = event("twin@traycal.test", 6, 9, "Twin");
+    p.put_item(&cal, "twin-1.ics", &twin, &WritePrecondition::CreateOnly)
+        .await
+        .unwrap();
+    let again = p
+        .put_item(&cal, "twin-2.ics", &twin, &WritePrecondition::CreateOnly)
+        .await;
+    match kind {
+        DavKind::Sabre => {
+            again.unwrap();
+        }
+        DavKind::Radicale | DavKind::Cyrus => {
+            let e = again.unwrap_err();
+            assert_eq!(e.kind(), ProviderErrorKind::UidInUse, "{e:?}");
+            if kind == DavKind::Cyrus {
+                assert_eq!(e.existing(), Some("twin-1.ics"), "{e:?}");
+            }
+        }
+    }
 }
 
 #[tokio::test]

@@ -895,3 +895,47 @@ fn put_three(server: &MemoryProvider) {
             .unwrap();
     }
 }
+
+/// A creation whose UID the server already holds under another name (another client
+/// made it meanwhile): never sent again as it is, kept as a conflict with the
+/// server's version; nothing on the server is overwritten or duplicated, and later
+/// syncs do not loop on it.
+#[tokio::test]
+async fn a_uid_the_server_already_holds_is_a_conflict_not_a_retry() {
+    let (h, server, cal_id) = two_way().await;
+    h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    h.engine
+        .record_local_object(cal_id, "dup@x", Some(object("dup@x", 9, "Mine")))
+        .await
+        .unwrap();
+    let racing = Racing {
+        inner: server.clone(),
+        after_pull: std::sync::Mutex::new(Some((
+            "theirs.ics".into(),
+            object("dup@x", 9, "Theirs"),
+        ))),
+    };
+    let r = h.engine.sync_two_way(&racing, cal_id).await.unwrap();
+    assert_eq!((r.counts.pushed, r.counts.conflicts), (0, 1), "{r:?}");
+    let items = server.items(CAL);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert!(items[0].body.contains("Theirs"));
+    let o = h.mirror().remote_objects(cal_id).unwrap();
+    assert_eq!(o.len(), 1, "{o:?}");
+    assert_eq!(o[0].state, ObjectState::Conflict);
+    assert!(
+        o[0].local_raw.as_deref().unwrap().contains("Mine"),
+        "ours kept"
+    );
+
+    server.reset_calls();
+    for _ in 0..3 {
+        h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    }
+    assert_eq!(
+        server.calls(Operation::PutItem),
+        0,
+        "no retry while in conflict"
+    );
+    assert_eq!(server.items(CAL).len(), 1);
+}

@@ -248,6 +248,8 @@ macro_rules! with_error_codes {
             InvalidConfig = "invalid_config";
             /// Something on this computer failed while talking to the server.
             Local = "local";
+            /// The server already holds an event with the same UID under another name.
+            UidInUse = "uid_in_use";
         }
     };
 }

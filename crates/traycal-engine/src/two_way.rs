@@ -809,6 +809,11 @@ impl Engine {
         sent: &[i64],
         err: ProviderError,
     ) -> std::result::Result<PushOutcome, ProviderError> {
+        if err.kind() == ProviderErrorKind::UidInUse {
+            return self
+                .after_uid_in_use(provider, remote_calendar, object, err)
+                .await;
+        }
         if !matches!(
             err.kind(),
             ProviderErrorKind::PreconditionFailed | ProviderErrorKind::NotFound
@@ -866,6 +871,36 @@ impl Engine {
         self.keep_conflict(object.id.0, remote).await.map_err(|e| {
             ProviderError::from_kind(ProviderErrorKind::Local).with_detail(e.to_string())
         })?;
+        Ok(PushOutcome::Conflict)
+    }
+}
+
+impl Engine {
+    /// A creation the server refused because it holds an event with the same UID
+    /// under another name (made by another client, or restored). Never sent again as
+    /// it is: when the server named the item, both versions are kept as a conflict
+    /// (the user decides; the object waits), otherwise the push fails with the
+    /// server's words and is tried again only after the usual back-off.
+    async fn after_uid_in_use<P: CalendarProvider>(
+        &self,
+        provider: &P,
+        remote_calendar: &str,
+        object: &RemoteObject,
+        err: ProviderError,
+    ) -> std::result::Result<PushOutcome, ProviderError> {
+        let Some(existing) = err.existing().map(str::to_owned) else {
+            return Err(err);
+        };
+        let fetched = provider
+            .fetch_items(remote_calendar, std::slice::from_ref(&existing))
+            .await?;
+        let Some(remote) = fetched.items.into_iter().next() else {
+            // Gone meanwhile: the next push may well succeed.
+            return Err(err);
+        };
+        self.keep_conflict(object.id.0, Some(remote))
+            .await
+            .map_err(local_failure)?;
         Ok(PushOutcome::Conflict)
     }
 }

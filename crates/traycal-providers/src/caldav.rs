@@ -534,7 +534,17 @@ impl CalendarProvider for CalDavProvider {
                 id: id.to_string(),
                 etag: answer.header("etag").map(str::to_string),
             }),
-            _ => Err(classify(&answer, "PUT").with_item(id)),
+            _ => {
+                let e = classify(&answer, "PUT").with_item(id);
+                // The existing item by its name in this calendar, when it is in it.
+                let named = e
+                    .existing()
+                    .and_then(|href| member_name(&collection_url(calendar).ok()?, href));
+                Err(match named {
+                    Some(name) => e.with_existing(name),
+                    None => e,
+                })
+            }
         }
     }
 

@@ -16,7 +16,8 @@
 //! answers. Tests that kill the client in the middle of a sync use it.
 //!
 //! It behaves like a careful CalDAV server: multiple calendars, some read-only; a new
-//! etag on every write; writes and deletes only under a precondition; change tokens
+//! etag on every write; writes and deletes only under a precondition; one object per
+//! UID in a calendar (a creation of a UID held elsewhere is `UidInUse`); change tokens
 //! that yield deltas (changed and deleted ids since the token) and expire on demand.
 //! See `memory/collection.rs` for the rules of one calendar.
 //!

@@ -576,7 +576,9 @@ export type IpcErrorCode =
 /**  The account's settings cannot work (address, redirects). */
 "invalid_config" | 
 /**  Something on this computer failed while talking to the server. */
-"local";
+"local" | 
+/**  The server already holds an event with the same UID under another name. */
+"uid_in_use";
 
 /**  A detected join link. */
 export type JoinLink = {

@@ -292,6 +292,21 @@ fn network_error(url: &Url, e: &reqwest::Error) -> ProviderError {
     ProviderError::new(ProviderErrorKind::Network, message).with_detail(detail)
 }
 
+/// The href a `no-uid-conflict` (or `unique-scheduling-object-resource`) names: the
+/// item that already holds the UID (RFC 4791 5.3.2.1).
+fn existing_href(root: &xml::Element) -> Option<String> {
+    fn find(e: &xml::Element) -> Option<String> {
+        if e.is(CALDAV, "no-uid-conflict") || e.is(CALDAV, "unique-scheduling-object-resource") {
+            return e
+                .child_text(DAV, "href")
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty());
+        }
+        e.children.iter().find_map(find)
+    }
+    find(root)
+}
+
 /// An answer that is not a success, as the port's error.
 pub fn classify(answer: &DavAnswer, method: &str) -> ProviderError {
     let status = answer.status.as_u16();
@@ -329,11 +344,25 @@ pub fn classify(answer: &DavAnswer, method: &str) -> ProviderError {
             if element(CALDAV, "no-uid-conflict")
                 || element(CALDAV, "unique-scheduling-object-resource") =>
         {
-            (
-                ProviderErrorKind::InvalidData,
-                format!("the server already holds an event with this UID ({at})"),
-            )
+            let existing = error_body.as_ref().and_then(existing_href);
+            let message = match &existing {
+                Some(href) => format!("the server already holds an event with this UID, at {href}"),
+                None => format!("the server already holds an event with this UID ({at})"),
+            };
+            let e = ProviderError::new(ProviderErrorKind::UidInUse, message).with_detail(detail);
+            return match existing {
+                Some(href) => e.with_existing(href),
+                None => e,
+            };
         }
+        409 if method == "PUT" => (
+            ProviderErrorKind::UidInUse,
+            format!("the server refused the event as a duplicate ({at})"),
+        ),
+        400 if method == "PUT" && answer.body.to_ascii_lowercase().contains("already exists") => (
+            ProviderErrorKind::UidInUse,
+            format!("the server already holds this event ({at})"),
+        ),
         403 if element(CALDAV, "valid-calendar-data")
             || element(CALDAV, "valid-calendar-object-resource")
             || element(CALDAV, "supported-calendar-component") =>
@@ -410,8 +439,24 @@ mod tests {
                 r#"<d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict/></d:error>"#,
                 "PUT"
             ),
-            K::InvalidData
+            K::UidInUse
         );
+        assert_eq!(answer(409, "", "PUT"), K::UidInUse);
+        assert_eq!(
+            answer(400, "Event with this UID already exists", "PUT"),
+            K::UidInUse
+        );
+        // The item that holds the UID, as the server names it.
+        let named = DavAnswer {
+            status: StatusCode::FORBIDDEN,
+            url: Url::parse("http://127.0.0.1/cal/new.ics").unwrap(),
+            headers: HeaderMap::new(),
+            body: r#"<d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict><d:href>/cal/old.ics</d:href></c:no-uid-conflict></d:error>"#.into(),
+        };
+        let e = classify(&named, "PUT");
+        assert_eq!(e.kind(), K::UidInUse);
+        assert_eq!(e.existing(), Some("/cal/old.ics"));
+        assert!(e.message().contains("/cal/old.ics"), "{}", e.message());
         assert_eq!(answer(403, "", "PUT"), K::ReadOnly);
         assert_eq!(answer(412, "", "PUT"), K::PreconditionFailed);
         assert_eq!(answer(404, "", "DELETE"), K::NotFound);

@@ -119,7 +119,21 @@ impl Collection {
         etag: String,
     ) -> ProviderResult<Written> {
         match (precondition, self.items.get(id)) {
-            (WritePrecondition::CreateOnly, None) => {}
+            (WritePrecondition::CreateOnly, None) => {
+                // One object per UID in a calendar (RFC 4791 5.3.2.1), as CalDAV
+                // servers keep it: the error names the object that holds it.
+                if let Some(uid) = uid_of(body) {
+                    if let Some((other, _)) = self
+                        .items
+                        .iter()
+                        .find(|(_, s)| uid_of(&s.body) == Some(uid))
+                    {
+                        return Err(ProviderError::from_kind(ProviderErrorKind::UidInUse)
+                            .with_item(id)
+                            .with_existing(other.clone()));
+                    }
+                }
+            }
             (WritePrecondition::CreateOnly, Some(_)) => {
                 return Err(
                     ProviderError::from_kind(ProviderErrorKind::PreconditionFailed)
@@ -202,4 +216,13 @@ fn missing(id: &str) -> ProviderError {
     ProviderError::from_kind(ProviderErrorKind::NotFound)
         .with_detail("no item with this id")
         .with_item(id)
+}
+
+/// The first `UID` of an object's text (unfolded lines are enough here: UIDs are
+/// short).
+fn uid_of(body: &str) -> Option<&str> {
+    body.lines()
+        .find_map(|l| l.strip_prefix("UID:"))
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
 }

@@ -56,11 +56,16 @@ pub enum ProviderErrorKind {
     InvalidConfig,
     /// This computer, not the server: the HTTP client could not be set up.
     Local,
+    /// A creation refused because the server already holds an event with the same
+    /// UID under another name (CalDAV `no-uid-conflict`, 409, 400 "already exists"):
+    /// never retried as it is; the error names the existing item when the server did
+    /// ([`ProviderError::existing`]).
+    UidInUse,
 }
 
 impl ProviderErrorKind {
     /// Every kind, for tables and exhaustive tests (`RateLimited` without a delay).
-    pub const ALL: [ProviderErrorKind; 11] = [
+    pub const ALL: [ProviderErrorKind; 12] = [
         ProviderErrorKind::Unauthorized,
         ProviderErrorKind::PreconditionFailed,
         ProviderErrorKind::NotFound,
@@ -72,6 +77,7 @@ impl ProviderErrorKind {
         ProviderErrorKind::ReadOnly,
         ProviderErrorKind::InvalidConfig,
         ProviderErrorKind::Local,
+        ProviderErrorKind::UidInUse,
     ];
 
     /// Stable snake_case code for the sync log and the IPC boundary.
@@ -88,6 +94,7 @@ impl ProviderErrorKind {
             ProviderErrorKind::ReadOnly => "read_only",
             ProviderErrorKind::InvalidConfig => "invalid_config",
             ProviderErrorKind::Local => "local",
+            ProviderErrorKind::UidInUse => "uid_in_use",
         }
     }
 
@@ -105,7 +112,8 @@ impl ProviderErrorKind {
             | ProviderErrorKind::InvalidData
             | ProviderErrorKind::ReadOnly
             | ProviderErrorKind::InvalidConfig
-            | ProviderErrorKind::Local => false,
+            | ProviderErrorKind::Local
+            | ProviderErrorKind::UidInUse => false,
         }
     }
 
@@ -140,6 +148,9 @@ impl ProviderErrorKind {
                 "This calendar's settings do not work. Check the address."
             }
             ProviderErrorKind::Local => "Traycal could not prepare the request on this computer.",
+            ProviderErrorKind::UidInUse => {
+                "The server already holds an event with the same identity (UID)."
+            }
         }
     }
 }
@@ -162,6 +173,8 @@ pub struct ProviderError {
     message: String,
     detail: Option<String>,
     item: Option<String>,
+    /// The item the server already holds, for [`ProviderErrorKind::UidInUse`].
+    existing: Option<String>,
 }
 
 impl ProviderError {
@@ -172,6 +185,7 @@ impl ProviderError {
             message: message.into(),
             detail: None,
             item: None,
+            existing: None,
         }
     }
 
@@ -185,6 +199,19 @@ impl ProviderError {
     pub fn with_detail(mut self, detail: impl Into<String>) -> ProviderError {
         self.detail = Some(detail.into());
         self
+    }
+
+    /// Names the item the server already holds (a [`ProviderErrorKind::UidInUse`]):
+    /// its href as the server wrote it, or its id once the provider resolved it.
+    #[must_use]
+    pub fn with_existing(mut self, existing: impl Into<String>) -> ProviderError {
+        self.existing = Some(existing.into());
+        self
+    }
+
+    /// The item the server already holds, when it said which.
+    pub fn existing(&self) -> Option<&str> {
+        self.existing.as_deref()
     }
 
     /// Names the item (href or provider id) the error concerns.
