@@ -307,47 +307,15 @@ fn sync_collection_body(token: &str) -> String {
     )
 }
 
-impl CalendarProvider for CalDavProvider {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            read_only: false,
-            change_detection: &[ChangeDetection::Delta, ChangeDetection::Listing],
-        }
-    }
-
-    async fn calendars(&self) -> ProviderResult<Vec<RemoteCalendar>> {
-        let mut out = Vec::new();
-        for home in &self.inner.homes {
-            for c in discovery::calendars_in(self.client(), home).await? {
-                out.push(RemoteCalendar {
-                    id: c.url,
-                    name: c.name,
-                    read_only: c.read_only,
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    async fn changes(
+impl CalDavProvider {
+    /// [`CalendarProvider::changes`] by `sync-collection` (RFC 6578).
+    async fn changes_by_sync(
         &self,
         calendar: &str,
+        collection: &Url,
         since: Option<&ChangeToken>,
     ) -> ProviderResult<Changes> {
-        let collection = collection_url(calendar)?;
-        let by_ctag = match since {
-            Some(t) => t.as_str().starts_with(ctag::CTAG_PREFIX),
-            None => {
-                self.inner
-                    .ctag_only
-                    .load(std::sync::atomic::Ordering::Relaxed)
-                    || !self.collection_state(&collection).await?.sync_collection
-            }
-        };
-        if by_ctag {
-            self.take_written(calendar);
-            return self.changes_by_ctag(calendar, &collection, since).await;
-        }
+        let collection = collection.clone();
         let first = token_of(since)?;
         let wrote = self.take_written(calendar);
         let mut token = first.clone();
@@ -438,6 +406,62 @@ impl CalendarProvider for CalDavProvider {
             deleted,
             next_token,
         })
+    }
+}
+
+impl CalendarProvider for CalDavProvider {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            read_only: false,
+            change_detection: &[ChangeDetection::Delta, ChangeDetection::Listing],
+        }
+    }
+
+    async fn calendars(&self) -> ProviderResult<Vec<RemoteCalendar>> {
+        let mut out = Vec::new();
+        for home in &self.inner.homes {
+            for c in discovery::calendars_in(self.client(), home).await? {
+                out.push(RemoteCalendar {
+                    id: c.url,
+                    name: c.name,
+                    read_only: c.read_only,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn changes(
+        &self,
+        calendar: &str,
+        since: Option<&ChangeToken>,
+    ) -> ProviderResult<Changes> {
+        let collection = collection_url(calendar)?;
+        let by_ctag = match since {
+            Some(t) => t.as_str().starts_with(ctag::CTAG_PREFIX),
+            None => self
+                .inner
+                .ctag_only
+                .load(std::sync::atomic::Ordering::Relaxed),
+        };
+        if by_ctag {
+            self.take_written(calendar);
+            return self.changes_by_ctag(calendar, &collection, since).await;
+        }
+        match self.changes_by_sync(calendar, &collection, since).await {
+            // A first listing refused by a collection without `sync-collection` (no
+            // `DAV:sync-token`: RFC 6578 section 4): read by `getctag` instead. Asked
+            // only after a refusal, so a server with it pays no extra request.
+            Err(e) if since.is_none() && !e.kind().is_transient() => {
+                match self.collection_state(&collection).await {
+                    Ok(state) if !state.sync_collection => {
+                        self.changes_by_ctag(calendar, &collection, None).await
+                    }
+                    _ => Err(e),
+                }
+            }
+            other => other,
+        }
     }
 
     async fn versions(&self, calendar: &str) -> ProviderResult<Vec<ItemVersion>> {
