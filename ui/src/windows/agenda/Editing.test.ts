@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CalendarInfo, EventForm } from '../../platform/ipc';
@@ -290,5 +290,37 @@ describe('the default calendar', () => {
     await user().click(await screen.findByTestId('new-event'));
     const select = (await screen.findByTestId('editor-calendar')) as HTMLSelectElement;
     await waitFor(() => expect(select.value).toBe('9'));
+  });
+});
+
+describe('dragging out a new event on the week grid', () => {
+  it('opens the editor with the dragged time, in quarter hours', async () => {
+    render(AgendaWindow);
+    await user().click(await screen.findByTestId('view-week'));
+    await waitFor(() => expect(screen.getAllByTestId('week-day').length).toBe(7));
+    // Calendars known: the grid takes drags.
+    await waitFor(() => expect(ipc.calendars).toHaveBeenCalled());
+    const tuesday = screen.getAllByTestId('week-day').find((d) => d.dataset.date === '2026-11-24')!;
+    const hour = 48; // HOUR_PX
+    await waitFor(async () => {
+      fireEvent.mouseDown(tuesday, { button: 0, clientY: 14 * hour + 5 });
+      fireEvent.mouseMove(window, { clientY: 15.5 * hour + 3 });
+      expect(screen.getByTestId('week-draft')).toBeTruthy();
+      fireEvent.mouseUp(window);
+    });
+    const editor = await screen.findByTestId('event-editor');
+    expect((within(editor).getByTestId('editor-start-date') as HTMLInputElement).value).toBe('2026-11-24');
+    expect((within(editor).getByTestId('editor-start-time') as HTMLInputElement).value).toBe('14:00');
+    expect((within(editor).getByTestId('editor-end-time') as HTMLInputElement).value).toBe('15:30');
+  });
+
+  it('does nothing when no calendar can take events', async () => {
+    ipc.calendars.mockResolvedValue([FEED]);
+    render(AgendaWindow);
+    await user().click(await screen.findByTestId('view-week'));
+    const day = (await screen.findAllByTestId('week-day'))[1];
+    fireEvent.mouseDown(day, { button: 0, clientY: 100 });
+    fireEvent.mouseUp(window);
+    expect(screen.queryByTestId('event-editor')).toBeNull();
   });
 });

@@ -85,10 +85,31 @@ export function valuesOf(form: EventForm, fallbackZone: string): FormValues {
   };
 }
 
-/** A new event on `date`: at the next whole hour when that is today, else at 9:00; an hour long. */
-export function newValues(date: DateStr, today: DateStr, nowMinutes: number, zone: string): FormValues {
+/**
+ * A new event on `date`: from `start` to `end` (minutes of the day, as dragged out on
+ * the week grid), else at the next whole hour when that is today, else at 9:00; an
+ * hour long.
+ */
+export function newValues(
+  date: DateStr,
+  today: DateStr,
+  nowMinutes: number,
+  zone: string,
+  start?: number,
+  end?: number,
+): FormValues {
   let startMinutes = 9 * 60;
   let day = date;
+  if (start !== undefined && end !== undefined && end > start) {
+    const endsAtMidnight = end >= 24 * 60;
+    return {
+      ...newValues(date, today, nowMinutes, zone),
+      startTime: hhmm(start),
+      endDate: endsAtMidnight ? addDays(date, 1) : date,
+      endTime: endsAtMidnight ? '00:00' : hhmm(end),
+      startDate: date,
+    };
+  }
   if (date === today) {
     startMinutes = (Math.floor(nowMinutes / 60) + 1) * 60;
     if (startMinutes >= 24 * 60) {
