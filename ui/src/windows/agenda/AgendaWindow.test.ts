@@ -230,6 +230,19 @@ describe('meetings in the list', () => {
     expect(screen.queryByTestId('event-detail')).toBeNull();
   });
 
+  it('offers Join on the week grid’s blocks too', async () => {
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    withMeetings();
+    ipc.joinEvent.mockResolvedValue(meet);
+    render(AgendaWindow);
+    await user.click(await screen.findByTestId('view-week'));
+    // The meeting still to come has one; the one that ended has none.
+    await waitFor(() => expect(screen.getAllByTestId('week-join')).toHaveLength(1));
+    await user.click(screen.getByRole('button', { name: 'Join Google Meet: Weekly sync' }));
+    expect(ipc.joinEvent).toHaveBeenCalledWith(7);
+    expect(screen.queryByTestId('event-detail')).toBeNull();
+  });
+
   it('shows a failed join inline', async () => {
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     withMeetings();

@@ -4,7 +4,7 @@
  * entries (see shared/time.ts); an entry that spans several days appears on each
  * of them, marked as continuing.
  */
-import type { AgendaEntry } from '../../platform/ipc';
+import type { AgendaEntry, JoinLink } from '../../platform/ipc';
 import {
   addDays,
   datePart,
@@ -237,4 +237,11 @@ export function weekOrder(columns: WeekColumn[]): DaySlot[] {
 /** Vertical position of a time of day in the grid, as a percentage of the day's height. */
 export function dayPercent(minutes: number): number {
   return (Math.min(Math.max(minutes, 0), MINUTES_PER_DAY) / MINUTES_PER_DAY) * 100;
+}
+
+/** An entry's join link while it can still be joined (not ended, not cancelled). */
+export function joinableLink(slot: DaySlot, links: Map<number, JoinLink>, nowSeconds: number): JoinLink | null {
+  const link = links.get(slot.entry.event_id);
+  if (!link || slot.entry.status?.toUpperCase() === 'CANCELLED' || slot.entry.end_utc <= nowSeconds) return null;
+  return link;
 }
