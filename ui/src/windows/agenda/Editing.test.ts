@@ -324,3 +324,19 @@ describe('dragging out a new event on the week grid', () => {
     expect(screen.queryByTestId('event-editor')).toBeNull();
   });
 });
+
+describe('an open editor', () => {
+  it('keeps what was typed when the minute turns', async () => {
+    render(AgendaWindow);
+    await user().click(await screen.findByTestId('new-event'));
+    const title = (await screen.findByTestId('editor-title')) as HTMLInputElement;
+    await user().type(title, 'Half typed');
+    const start = screen.getByTestId('editor-start-time') as HTMLInputElement;
+    await user().clear(start);
+    await user().type(start, '16:45');
+    // Two minutes pass: the agenda's clock ticks (and would move "the next hour").
+    await vi.advanceTimersByTimeAsync(2 * 60_000 + 1000);
+    expect((screen.getByTestId('editor-title') as HTMLInputElement).value).toBe('Half typed');
+    expect((screen.getByTestId('editor-start-time') as HTMLInputElement).value).toBe('16:45');
+  });
+});
