@@ -109,6 +109,61 @@ impl DavServer {
         self.pids = pids.split(',').filter_map(|p| p.parse().ok()).collect();
     }
 
+    /// Radicale where `reader` may read `owner`'s collections but not change them
+    /// (a calendar shared read-only): started by its script (users, venv, config),
+    /// then again with rights from a file instead of `owner_only`.
+    pub fn radicale_sharing(owner: &str, reader: &str) -> DavServer {
+        let mut server = DavServer::start(DavKind::Radicale);
+        server.stop();
+        let dir = server.data.path().to_path_buf();
+        let rights = dir.join("rights");
+        std::fs::write(
+            &rights,
+            format!(
+                "[owner]\nuser: .+\ncollection: {{user}}(/.*)?\npermissions: RrWw\n\n\
+                 [shared]\nuser: {reader}\ncollection: {owner}(/.*)?\npermissions: Rr\n\n\
+                 [root]\nuser: .+\ncollection:\npermissions: R\n"
+            ),
+        )
+        .expect("the rights file");
+        let config = dir.join("config");
+        let text = std::fs::read_to_string(&config).expect("Radicale's config");
+        assert!(text.contains("type = owner_only"), "{text}");
+        let text = text.replace(
+            "type = owner_only",
+            &format!("type = from_file\nfile = {}", rights.display()),
+        );
+        std::fs::write(&config, text).expect("Radicale's config");
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache")
+            });
+        let python = cache.join("traycal-servers/radicale-venv/bin/python");
+        // In a session of its own, as the scripts start servers: stopped as a group.
+        let mut child = Command::new("setsid")
+            .arg(&python)
+            .args(["-m", "radicale", "--config"])
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} cannot run: {e}", python.display()));
+        server.pids = vec![child.id()];
+        // Reaped when it ends (stopped with its group by `stop`).
+        std::thread::spawn(move || {
+            let _ = child.wait();
+        });
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(Instant::now() < deadline, "Radicale did not listen again");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
     /// Stops the server (its data stays) and waits until its port is free.
     pub fn stop(&mut self) {
         // Each server runs in its own session: its whole process group goes. (A Cyrus

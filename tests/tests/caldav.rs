@@ -10,8 +10,8 @@ use traycal_engine::local_edit::{EventFields, WhenGiven, WrittenEvent};
 use traycal_engine::two_way::intended_id;
 use traycal_providers::caldav::discover;
 use traycal_providers::{
-    CalDavProvider, CalendarProvider, ChangeToken, Changes, ItemVersion, ProviderErrorKind,
-    WritePrecondition,
+    CalDavProvider, CalDavSettings, CalendarProvider, ChangeToken, Changes, ItemVersion,
+    ProviderErrorKind, WritePrecondition,
 };
 use traycal_store::{CalendarId, SourceKind};
 use traycal_system_tests::dav_servers::{DavKind, DavServer};
@@ -725,4 +725,96 @@ async fn sabre_ctag_mode() {
 #[tokio::test]
 async fn cyrus_ctag_mode() {
     ctag_mode(DavKind::Cyrus).await;
+}
+
+/// A calendar shared read-only (Radicale's rights: alice may read bob's calendar):
+/// discovery marks it read-only from the privilege set, a write is refused by the
+/// server as `ReadOnly`, its events come in, and an edit here is refused before
+/// anything is written or sent.
+#[tokio::test]
+async fn radicale_read_only_calendar() {
+    let server = DavServer::radicale_sharing("bob", "alice");
+    let bobs = server.calendar_url("bob");
+    server.curl("bob").put(
+        &format!("{bobs}shared.ics"),
+        &event("shared@x", 3, 9, "Bob's"),
+    );
+
+    // Seen from alice's account, with bob's home among its homes.
+    let p = CalDavProvider::connect(
+        &CalDavSettings {
+            server: server.url.clone(),
+            user: "alice".into(),
+            homes: vec![
+                server.calendar_url("alice").replace("calendar/", ""),
+                bobs.replace("calendar/", ""),
+            ],
+        },
+        "secret",
+    )
+    .unwrap();
+    let calendars = p.calendars().await.unwrap();
+    let shared = calendars.iter().find(|c| c.id == bobs).unwrap_or_else(|| {
+        panic!("{bobs} not among {calendars:?}");
+    });
+    assert!(shared.read_only, "{shared:?}");
+    let mine = calendars.iter().find(|c| c.id != bobs).unwrap();
+    assert!(!mine.read_only, "{mine:?}");
+    let refused = p
+        .put_item(
+            &bobs,
+            "mine.ics",
+            &event("mine@x", 4, 9, "Mine"),
+            &WritePrecondition::CreateOnly,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ProviderErrorKind::ReadOnly, "{refused:?}");
+
+    // Through the engine: pulled, and never written.
+    let h = harness().await;
+    let calendar = h
+        .engine
+        .add_account_calendar(SourceKind::Caldav, "alice", &bobs, "Bob's calendar", true)
+        .await
+        .unwrap();
+    let source = h.source_of(calendar).await;
+    h.engine.connect_account(source, p.clone());
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!(r.counts.added, 1, "{r:?}");
+    let e = h
+        .engine
+        .create_event(
+            calendar.0,
+            &EventFields {
+                title: Some("Not here".into()),
+                start: Some(at(5, 9)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "store.calendar_read_only", "{e}");
+    let e = h
+        .engine
+        .edit_event(
+            "shared@x",
+            None,
+            None,
+            &EventFields {
+                title: Some("Changed".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "store.calendar_read_only", "{e}");
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!(r.counts.pushed, 0, "{r:?}");
+    let on_server = server.curl("bob").get(&format!("{bobs}shared.ics"));
+    assert!(
+        on_server.body.contains("SUMMARY:Bob's"),
+        "{}",
+        on_server.body
+    );
 }
