@@ -292,6 +292,27 @@ async fn engine_round_trip(kind: DavKind) {
     assert_eq!(r.counts.pushed, 1, "{r:?}");
     assert!(curl.get(&lunch).body.contains("SUMMARY:Team lunch"));
 
+    // Another client's properties that Traycal does not know survive an edit here.
+    let rich = event("rich@x", 4, 9, "Rich").replacen(
+        "END:VEVENT",
+        "X-OTHER-CLIENT;X-P=1:keep me\r\nCATEGORIES:Work\r\nEND:VEVENT",
+        1,
+    );
+    curl.put(&href("rich.ics"), &rich);
+    h.engine.sync_source(a.source).await.unwrap();
+    retitle(&a, "rich@x", "Rich retitled").await;
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!(r.counts.pushed, 1, "{r:?}");
+    let body = curl.get(&href("rich.ics")).body.replace("\r\n ", "");
+    assert!(body.contains("SUMMARY:Rich retitled"), "{body}");
+    assert!(
+        body.contains("X-OTHER-CLIENT") && body.contains("keep me"),
+        "{body}"
+    );
+    assert!(body.contains("CATEGORIES:Work"), "{body}");
+    curl.delete(&href("rich.ics"));
+    h.engine.sync_source(a.source).await.unwrap();
+
     // Edited on both sides: a conflict, the server's version untouched.
     retitle(&a, &made.uid, "Mine").await;
     let theirs = curl
