@@ -212,7 +212,8 @@ describe('editing from the detail pane', () => {
   });
 
   it('"this and following" keeps the series rule unless it is changed', async () => {
-    ipc.eventForm.mockImplementation(async (t) => (t.recurrence_id ? form() : form({ repeat: 'FREQ=DAILY' })));
+    // The occurrence's form carries the series' rule.
+    ipc.eventForm.mockResolvedValue(form({ occurrence: '2026-11-24T08:00:00Z', repeat: 'FREQ=DAILY' }));
     render(AgendaWindow);
     await openEntry('Standup');
     await user().click(screen.getByTestId('event-edit'));
