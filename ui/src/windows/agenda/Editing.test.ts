@@ -240,6 +240,7 @@ describe('editing from the detail pane', () => {
     await user().click(within(question).getByTestId('scope-all'));
     await waitFor(() => expect(ipc.deleteEvent).toHaveBeenCalledWith({ uid: 'planning@x', calendar_id: 7, recurrence_id: null }, 'all'));
     await waitFor(() => expect(screen.queryByTestId('event-detail')).toBeNull());
+    expect((await screen.findByTestId('agenda-notice')).textContent).toMatch(/^Deleted here/);
   });
 
   it('deletes one occurrence with the Delete key and the 1 key', async () => {
