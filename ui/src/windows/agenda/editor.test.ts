@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { changesSomething, editInput, formProblem, newValues, repeatChoice, ruleOf, valuesOf, writable } from './editor';
+import {
+  changesSomething,
+  editInput,
+  formProblem,
+  newValues,
+  repeatChoice,
+  ruleOf,
+  valuesOf,
+  writable,
+  writableCalendars,
+} from './editor';
 
 const base = valuesOf(
   {
@@ -67,5 +77,7 @@ describe('editor form', () => {
     expect(writable({ ...cal, source_kind: 'ics' }).why).toMatch(/subscribed feed/);
     expect(writable({ ...cal, read_only: true }).why).toMatch(/server does not let/);
     expect(writable({ ...cal, direction: 'pull_only' }).why).toMatch(/pull only/);
+    // New events go to shown calendars only.
+    expect(writableCalendars([cal, { ...cal, id: 2, shown: false }]).map((c) => c.id)).toEqual([1]);
   });
 });

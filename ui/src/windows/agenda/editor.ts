@@ -222,9 +222,9 @@ export function writable(calendar: CalendarInfo | undefined): { ok: boolean; why
   return { ok: true, why: null };
 }
 
-/** The calendars a new event can go to. */
+/** The calendars a new event can go to: writable, and shown (an event made in a hidden one would vanish). */
 export function writableCalendars(calendars: CalendarInfo[]): CalendarInfo[] {
-  return calendars.filter((c) => writable(c).ok);
+  return calendars.filter((c) => writable(c).ok && c.shown);
 }
 
 /** The IANA zones the zone field offers (the webview's list when it has one). */
