@@ -149,7 +149,12 @@ class Session:
             elif text is None and last:
                 return last
             elif text is not None:
-                hits = [e for e in last if text in e.text()]
+                try:
+                    hits = [e for e in last if text in e.text()]
+                except WebDriverError:
+                    # An element went away between the search and its text (the view
+                    # re-rendered): search again.
+                    hits = []
                 if hits:
                     return hits
             time.sleep(0.25)
