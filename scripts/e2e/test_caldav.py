@@ -128,6 +128,31 @@ def wait_gone(s, css, text, timeout=20):
     raise AssertionError(f"{text!r} still shows after {timeout} s")
 
 
+def entry_texts(s, text):
+    """The texts of the agenda's entries that say `text`, read in the page at once
+    (the list re-renders whenever a sync writes: elements found one call earlier may
+    be gone)."""
+    return s.script(
+        "return [...document.querySelectorAll('[data-testid=\"agenda-entry\"]')]"
+        ".map(e => e.innerText).filter(t => t.includes(arguments[0]));", text)
+
+
+def click_entry(s, text, index):
+    """Clicks the `index`-th agenda entry that says `text`, found and clicked in one
+    step of the page (see `entry_texts`)."""
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        clicked = s.script(
+            "const hits = [...document.querySelectorAll('[data-testid=\"agenda-entry\"]')]"
+            ".filter(e => e.innerText.includes(arguments[0]));"
+            "if (hits.length <= arguments[1]) return false; hits[arguments[1]].click(); return true;",
+            text, index)
+        if clicked:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"no agenda entry #{index} saying {text!r}: {entry_texts(s, '')}")
+
+
 def unfold(text):
     return text.replace("\r\n ", "").replace("\n ", "")
 
@@ -164,8 +189,8 @@ def test_caldav(s, base):
 
     # The agenda shows it.
     open_agenda(s)
-    entries = s.wait_for('[data-testid="agenda-entry"]', text="E2E Series", timeout=30)
-    assert len([e for e in entries if "E2E Series" in e.text()]) >= 3, [e.text() for e in entries]
+    s.wait_for('[data-testid="agenda-entry"]', text="E2E Series", timeout=30)
+    assert len(entry_texts(s, "E2E Series")) >= 3, entry_texts(s, "")
 
     # A new event from the editor.
     s.wait_for('[data-testid="new-event"]')[0].click()
@@ -185,8 +210,7 @@ def test_caldav(s, base):
     assert "LOCATION:Room 2" in unfold(created), created
 
     # One occurrence of the series, "this occurrence only".
-    series = [e for e in s.wait_for('[data-testid="agenda-entry"]', text="E2E Series") if "E2E Series" in e.text()]
-    series[1].click()
+    click_entry(s, "E2E Series", 1)
     s.wait_for('[data-testid="event-detail"]')
     s.wait_for('[data-testid="event-edit"]')[0].click()
     s.wait_for('[data-testid="scope-question"]')
@@ -206,7 +230,7 @@ def test_caldav(s, base):
     assert "RRULE:FREQ=DAILY;COUNT=4" in text, text
 
     # Delete the created event from the detail pane.
-    s.wait_for('[data-testid="agenda-entry"]', text="E2E Created here")[0].click()
+    click_entry(s, "E2E Created here", 0)
     s.wait_for('[data-testid="event-delete"]')[0].click()
     s.wait_for('[data-testid="scope-all"]')[0].click()
     wait_gone(s, '[data-testid="agenda-entry"]', "E2E Created here")
