@@ -188,7 +188,8 @@ async fn colour_and_direction_are_checked_before_anything_changes() {
     )
     .await
     .unwrap_err();
-    assert_eq!(e.code(), "store.invalid_input", "{e}");
+    assert_eq!(e.code(), "invalid_input", "{e}");
+    assert!(e.to_string().contains("can only be pulled"), "{e}");
     assert_eq!(info(&h, ro).await.direction, "pull_only");
 }
 

@@ -278,3 +278,105 @@ async fn a_feed_refuses_edits_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--start"));
 }
+
+/// `traycal calendar ID`: hide (the agenda leaves it out), show, colour, direction
+/// (a feed stays pull_only: exit 2) and the default calendar, each in `calendars`.
+#[tokio::test]
+async fn a_calendars_own_settings_from_the_command_line() {
+    let (h, server, cal_id) = two_way().await;
+    server
+        .put_behind_engine(
+            CAL,
+            "a.ics",
+            &cal(&[ev(
+                "a@x",
+                "20260303T090000Z",
+                "20260303T093000Z",
+                "Alpha",
+                "",
+            )]),
+        )
+        .unwrap();
+    sync(&h.engine, &server, cal_id).await;
+    let id = cal_id.0.to_string();
+    assert_eq!(agenda(&h).len(), 1);
+
+    let c = json(&cli(&h, &["--json", "calendar", &id, "--hide"]));
+    assert_eq!(c[0]["shown"], false, "{c}");
+    assert!(
+        agenda(&h).is_empty(),
+        "a hidden calendar is not in the agenda"
+    );
+    let c = json(&cli(
+        &h,
+        &[
+            "--json",
+            "calendar",
+            &id,
+            "--show",
+            "--color",
+            "#10b981",
+            "--default",
+        ],
+    ));
+    assert_eq!(
+        (&c[0]["shown"], &c[0]["color"], &c[0]["default"]),
+        (
+            &serde_json::json!(true),
+            &serde_json::json!("#10b981"),
+            &serde_json::json!(true)
+        ),
+        "{c}"
+    );
+    assert_eq!(agenda(&h).len(), 1);
+    let o = cli(&h, &["calendars"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("two-way, default for new events"), "{text}");
+    let c = json(&cli(
+        &h,
+        &["--json", "calendar", &id, "--direction", "pull_only"],
+    ));
+    assert_eq!(c[0]["direction"], "pull_only", "{c}");
+
+    // A feed's calendar stays pulled only.
+    h.server.set_route(
+        "/f.ics",
+        Route::ics(cal(&[ev(
+            "f@x",
+            "20260303T090000Z",
+            "20260303T093000Z",
+            "Feed",
+            "",
+        )])),
+    );
+    let source = h.add("/f.ics").await;
+    let feed_cal = h
+        .mirror()
+        .calendar_of(traycal_store::SourceId(source))
+        .unwrap();
+    let o = cli(
+        &h,
+        &[
+            "--json",
+            "calendar",
+            &feed_cal.0.to_string(),
+            "--direction",
+            "two_way",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["error"]["code"], "invalid_input", "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("subscribed feed"),
+        "{doc}"
+    );
+}

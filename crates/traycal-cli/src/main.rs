@@ -15,6 +15,7 @@ use anyhow::{anyhow, Context, Result};
 use chrono::{Local, NaiveDate, TimeZone};
 use clap::{Parser, Subcommand};
 use traycal_engine::accounts::AddCalDav;
+use traycal_engine::calendar_settings::CalendarEdit;
 use traycal_engine::local_edit::{EventFields, WhenGiven};
 use traycal_engine::sources::AddIcs;
 use traycal_engine::{clock, data_dir, Engine, EngineConfig, EngineError, MassDeletionChoice};
@@ -82,6 +83,26 @@ enum Command {
     Sources,
     /// List calendars (a feed has one) with their ids, for `create --calendar`.
     Calendars,
+    /// Change a calendar's own settings: shown or hidden, colour, which way it syncs,
+    /// and whether new events go to it by default.
+    Calendar {
+        id: i64,
+        /// Show it in the agenda, the tray and the reminders again.
+        #[arg(long, conflicts_with = "hide")]
+        show: bool,
+        /// Leave it out of the agenda, the tray and the reminders (it still syncs).
+        #[arg(long)]
+        hide: bool,
+        /// Its colour (#rrggbb; "" goes back to the account's).
+        #[arg(long)]
+        color: Option<String>,
+        /// two_way, pull_only or push_only (a read-only calendar stays pull_only).
+        #[arg(long)]
+        direction: Option<String>,
+        /// Make it the calendar new events go to.
+        #[arg(long)]
+        default: bool,
+    },
     /// Remove a source and its events.
     Remove { id: i64 },
     /// Sync one source, or all enabled sources.
@@ -376,6 +397,23 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Sources => output::sources(&engine.sources().await?, json)?,
         Command::Calendars => output::calendars(&engine.calendars().await?, json)?,
+        Command::Calendar {
+            id,
+            show,
+            hide,
+            color,
+            direction,
+            default,
+        } => {
+            let edit = CalendarEdit {
+                shown: (*show || *hide).then_some(*show),
+                color: color.clone(),
+                direction: direction.clone(),
+                default: default.then_some(true),
+            };
+            let info = engine.edit_calendar(*id, edit).await?;
+            output::calendars(std::slice::from_ref(&info), json)?;
+        }
         Command::Create { calendar, fields } => {
             if fields.title.is_none() {
                 return Err(EngineError::InvalidInput("a new event needs --title".into()).into());

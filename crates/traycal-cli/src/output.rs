@@ -137,12 +137,20 @@ pub fn calendars(list: &[CalendarInfo], json: bool) -> Result<()> {
             (_, "push_only") => "push only",
             _ => "two-way",
         };
+        let mut notes = String::new();
+        if !c.shown {
+            notes.push_str(", hidden");
+        }
+        if c.default {
+            notes.push_str(", default for new events");
+        }
         say!(
-            "{:>3}  {:<24} source {:<3} {}",
+            "{:>3}  {:<24} source {:<3} {}{}",
             c.id,
             c.name,
             c.source_id,
-            access
+            access,
+            notes
         );
     }
     Ok(())

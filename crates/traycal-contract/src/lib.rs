@@ -77,7 +77,7 @@ macro_rules! with_commands {
             editing::calendars() -> Vec<CalendarInfo>, for [agenda, settings];
             /// Changes a calendar's own settings: shown, colour, direction, and whether new
             /// events go to it by default. A read-only calendar or a feed's stays pulled
-            /// only (`store.invalid_input`).
+            /// only (`invalid_input`, naming why).
             editing::update_calendar(id: i64, edit: CalendarEdit) -> CalendarInfo, for [settings];
             /// What the editor shows for an event, or for one occurrence of a series: its
             /// times in its own zone, repeat rule and reminder.

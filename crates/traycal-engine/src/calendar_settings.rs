@@ -3,7 +3,7 @@
 //!
 //! Invariants: a hidden calendar still syncs (showing it again needs no download)
 //! but is left out of the agenda, the tray and the reminders; a read-only calendar
-//! and a feed's stay pulled only (`store.invalid_input` otherwise); the default
+//! and a feed's stay pulled only (`invalid_input`, naming why, otherwise); the default
 //! calendar is one that takes new events, and it is forgotten when it no longer can
 //! (removed, hidden from writing by its direction or rights): the editor then offers
 //! the first writable one.
@@ -55,11 +55,26 @@ impl Engine {
                 .into_iter()
                 .find(|c| c.id.0 == id)
                 .ok_or_else(|| EngineError::InvalidInput(format!("no calendar with id {id}")))?;
+            let feed = m
+                .source(row.source_id)?
+                .is_some_and(|s| s.kind == traycal_store::SourceKind::Ics);
+            // Checked before anything is written: a refused edit changes nothing.
+            if patch
+                .direction
+                .is_some_and(|d| d != SyncDirection::PullOnly)
+                && (feed || row.read_only)
+            {
+                return Err(EngineError::InvalidInput(format!(
+                    "“{}” can only be pulled: {}",
+                    row.name,
+                    if feed {
+                        "it is a subscribed feed"
+                    } else {
+                        "the server does not let this account change it"
+                    }
+                )));
+            }
             if default == Some(true) {
-                // Checked before anything is written: a refused default changes nothing.
-                let feed = m
-                    .source(row.source_id)?
-                    .is_some_and(|s| s.kind == traycal_store::SourceKind::Ics);
                 let direction = patch.direction.unwrap_or(row.direction);
                 if row.read_only || feed || direction == SyncDirection::PullOnly {
                     return Err(EngineError::InvalidInput(format!(

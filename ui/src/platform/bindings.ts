@@ -50,7 +50,7 @@ export const commands = {
 	/**
 	 *  Changes a calendar's own settings: shown, colour, direction, and whether new
 	 *  events go to it by default. A read-only calendar or a feed's stays pulled
-	 *  only (`store.invalid_input`).
+	 *  only (`invalid_input`, naming why).
 	 */
 	updateCalendar: (id: number, edit: CalendarEdit) => typedError<CalendarInfo, IpcError>(__TAURI_INVOKE("update_calendar", { id, edit })),
 	/**

@@ -52,7 +52,7 @@ describe('a calendar’s own settings', () => {
   });
 
   it('shows a refusal in plain words', async () => {
-    ipc.updateCalendar.mockRejectedValueOnce({ code: 'store.invalid_input', message: 'calendar 4 can only be pulled' });
+    ipc.updateCalendar.mockRejectedValueOnce({ code: 'invalid_input', message: '“Personal” can only be pulled: the server does not let this account change it' });
     render(CalendarSettings, { calendar: CAL, onchanged: vi.fn() });
     await userEvent.setup().selectOptions(screen.getByTestId('calendar-direction'), 'push_only');
     expect((await screen.findByTestId('calendar-error')).textContent).toMatch(/can only be pulled/);
