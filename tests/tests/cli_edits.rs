@@ -31,6 +31,25 @@ fn cli(h: &Harness, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A feed of one event ("Feed"), added and synced: its calendar.
+async fn feed_calendar(h: &Harness) -> CalendarId {
+    h.server.set_route(
+        "/f.ics",
+        Route::ics(cal(&[ev(
+            "f@x",
+            "20260303T090000Z",
+            "20260303T093000Z",
+            "Feed",
+            "",
+        )])),
+    );
+    let source = h.add("/f.ics").await;
+    h.engine.sync_source(source).await.unwrap();
+    h.mirror()
+        .calendar_of(traycal_store::SourceId(source))
+        .unwrap()
+}
+
 fn json(o: &Output) -> serde_json::Value {
     assert!(
         o.status.success(),
@@ -219,22 +238,7 @@ async fn one_occurrence_of_a_series_is_changed_or_deleted() {
 #[tokio::test]
 async fn a_feed_refuses_edits_with_exit_2() {
     let h = harness().await;
-    h.server.set_route(
-        "/f.ics",
-        Route::ics(cal(&[ev(
-            "f@x",
-            "20260303T090000Z",
-            "20260303T093000Z",
-            "Feed",
-            "",
-        )])),
-    );
-    let source = h.add("/f.ics").await;
-    h.engine.sync_source(source).await.unwrap();
-    let feed_cal = h
-        .mirror()
-        .calendar_of(traycal_store::SourceId(source))
-        .unwrap();
+    let feed_cal = feed_calendar(&h).await;
     let o = cli(
         &h,
         &[
@@ -339,21 +343,7 @@ async fn a_calendars_own_settings_from_the_command_line() {
     assert_eq!(c[0]["direction"], "pull_only", "{c}");
 
     // A feed's calendar stays pulled only.
-    h.server.set_route(
-        "/f.ics",
-        Route::ics(cal(&[ev(
-            "f@x",
-            "20260303T090000Z",
-            "20260303T093000Z",
-            "Feed",
-            "",
-        )])),
-    );
-    let source = h.add("/f.ics").await;
-    let feed_cal = h
-        .mirror()
-        .calendar_of(traycal_store::SourceId(source))
-        .unwrap();
+    let feed_cal = feed_calendar(&h).await;
     let o = cli(
         &h,
         &[
