@@ -304,12 +304,10 @@ describe('dragging out a new event on the week grid', () => {
     await waitFor(() => expect(ipc.calendars).toHaveBeenCalled());
     const tuesday = screen.getAllByTestId('week-day').find((d) => d.dataset.date === '2026-11-24')!;
     const hour = 48; // HOUR_PX
-    await waitFor(async () => {
-      fireEvent.mouseDown(tuesday, { button: 0, clientY: 14 * hour + 5 });
-      fireEvent.mouseMove(window, { clientY: 15.5 * hour + 3 });
-      expect(screen.getByTestId('week-draft')).toBeTruthy();
-      fireEvent.mouseUp(window);
-    });
+    await fireEvent.mouseDown(tuesday, { button: 0, clientY: 14 * hour + 5 });
+    await fireEvent.mouseMove(window, { clientY: 15.5 * hour + 3 });
+    expect((await screen.findByTestId('week-draft')).textContent).toMatch(/14:00.*15:30/);
+    await fireEvent.mouseUp(window);
     const editor = await screen.findByTestId('event-editor');
     expect((within(editor).getByTestId('editor-start-date') as HTMLInputElement).value).toBe('2026-11-24');
     expect((within(editor).getByTestId('editor-start-time') as HTMLInputElement).value).toBe('14:00');
@@ -320,9 +318,12 @@ describe('dragging out a new event on the week grid', () => {
     ipc.calendars.mockResolvedValue([FEED]);
     render(AgendaWindow);
     await user().click(await screen.findByTestId('view-week'));
+    await waitFor(() => expect(ipc.calendars).toHaveBeenCalled());
     const day = (await screen.findAllByTestId('week-day'))[1];
-    fireEvent.mouseDown(day, { button: 0, clientY: 100 });
-    fireEvent.mouseUp(window);
+    await fireEvent.mouseDown(day, { button: 0, clientY: 100 });
+    expect(screen.queryByTestId('week-draft')).toBeNull();
+    await fireEvent.mouseUp(window);
+    await new Promise((r) => setTimeout(r, 50));
     expect(screen.queryByTestId('event-editor')).toBeNull();
   });
 });

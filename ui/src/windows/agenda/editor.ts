@@ -124,7 +124,7 @@ export function newValues(
     startDate: day,
     startTime: hhmm(startMinutes),
     endDate: day,
-    endTime: endMinutes === 24 * 60 - 1 ? '23:59' : hhmm(endMinutes),
+    endTime: hhmm(endMinutes),
     zone,
     repeat: 'none',
     customRule: '',
@@ -134,7 +134,8 @@ export function newValues(
   };
 }
 
-function hhmm(minutes: number): string {
+/** Minutes of the day as `HH:MM`. */
+export function hhmm(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 

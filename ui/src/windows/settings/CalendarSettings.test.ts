@@ -33,13 +33,13 @@ describe('a calendar’s own settings', () => {
     await waitFor(() =>
       expect(ipc.updateCalendar).toHaveBeenLastCalledWith(4, { shown: false, color: null, direction: null, default: null }),
     );
-    await user.selectOptions(screen.getByTestId('calendar-direction'), 'pull_only');
-    await waitFor(() =>
-      expect(ipc.updateCalendar).toHaveBeenLastCalledWith(4, { shown: null, color: null, direction: 'pull_only', default: null }),
-    );
     await user.click(screen.getByTestId('calendar-default'));
     await waitFor(() =>
       expect(ipc.updateCalendar).toHaveBeenLastCalledWith(4, { shown: null, color: null, direction: null, default: true }),
+    );
+    await user.selectOptions(screen.getByTestId('calendar-direction'), 'pull_only');
+    await waitFor(() =>
+      expect(ipc.updateCalendar).toHaveBeenLastCalledWith(4, { shown: null, color: null, direction: 'pull_only', default: null }),
     );
     expect(onchanged).toHaveBeenCalledTimes(3);
   });
@@ -49,6 +49,16 @@ describe('a calendar’s own settings', () => {
     expect(screen.queryByTestId('calendar-direction')).toBeNull();
     expect(screen.queryByTestId('calendar-default')).toBeNull();
     expect(screen.getByText('read only')).toBeTruthy();
+  });
+
+  it('shows a stored #RRGGBBAA colour in the swatch and puts a refused checkbox back', async () => {
+    ipc.updateCalendar.mockRejectedValueOnce({ code: 'store.busy', message: 'busy' });
+    render(CalendarSettings, { calendar: { ...CAL, color: '#FF0000FF' }, onchanged: vi.fn() });
+    expect((screen.getByTestId('calendar-color') as HTMLInputElement).value).toBe('#ff0000');
+    const shown = screen.getByTestId('calendar-shown') as HTMLInputElement;
+    await userEvent.setup().click(shown);
+    await screen.findByTestId('calendar-error');
+    expect(shown.checked).toBe(true);
   });
 
   it('shows a refusal in plain words', async () => {
