@@ -470,6 +470,18 @@ impl CalendarProvider for CalDavProvider {
             .client()
             .report(&collection, "1", ETAG_LISTING_BODY)
             .await?;
+        // A listing the server cut short (507 on the collection itself) is not the
+        // calendar: what it leaves out would be taken as deleted.
+        if ms
+            .responses
+            .iter()
+            .any(|r| r.status == Some(507) && member_name(&collection, &r.href).is_none())
+        {
+            return Err(ProviderError::new(
+                ProviderErrorKind::ServerError,
+                format!("{} cut its listing short", shown(&collection)),
+            ));
+        }
         Ok(ms
             .responses
             .iter()
@@ -500,9 +512,11 @@ impl CalendarProvider for CalDavProvider {
             }
             body.push_str("</c:calendar-multiget>");
             let ms = self.client().report(&collection, "1", &body).await?;
-            let (items, gone, without_data) = self.read_members(&collection, &ms.responses);
+            // Only a 404/410 is gone. A name answered without its data (a per-item
+            // error) is asked once more on its own below: taken as missing, a
+            // listing's reconciliation would delete an event the server still has.
+            let (items, gone, _without_data) = self.read_members(&collection, &ms.responses);
             missing.extend(gone);
-            missing.extend(without_data);
             for item in items {
                 found.insert(item.id.clone(), item);
             }
@@ -564,9 +578,10 @@ impl CalendarProvider for CalDavProvider {
                 let named = e
                     .existing()
                     .and_then(|href| member_name(&collection_url(calendar).ok()?, href));
+                // An item outside this calendar is not one to fetch here.
                 Err(match named {
                     Some(name) => e.with_existing(name),
-                    None => e,
+                    None => e.without_existing(),
                 })
             }
         }

@@ -209,6 +209,13 @@ impl ProviderError {
         self
     }
 
+    /// Forgets the existing item (it could not be named in the calendar asked).
+    #[must_use]
+    pub fn without_existing(mut self) -> ProviderError {
+        self.existing = None;
+        self
+    }
+
     /// The item the server already holds, when it said which.
     pub fn existing(&self) -> Option<&str> {
         self.existing.as_deref()
