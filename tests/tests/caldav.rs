@@ -569,6 +569,165 @@ async fn cyrus_meeting() {
     meeting_written_anew_by_the_server(DavKind::Cyrus).await;
 }
 
+/// Lines unfolded (RFC 5545 3.1), so a test can edit one property of a server's text.
+fn unfolded(text: &str) -> String {
+    text.replace("\r\n ", "").replace("\r\n\t", "")
+}
+
+/// `line` with the PARTSTAT set to `partstat` when it is the ATTENDEE line of `who`.
+fn with_partstat(line: &str, who: &str, partstat: &str) -> String {
+    let Some(at) = line.find("PARTSTAT=") else {
+        return line.to_string();
+    };
+    if !line.starts_with("ATTENDEE") || !line.contains(who) {
+        return line.to_string();
+    }
+    let value = at + "PARTSTAT=".len();
+    let end = line[value..]
+        .find([';', ':'])
+        .map_or(line.len(), |i| value + i);
+    format!("{}{partstat}{}", &line[..value], &line[end..])
+}
+
+/// A meeting on Cyrus (Fastmail's server), which gives it a `Schedule-Tag` and
+/// delivers it to bob, a local attendee. Bob's reply changes alice's copy on the
+/// server. Traycal's writes carry `If-Match`, so a text read before the reply never
+/// overwrites it; after a pull, alice's edit goes out on top of the reply.
+///
+/// Why not `If-Schedule-Tag-Match` (RFC 6638 3.2.10), which would let that stale
+/// write through? The RFC wants the server to merge the reply into such a write.
+/// Cyrus 3.6 does not: the write replaces the reply (asserted at the end, so a
+/// server that starts merging shows here).
+#[tokio::test]
+async fn cyrus_attendee_reply_is_never_overwritten() {
+    let server = DavServer::start(DavKind::Cyrus);
+    let a = account(&server).await;
+    let h = &a.h;
+    let uid = "team@traycal.test";
+    // Cyrus schedules meetings still to come only (hence 2027), and makes a user's
+    // calendars at the user's first request: bob has been here.
+    let bob_home = server.calendar_url("bob").replace("/Default/", "/");
+    server.curl("bob").members(&bob_home);
+    let meeting = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal tests//EN\r\n\
+         BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260301T000000Z\r\n\
+         DTSTART:20270305T140000Z\r\nDTEND:20270305T150000Z\r\nSUMMARY:Team\r\n\
+         ORGANIZER:mailto:alice@example.com\r\n\
+         ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.com\r\n\
+         ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.com\r\n\
+         END:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
+    h.engine
+        .record_local_object(a.calendar, uid, Some(meeting))
+        .await
+        .unwrap();
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!(r.counts.pushed, 1, "{r:?}");
+    let alice_url = format!("{}{}", a.cal_url, intended_id(uid));
+    let first = server.curl("alice").get(&alice_url);
+    assert!(
+        first.header("schedule-tag").is_some(),
+        "Cyrus tags a meeting: {first:?}"
+    );
+    let before = h.mirror().remote_objects(a.calendar).unwrap().remove(0);
+
+    // Bob accepts in his own copy, which the server delivered to him.
+    let reply = |partstat: &str| {
+        let bob = server.curl("bob");
+        // The server names bob's copy itself.
+        let bob_cal = server.calendar_url("bob");
+        let members = bob.members(&bob_cal);
+        let [member] = members.as_slice() else {
+            panic!(
+                "one invitation in bob's calendar: {members:?}; home {:?}; alice's copy {}",
+                bob.members(&bob_cal.replace("/Default/", "/")),
+                server.curl("alice").get(&alice_url).body
+            )
+        };
+        let bob_url = format!("{}{}", server.url.trim_end_matches('/'), member);
+        let copy = bob.get(&bob_url);
+        assert_eq!(copy.status, 200, "the invitation reached bob: {copy:?}");
+        let answered: String = unfolded(&copy.body)
+            .split_inclusive('\n')
+            .map(|line| with_partstat(line, "bob@", partstat))
+            .collect();
+        let etag = format!("If-Match: {}", copy.header("etag").unwrap());
+        let put = bob.request(
+            "PUT",
+            &bob_url,
+            &[&etag, "Content-Type: text/calendar; charset=utf-8"],
+            Some(&answered),
+        );
+        assert!(matches!(put.status, 200..=204), "bob's reply: {put:?}");
+    };
+    let bob_says = |partstat: &str| {
+        unfolded(&server.curl("alice").get(&alice_url).body)
+            .lines()
+            .any(|l| {
+                l.starts_with("ATTENDEE")
+                    && l.contains(&format!("PARTSTAT={partstat}"))
+                    && l.contains("bob@")
+            })
+    };
+    reply("ACCEPTED");
+    assert!(bob_says("ACCEPTED"), "the reply reached alice's copy");
+
+    // A write of the text read before the reply is refused, not applied.
+    let (p, _) = CalDavProvider::connect_new(&server.url, "alice", "secret")
+        .await
+        .unwrap();
+    let stale = before
+        .base_raw
+        .as_deref()
+        .unwrap()
+        .replace("SUMMARY:Team", "SUMMARY:Team (stale)");
+    let refused = p
+        .put_item(
+            &a.cal_url,
+            &intended_id(uid),
+            &stale,
+            &WritePrecondition::IfMatch(before.etag.clone().unwrap()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ProviderErrorKind::PreconditionFailed);
+    assert!(bob_says("ACCEPTED"), "the reply is still there");
+
+    // Through the engine: the reply is pulled, the edit goes on top of it.
+    h.engine.sync_source(a.source).await.unwrap();
+    retitle(&a, uid, "Team, moved").await;
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!((r.counts.pushed, r.counts.conflicts), (1, 0), "{r:?}");
+    let after = server.curl("alice").get(&alice_url).body;
+    assert!(after.contains("SUMMARY:Team\\, moved"), "{after}");
+    assert!(bob_says("ACCEPTED"), "the edit kept the reply: {after}");
+
+    // The quirk: bob declines, and a write of the older text by its (unchanged)
+    // Schedule-Tag goes through and puts his earlier answer back.
+    let current = server.curl("alice").get(&alice_url);
+    let tag = current.header("schedule-tag").unwrap().to_string();
+    reply("DECLINED");
+    assert!(bob_says("DECLINED"));
+    let by_tag = server.curl("alice").request(
+        "PUT",
+        &alice_url,
+        &[
+            &format!("If-Schedule-Tag-Match: {tag}"),
+            "Content-Type: text/calendar; charset=utf-8",
+        ],
+        Some(
+            &current
+                .body
+                .replace("SUMMARY:Team\\, moved", "SUMMARY:Team\\, moved again"),
+        ),
+    );
+    assert!(matches!(by_tag.status, 200..=204), "{by_tag:?}");
+    assert!(
+        !bob_says("DECLINED"),
+        "Cyrus merged the reply into a Schedule-Tag write: If-Schedule-Tag-Match could be used"
+    );
+}
+
 #[tokio::test]
 async fn radicale_two_way() {
     engine_round_trip(DavKind::Radicale).await;

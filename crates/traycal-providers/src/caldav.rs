@@ -13,6 +13,15 @@
 //! this provider wrote to since is not trusted (sabre/dav answers a token from the
 //! future that way) and is `ChangeTokenInvalid` too, so the engine lists everything;
 //! one item of a multistatus that cannot be read never fails the others.
+//!
+//! Writes are conditional on the etag (`If-Match`), meetings included, and never on
+//! the `Schedule-Tag` (`If-Schedule-Tag-Match`, RFC 6638 3.2.10). That header lets a
+//! write of an older text through when only attendees' replies changed the object,
+//! counting on the server to merge the replies in; Cyrus 3.6 (Fastmail's server) does
+//! not, and the write silently puts an attendee's earlier answer back. With `If-Match`
+//! the reply makes the write fail (412) and the engine keeps both versions. A meeting's
+//! `PUT` answered with a `Schedule-Tag` but no `ETag` (Cyrus) is read back by the
+//! engine before it counts as in sync, like any write answered without an `ETag`.
 
 mod ctag;
 mod discovery;
