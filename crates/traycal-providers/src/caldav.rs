@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex};
 use url::Url;
 
 pub use discovery::{discover, DiscoveredCalendar, Discovery};
-use http::{classify, shown, DavClient};
+use http::{classify, classify_update, shown, DavClient};
 use multistatus::Response;
 use xml::{CALDAV, DAV};
 
@@ -582,7 +582,11 @@ impl CalendarProvider for CalDavProvider {
                 etag: answer.header("etag").map(str::to_string),
             }),
             _ => {
-                let e = classify(&answer, "PUT").with_item(id);
+                let e = match precondition {
+                    WritePrecondition::CreateOnly => classify(&answer, "PUT"),
+                    WritePrecondition::IfMatch(_) => classify_update(&answer),
+                }
+                .with_item(id);
                 // The existing item by its name in this calendar, when it is in it.
                 let named = e
                     .existing()

@@ -307,8 +307,20 @@ fn existing_href(root: &xml::Element) -> Option<String> {
     find(root)
 }
 
-/// An answer that is not a success, as the port's error.
+/// An answer that is not a success, as the port's error. A `PUT` is taken as a
+/// creation (see [`classify_update`]).
 pub fn classify(answer: &DavAnswer, method: &str) -> ProviderError {
+    classify_as(answer, method, method == "PUT")
+}
+
+/// The refusal of a `PUT` that replaces an item (`If-Match`). A bare 409 or a 400
+/// "already exists" says the UID is taken only when creating; refusing an update, it
+/// says the server would not take the new text.
+pub fn classify_update(answer: &DavAnswer) -> ProviderError {
+    classify_as(answer, "PUT", false)
+}
+
+fn classify_as(answer: &DavAnswer, method: &str, creating: bool) -> ProviderError {
     let status = answer.status.as_u16();
     let at = shown(&answer.url);
     let error_body = xml::parse(&answer.body).ok();
@@ -355,11 +367,11 @@ pub fn classify(answer: &DavAnswer, method: &str) -> ProviderError {
                 None => e,
             };
         }
-        409 if method == "PUT" => (
+        409 if creating => (
             ProviderErrorKind::UidInUse,
             format!("the server refused the event as a duplicate ({at})"),
         ),
-        400 if method == "PUT" && answer.body.to_ascii_lowercase().contains("already exists") => (
+        400 if creating && answer.body.to_ascii_lowercase().contains("already exists") => (
             ProviderErrorKind::UidInUse,
             format!("the server already holds this event ({at})"),
         ),
@@ -385,7 +397,7 @@ pub fn classify(answer: &DavAnswer, method: &str) -> ProviderError {
             ProviderErrorKind::PreconditionFailed,
             format!("{at} changed on the server meanwhile"),
         ),
-        400 | 415 | 422 if method == "PUT" => (
+        400 | 409 | 415 | 422 if method == "PUT" => (
             ProviderErrorKind::InvalidData,
             format!("the server refused the event ({at}, HTTP {status})"),
         ),
@@ -442,6 +454,27 @@ mod tests {
             K::UidInUse
         );
         assert_eq!(answer(409, "", "PUT"), K::UidInUse);
+        // Refusing an update, a bare 409 or "already exists" is no UID conflict.
+        let update = |status: u16, body: &str| {
+            classify_update(&DavAnswer {
+                status: StatusCode::from_u16(status).unwrap(),
+                url: Url::parse("http://127.0.0.1/cal/x.ics").unwrap(),
+                headers: HeaderMap::new(),
+                body: body.into(),
+            })
+            .kind()
+        };
+        assert_eq!(update(409, ""), K::InvalidData);
+        assert_eq!(update(400, "already exists"), K::InvalidData);
+        assert_eq!(update(412, ""), K::PreconditionFailed);
+        assert_eq!(
+            update(
+                403,
+                r#"<d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict/></d:error>"#
+            ),
+            K::UidInUse,
+            "named by the server, it still is one"
+        );
         assert_eq!(
             answer(400, "Event with this UID already exists", "PUT"),
             K::UidInUse
