@@ -4,7 +4,8 @@
 //! classified [`ProviderError`] ([`classify`]).
 //!
 //! Invariants: the password goes only to the origin the account was set up with, or
-//! over https to another host of the same domain (iCloud serves a user's calendars
+//! over https to another host of the same registrable domain by the public suffix
+//! list (iCloud serves a user's calendars
 //! from `pNN-caldav.icloud.com`); a redirect or href to any other host is followed
 //! without it; a redirect never goes from https to http; no error text holds the
 //! password or the `Authorization` header.
@@ -48,7 +49,7 @@ pub struct DavClient {
     user: String,
     password: String,
     origin: url::Origin,
-    /// The domain the account's host belongs to (its last two labels), for
+    /// The registrable domain of the account's host (see `domain_of`), for
     /// [`DavClient::may_sign_in`]; `None` for an IP address or a one-label host.
     domain: Option<String>,
 }
@@ -208,14 +209,16 @@ impl DavClient {
     }
 }
 
-/// The last two labels of a URL's host name (`caldav.icloud.com` → `icloud.com`);
-/// `None` for an IP address or a host of one label.
+/// The registrable domain of a URL's host by the public suffix list
+/// (`p42-caldav.icloud.com` → `icloud.com`, `dav.example.co.uk` → `example.co.uk`,
+/// `alice.duckdns.org` → itself, as `duckdns.org` hands out names to anyone); `None`
+/// for an IP address or a host that is a public suffix itself.
 fn domain_of(url: &Url) -> Option<String> {
     let Some(url::Host::Domain(host)) = url.host() else {
         return None;
     };
-    let labels: Vec<&str> = host.trim_end_matches('.').rsplit('.').take(2).collect();
-    (labels.len() == 2).then(|| format!("{}.{}", labels[1], labels[0]).to_ascii_lowercase())
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    psl::domain_str(&host).map(str::to_owned)
 }
 
 /// A 207 read as a multistatus; any other status classified.
@@ -516,6 +519,13 @@ mod tests {
             "not to another domain"
         );
         assert!(!c.may_sign_in(&at("https://icloud.com.evil.example/")));
+        // Names under a public suffix belong to different people.
+        let uk = DavClient::new(&at("https://dav.example.co.uk/"), "me", "pw").unwrap();
+        assert!(uk.may_sign_in(&at("https://cal.example.co.uk/")));
+        assert!(!uk.may_sign_in(&at("https://evil.co.uk/")));
+        let shared = DavClient::new(&at("https://alice.duckdns.org/"), "me", "pw").unwrap();
+        assert!(!shared.may_sign_in(&at("https://mallory.duckdns.org/")));
+        assert!(shared.may_sign_in(&at("https://alice.duckdns.org:8443/")));
         let local = DavClient::new(&at("http://127.0.0.1:5232/"), "me", "pw").unwrap();
         assert!(local.may_sign_in(&at("http://127.0.0.1:5232/alice/")));
         assert!(!local.may_sign_in(&at("http://127.0.0.1:9999/")));
