@@ -2,6 +2,7 @@
 
 pub mod binary;
 pub mod corpus;
+pub mod dav_proxy;
 pub mod dav_servers;
 pub mod feed_server;
 pub mod harness;

@@ -14,6 +14,7 @@ use traycal_providers::{
     ProviderErrorKind, WritePrecondition,
 };
 use traycal_store::{CalendarId, SourceKind};
+use traycal_system_tests::dav_proxy::DavProxy;
 use traycal_system_tests::dav_servers::{DavKind, DavServer};
 use traycal_system_tests::harness::{harness, Harness, T0};
 
@@ -567,6 +568,107 @@ async fn sabre_meeting() {
 #[tokio::test]
 async fn cyrus_meeting() {
     meeting_written_anew_by_the_server(DavKind::Cyrus).await;
+}
+
+/// A server without `sync-collection` (Radicale behind a proxy that refuses the
+/// REPORT and hides the collection's `DAV:sync-token`): the first sync is refused,
+/// finds no sync token and falls back to `getctag` with etag listings on its own; an
+/// unchanged calendar then costs one request, a change is found by the listing, and
+/// writes go through as before.
+#[tokio::test]
+async fn radicale_without_sync_collection_falls_back_to_getctag() {
+    let server = DavServer::start(DavKind::Radicale);
+    let proxy = DavProxy::without_sync_collection(&server.url);
+    let h = harness().await;
+    let cal_url = format!(
+        "{}{}",
+        proxy.url.trim_end_matches('/'),
+        DavKind::Radicale.calendar_path("alice")
+    );
+    let calendar = h
+        .engine
+        .add_account_calendar(SourceKind::Caldav, "alice", &cal_url, "Calendar", false)
+        .await
+        .unwrap();
+    let source = h.source_of(calendar).await;
+    let (p, _) = CalDavProvider::connect_new(&proxy.url, "alice", "secret")
+        .await
+        .unwrap();
+    h.engine.connect_account(source, p);
+    let curl = server.curl("alice");
+    let direct = server.calendar_url("alice");
+    for (name, uid, day) in [("one.ics", "one@x", 3), ("two.ics", "two@x", 4)] {
+        curl.put(&format!("{direct}{name}"), &event(uid, day, 9, "Before"));
+    }
+    proxy.clear();
+
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!(r.counts.added, 2, "{r:?}");
+    let seen = proxy.requests();
+    assert_eq!(
+        seen.iter()
+            .filter(|r| *r == "REPORT sync-collection")
+            .count(),
+        1,
+        "asked once, refused: {seen:?}"
+    );
+    assert!(
+        seen.contains(&"REPORT calendar-multiget".to_string()),
+        "{seen:?}"
+    );
+    let row = |h: &Harness| {
+        h.mirror()
+            .calendars()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.id == calendar)
+            .unwrap()
+    };
+    let token = row(&h).change_token.unwrap();
+    assert!(token.starts_with("caldav/1 ctag "), "{token}");
+
+    // Unchanged: one request, and no sync-collection asked again.
+    proxy.clear();
+    h.clock.set(T0 + 600);
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!(r.counts, Default::default(), "{r:?}");
+    assert_eq!(proxy.requests(), ["PROPFIND"], "one request");
+
+    // Changed on the server: the listing finds it.
+    curl.put(&format!("{direct}one.ics"), &event("one@x", 3, 9, "After"));
+    curl.delete(&format!("{direct}two.ics"));
+    proxy.clear();
+    h.clock.set(T0 + 1200);
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!((r.counts.updated, r.counts.removed), (1, 1), "{r:?}");
+    assert!(
+        !proxy
+            .requests()
+            .iter()
+            .any(|r| r == "REPORT sync-collection"),
+        "{:?}",
+        proxy.requests()
+    );
+
+    // And a creation here reaches the server.
+    h.engine
+        .create_event(
+            calendar.0,
+            &EventFields {
+                title: Some("Made here".into()),
+                start: Some(at(5, 10)),
+                end: Some(at(5, 11)),
+                zone: Some("UTC".into()),
+                ..EventFields::default()
+            },
+        )
+        .await
+        .unwrap();
+    h.clock.set(T0 + 1800);
+    let r = h.engine.sync_source(source).await.unwrap();
+    assert_eq!(r.counts.pushed, 1, "{r:?}");
+    let on_server = curl.members(&direct);
+    assert_eq!(on_server.len(), 2, "{on_server:?}");
 }
 
 /// Lines unfolded (RFC 5545 3.1), so a test can edit one property of a server's text.
