@@ -616,8 +616,17 @@ pub(crate) fn apply_event_changes(
         .optional()?
         .ok_or_else(|| StoreError::not_found("calendar", calendar.0))?;
     let mut counts = ApplyCounts::default();
-    conn.execute_batch(DOOMED_TABLE_SQL)?;
-    conn.execute_batch("DELETE FROM temp.doomed_occurrences")?;
+    // The doomed-occurrences table only when rows may go: a pulled object that is new
+    // (most of an account's first sync, one call per object) neither parses nor runs
+    // these two statements.
+    if !b.deletes.is_empty()
+        || !b.retire.is_empty()
+        || (had_events && !b.replace_occurrences.is_empty())
+    {
+        conn.execute_batch(DOOMED_TABLE_SQL)?;
+        conn.prepare_cached("DELETE FROM temp.doomed_occurrences")?
+            .execute([])?;
+    }
     let mut doomed = 0usize;
 
     if !b.renames.is_empty() {

@@ -564,6 +564,10 @@ impl Mirror {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Foreign keys checked at COMMIT (a violation still fails it, and with it the
+        // whole batch): an immediate check makes SQLite keep a statement journal, a copy
+        // of every page a row touches, for each of thousands of rows.
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
         let mut ids = Vec::with_capacity(pulled.len());
         for p in pulled {
             ids.push(record_pulled_in(&tx, p, now)?);
@@ -597,26 +601,33 @@ fn record_pulled_in(
         Some(_) => true,
         None => false,
     };
-    let id: i64 = tx
-        .prepare_cached(
-            "INSERT INTO remote_objects (calendar_id, uid, instance, remote_id, etag, \
-             base_raw, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'synced', ?7) \
-             ON CONFLICT (calendar_id, uid, instance) DO UPDATE SET \
-             remote_id = excluded.remote_id, etag = excluded.etag, \
-             base_raw = excluded.base_raw, updated_at = excluded.updated_at RETURNING id",
+    let values = params![
+        key.calendar.0,
+        key.uid,
+        key.instance,
+        pulled.remote_id,
+        pulled.etag,
+        pulled.text,
+        now
+    ];
+    // A new object is a plain insert: an upsert with RETURNING costs SQLite a
+    // statement journal and a result buffer per row, which was most of a first sync's
+    // writing (thousands of objects in one transaction).
+    let id: i64 = if existed {
+        tx.prepare_cached(
+            "UPDATE remote_objects SET remote_id = ?4, etag = ?5, base_raw = ?6, \
+             updated_at = ?7 WHERE calendar_id = ?1 AND uid = ?2 AND instance = ?3 \
+             RETURNING id",
         )?
-        .query_row(
-            params![
-                key.calendar.0,
-                key.uid,
-                key.instance,
-                pulled.remote_id,
-                pulled.etag,
-                pulled.text,
-                now
-            ],
-            |r| r.get(0),
-        )?;
+        .query_row(values, |r| r.get(0))?
+    } else {
+        tx.prepare_cached(
+            "INSERT INTO remote_objects (calendar_id, uid, instance, remote_id, etag, \
+             base_raw, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'synced', ?7)",
+        )?
+        .execute(values)?;
+        tx.last_insert_rowid()
+    };
     // A new object has no rows yet (rows of an account's calendar are only written with
     // their object): nothing to look up or delete, plain inserts.
     let deletes = if existed {
