@@ -722,6 +722,7 @@ fn sample_calls(feed_url: &str) -> Vec<(&'static str, Value)> {
             json!({ "target": { "uid": "nobody@x", "calendar_id": 999, "recurrence_id": null },
                     "scope": "all" }),
         ),
+        ("undo_change", json!({ "undo": 999 })),
         (
             "add_caldav",
             json!({ "req": { "server": "http://127.0.0.1:9/", "user": " ", "password": "p", "name": null } }),

@@ -91,6 +91,10 @@ macro_rules! with_commands {
             /// Deletes an event: one occurrence, this and the following ones, or the whole
             /// series (`scope`).
             editing::delete_event(target: EditTarget, scope: EditScope) -> WrittenEvent, for [agenda];
+            /// Puts back what a change made here replaced (its `undo`): a delete, an edit,
+            /// a creation. Refused (`invalid_input`) when the change is too old, was undone
+            /// already, or the event changed since (a server's version is never overwritten).
+            editing::undo_change(undo: i64) -> WrittenEvent, for [agenda];
             /// Adds a CalDAV account: discovery, the password to the OS keyring, its calendars
             /// stored, its first sync started. A wrong password (`unauthorized`), an
             /// unreachable server (`network`), a server that is not CalDAV (`invalid_data` or

@@ -37,6 +37,7 @@ pub mod sources;
 pub mod sync;
 pub mod sync_lock;
 pub mod two_way;
+pub mod undo;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -283,6 +284,8 @@ pub struct Engine {
     /// The connected accounts' providers, by source id (see
     /// [`Engine::connect_account`]).
     accounts: Mutex<std::collections::HashMap<i64, traycal_providers::AnyProvider>>,
+    /// The last changes made here, for [`Engine::undo`].
+    undo: std::sync::Mutex<undo::UndoLog>,
 }
 
 impl Engine {
@@ -315,6 +318,7 @@ impl Engine {
             seen_data_version: std::sync::atomic::AtomicI64::new(data_version),
             catalogue: std::sync::OnceLock::new(),
             accounts: Mutex::new(std::collections::HashMap::new()),
+            undo: std::sync::Mutex::new(undo::UndoLog::default()),
         })
     }
 

@@ -166,6 +166,8 @@ pub struct WrittenEvent {
     /// Whether the change waits to be pushed (`false`: a creation undone before it
     /// reached the server left nothing to do).
     pub pending: bool,
+    /// What undoes the change ([`Engine::undo`]); `None` when nothing changed.
+    pub undo: Option<i64>,
 }
 
 /// The system's IANA zone: `TZ`, else `/etc/timezone`, else where `/etc/localtime`
@@ -425,14 +427,15 @@ impl Engine {
         let draft = apply_fields(None, fields)?;
         let uid = new_uid(now);
         let text = edit::create_event(&draft, &uid, utc(now)).map_err(edit_failed)?;
-        let recorded = self
-            .record_local_object(CalendarId(calendar), &uid, Some(text))
+        let (recorded, undo) = self
+            .record_local_objects_undoable(CalendarId(calendar), vec![(uid.clone(), Some(text))])
             .await?;
         Ok(WrittenEvent {
             uid,
             calendar_id: calendar,
             occurrence: None,
-            pending: matches!(recorded, Recorded::Queued(..)),
+            pending: recorded.iter().any(|r| matches!(r, Recorded::Queued(..))),
+            undo: Some(undo),
         })
     }
 
@@ -510,6 +513,7 @@ impl Engine {
                 calendar_id: object.calendar_id.0,
                 occurrence: occurrence.map(str::to_owned),
                 pending: object.state != ObjectState::Synced,
+                undo: None,
             });
         }
         self.write_object(&object, occurrence, Some(text)).await
@@ -568,8 +572,8 @@ impl Engine {
             }
             Err(e) => return Err(edit_failed(e)),
         };
-        let recorded = self
-            .record_local_objects(
+        let (recorded, undo) = self
+            .record_local_objects_undoable(
                 object.calendar_id,
                 vec![
                     (object.uid.clone(), Some(split.old)),
@@ -582,6 +586,7 @@ impl Engine {
             calendar_id: object.calendar_id.0,
             occurrence: None,
             pending: recorded.iter().any(|r| matches!(r, Recorded::Queued(..))),
+            undo: Some(undo),
         })
     }
 
@@ -627,14 +632,15 @@ impl Engine {
         occurrence: Option<&str>,
         text: Option<String>,
     ) -> Result<WrittenEvent> {
-        let recorded = self
-            .record_local_object(object.calendar_id, &object.uid, text)
+        let (recorded, undo) = self
+            .record_local_objects_undoable(object.calendar_id, vec![(object.uid.clone(), text)])
             .await?;
         Ok(WrittenEvent {
             uid: object.uid.clone(),
             calendar_id: object.calendar_id.0,
             occurrence: occurrence.map(str::to_owned),
-            pending: matches!(recorded, Recorded::Queued(..)),
+            pending: recorded.iter().any(|r| matches!(r, Recorded::Queued(..))),
+            undo: Some(undo),
         })
     }
 

@@ -154,6 +154,19 @@ impl Engine {
         calendar: CalendarId,
         changes: Vec<(String, Option<String>)>,
     ) -> Result<Vec<Recorded>> {
+        Ok(self
+            .record_local_objects_undoable(calendar, changes)
+            .await?
+            .0)
+    }
+
+    /// [`Engine::record_local_objects`], remembering what the changes replaced for
+    /// [`Engine::undo`]; returns the id that undoes them too.
+    pub(crate) async fn record_local_objects_undoable(
+        &self,
+        calendar: CalendarId,
+        changes: Vec<(String, Option<String>)>,
+    ) -> Result<(Vec<Recorded>, i64)> {
         let now = self.now();
         let window = self.window(now);
         let budget = self.max_occurrences();
@@ -175,12 +188,20 @@ impl Engine {
                 });
             }
             let mut local = Vec::with_capacity(changes.len());
+            let mut touched = Vec::with_capacity(changes.len());
             for ((uid, text), rows) in changes.iter().zip(&built) {
                 let key = ObjectKey {
                     calendar,
                     uid,
                     instance: "",
                 };
+                touched.push(crate::undo::Touched {
+                    uid: uid.clone(),
+                    before: m
+                        .remote_object(&key)?
+                        .and_then(|o| o.current().map(str::to_owned)),
+                    after: text.clone(),
+                });
                 let upserts = rows.as_ref().map(|r| r.writes()).unwrap_or_default();
                 let deletes = m.rows_of_object_not_in(&key, &upserts)?;
                 let occurrences = rows.as_ref().map(|r| r.occurrences()).unwrap_or(
@@ -197,9 +218,10 @@ impl Engine {
                     occurrences,
                 });
             }
-            Ok(m.record_local_changes(&local, now)?)
+            Ok((m.record_local_changes(&local, now)?, touched))
         })
         .await
+        .map(|(recorded, touched)| (recorded, self.remember(calendar, touched)))
     }
 
     /// One two-way sync of `calendar` through `provider`: pull → plan → apply → push.

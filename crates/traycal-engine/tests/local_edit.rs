@@ -436,3 +436,89 @@ async fn this_and_following_takes_a_new_rule_or_continues_the_old_one() {
         [T0 + 9 * DAY, T0 + 10 * DAY, T0 + 11 * DAY]
     );
 }
+
+/// A delete is undone (the series is back, as it was), the undo can be undone in
+/// turn, and one undo is given once.
+#[tokio::test]
+async fn a_delete_is_undone_and_so_is_the_undo() {
+    let s = setup().await;
+    let uid = s.create_standup().await;
+    let before = s.text(&uid);
+    let all = s.starts(&uid).await;
+    let deleted = s.engine.delete_event(&uid, None, None).await.unwrap();
+    assert!(s.starts(&uid).await.is_empty());
+
+    let undone = s.engine.undo(deleted.undo.unwrap()).await.unwrap();
+    assert_eq!(undone.uid, uid);
+    assert_eq!(s.text(&uid), before, "the same text, not a copy");
+    assert_eq!(s.starts(&uid).await, all);
+    let again = invalid_input(s.engine.undo(deleted.undo.unwrap()).await.unwrap_err());
+    assert!(again.contains("no longer"), "{again}");
+
+    // Undoing the undo deletes it again.
+    s.engine.undo(undone.undo.unwrap()).await.unwrap();
+    assert!(s.starts(&uid).await.is_empty());
+}
+
+/// One occurrence deleted, and a series cut in two ("this and following"): each is
+/// undone whole, the new series of a cut gone with it.
+#[tokio::test]
+async fn occurrence_and_series_changes_are_undone_whole() {
+    let s = setup().await;
+    let uid = s.create_standup().await;
+    let before = s.text(&uid);
+    let one = s
+        .engine
+        .delete_event(&uid, None, Some("20260304T080000Z"))
+        .await
+        .unwrap();
+    assert_eq!(s.starts(&uid).await.len(), 3);
+    s.engine.undo(one.undo.unwrap()).await.unwrap();
+    assert_eq!(s.text(&uid), before);
+
+    let cut = s
+        .engine
+        .edit_following(
+            &uid,
+            None,
+            "20260309T080000Z",
+            &EventFields {
+                title: Some("Moved".into()),
+                ..EventFields::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.starts(&cut.uid).await.len(), 2);
+    s.engine.undo(cut.undo.unwrap()).await.unwrap();
+    assert_eq!(s.text(&uid), before);
+    assert!(
+        s.starts(&cut.uid).await.is_empty(),
+        "the new series is gone"
+    );
+    assert_eq!(s.starts(&uid).await.len(), 4);
+}
+
+/// An undo never overwrites a later change: it is refused, naming the event, and the
+/// later change stays.
+#[tokio::test]
+async fn an_undo_never_overwrites_a_later_change() {
+    let s = setup().await;
+    let uid = s.create_standup().await;
+    let retitle = |title: &str| EventFields {
+        title: Some(title.into()),
+        ..EventFields::default()
+    };
+    let first = s
+        .engine
+        .edit_event(&uid, None, None, &retitle("First"))
+        .await
+        .unwrap();
+    s.engine
+        .edit_event(&uid, None, None, &retitle("Second"))
+        .await
+        .unwrap();
+    let refused = invalid_input(s.engine.undo(first.undo.unwrap()).await.unwrap_err());
+    assert!(refused.contains(&uid), "{refused}");
+    assert!(s.text(&uid).contains("SUMMARY:Second"));
+}

@@ -74,6 +74,12 @@ export const commands = {
 	 */
 	deleteEvent: (target: EditTarget, scope: EditScope) => typedError<WrittenEvent, IpcError>(__TAURI_INVOKE("delete_event", { target, scope })),
 	/**
+	 *  Puts back what a change made here replaced (its `undo`): a delete, an edit,
+	 *  a creation. Refused (`invalid_input`) when the change is too old, was undone
+	 *  already, or the event changed since (a server's version is never overwritten).
+	 */
+	undoChange: (undo: number) => typedError<WrittenEvent, IpcError>(__TAURI_INVOKE("undo_change", { undo })),
+	/**
 	 *  Adds a CalDAV account: discovery, the password to the OS keyring, its calendars
 	 *  stored, its first sync started. A wrong password (`unauthorized`), an
 	 *  unreachable server (`network`), a server that is not CalDAV (`invalid_data` or
@@ -861,6 +867,8 @@ export type WrittenEvent = {
 	 *  reached the server left nothing to do).
 	 */
 	pending: boolean,
+	/**  What undoes the change ([`Engine::undo`]); `None` when nothing changed. */
+	undo: number | null,
 };
 
 /* Tauri Specta runtime */

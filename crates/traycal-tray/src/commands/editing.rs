@@ -206,6 +206,13 @@ pub async fn delete_event(
     Ok(written)
 }
 
+/// Puts back what a change made here replaced.
+pub async fn undo_change(shell: &Arc<Shell>, undo: i64) -> IpcResult<WrittenEvent> {
+    let written = shell.engine.undo(undo).await?;
+    changed(shell, written.calendar_id).await;
+    Ok(written)
+}
+
 /// Tells the windows, and pushes the change with a background sync of its source.
 async fn changed(shell: &Arc<Shell>, calendar_id: i64) {
     shell.mirror_changed("event_edited");
