@@ -113,18 +113,28 @@ export const ipc = {
     calendar_id: calendarId,
     occurrence: null,
     pending: true,
+    undo: 1,
   })),
   editEvent: vi.fn<Ipc['editEvent']>(async (target) => ({
     uid: target.uid,
     calendar_id: target.calendar_id,
     occurrence: target.recurrence_id,
     pending: true,
+    undo: 2,
   })),
   deleteEvent: vi.fn<Ipc['deleteEvent']>(async (target) => ({
     uid: target.uid,
     calendar_id: target.calendar_id,
     occurrence: target.recurrence_id,
     pending: true,
+    undo: 3,
+  })),
+  undoChange: vi.fn<Ipc['undoChange']>(async () => ({
+    uid: 'planning@x',
+    calendar_id: 7,
+    occurrence: null,
+    pending: true,
+    undo: 4,
   })),
   addCaldav: vi.fn<Ipc['addCaldav']>(async () => ({ source: { ...source, kind: 'caldav' }, calendars: [] })),
 } satisfies Ipc;

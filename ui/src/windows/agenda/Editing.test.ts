@@ -254,6 +254,39 @@ describe('editing from the detail pane', () => {
     );
   });
 
+  it('undoes a delete from the notice, and with Ctrl+Z', async () => {
+    render(AgendaWindow);
+    await openEntry('Planning');
+    await user().click(screen.getByTestId('event-delete'));
+    await user().click(await screen.findByTestId('scope-all'));
+    await user().click(await screen.findByTestId('undo'));
+    await waitFor(() => expect(ipc.undoChange).toHaveBeenCalledWith(3));
+    expect((await screen.findByTestId('agenda-notice')).textContent).toMatch(/^Undone here/);
+    // An undo is not offered for the undo itself.
+    expect(screen.queryByTestId('undo')).toBeNull();
+    ipc.undoChange.mockClear();
+    await user().keyboard('{Control>}z{/Control}');
+    expect(ipc.undoChange).not.toHaveBeenCalled();
+
+    await openEntry('Planning');
+    await user().keyboard('{Delete}');
+    await user().click(await screen.findByTestId('scope-all'));
+    await screen.findByTestId('undo');
+    await user().keyboard('{Control>}z{/Control}');
+    await waitFor(() => expect(ipc.undoChange).toHaveBeenCalledWith(3));
+  });
+
+  it('shows why an undo was refused', async () => {
+    ipc.undoChange.mockRejectedValueOnce({ code: 'invalid_input', message: 'the event planning@x changed since (perhaps on the server), so the change cannot be undone' });
+    render(AgendaWindow);
+    await openEntry('Planning');
+    await user().click(screen.getByTestId('event-delete'));
+    await user().click(await screen.findByTestId('scope-all'));
+    await user().click(await screen.findByTestId('undo'));
+    expect((await screen.findByText(/changed since/)).textContent).toMatch(/cannot be undone/);
+    expect(screen.queryByTestId('undo')).toBeNull();
+  });
+
   it('keeps the question open with the error when a delete fails', async () => {
     ipc.deleteEvent.mockRejectedValueOnce({ code: 'store.busy', message: 'The calendar is busy; try again.' });
     render(AgendaWindow);
