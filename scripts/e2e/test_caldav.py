@@ -8,10 +8,11 @@ started here on 127.0.0.1 (../shared/servers/radicale/start.sh):
   is found on the server, read back over plain HTTP;
 - one occurrence of the series edited with "This occurrence only": the server holds
   an override (RECURRENCE-ID) with the new title, and no EXDATE;
-- an event deleted from the detail pane is gone from the server.
+- an event deleted from the detail pane is gone from the server, and Undo (in the
+  notice that says it was deleted) puts it back, on the server too.
 
-It writes the README's screenshots of the account dialog, the editor and the scope
-question.
+It writes the README's screenshots of the account dialog, the editor, the scope
+question and the notice with Undo.
 """
 import base64
 import datetime as dt
@@ -234,7 +235,15 @@ def test_caldav(s, base):
     s.wait_for('[data-testid="event-delete"]')[0].click()
     s.wait_for('[data-testid="scope-all"]')[0].click()
     wait_gone(s, '[data-testid="agenda-entry"]', "E2E Created here")
-    wait_server(base, lambda t: "E2E Created here" not in unfold(t), "the created event deleted")
+    shot(s, "undo-notice.png")
+    # Within the 15 s the notice offers Undo (the delete is pushed at once).
+    wait_server(base, lambda t: "E2E Created here" not in unfold(t), "the created event deleted", timeout=12)
+
+    # Undo: the event is back, here and on the server (a creation with its UID).
+    s.wait_for('[data-testid="undo"]')[0].click()
+    s.wait_for('[data-testid="agenda-entry"]', text="E2E Created here", timeout=20)
+    back = wait_server(base, lambda t: "SUMMARY:E2E Created here" in unfold(t), "the deleted event put back")
+    assert "LOCATION:Room 2" in unfold(back), back
 
 
 def open_agenda(s):
