@@ -236,7 +236,7 @@ def test_caldav(s, base):
     s.wait_for('[data-testid="scope-all"]')[0].click()
     wait_gone(s, '[data-testid="agenda-entry"]', "E2E Created here")
     shot(s, "undo-notice.png")
-    # Within the 15 s the notice offers Undo (the delete is pushed at once).
+    # Within the 20 s the notice offers Undo (the delete is pushed at once).
     wait_server(base, lambda t: "E2E Created here" not in unfold(t), "the created event deleted", timeout=12)
 
     # Undo: the event is back, here and on the server (a creation with its UID).

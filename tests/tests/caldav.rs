@@ -225,8 +225,17 @@ async fn create(a: &Account, title: &str, day: u32, hour: u32, zone: &str) -> Wr
 }
 
 /// The event `uid` retitled here.
-async fn retitle(a: &Account, uid: &str, title: &str) {
-    a.h.engine
+async fn retitle(a: &Account, uid: &str, title: &str) -> WrittenEvent {
+    retitle_in(&a.h.engine, uid, title).await.unwrap()
+}
+
+/// The event `uid` retitled through `engine`, as it answered.
+async fn retitle_in(
+    engine: &traycal_engine::Engine,
+    uid: &str,
+    title: &str,
+) -> Result<WrittenEvent, traycal_engine::EngineError> {
+    engine
         .edit_event(
             uid,
             None,
@@ -237,7 +246,14 @@ async fn retitle(a: &Account, uid: &str, title: &str) {
             },
         )
         .await
-        .unwrap();
+}
+
+/// The server's copy of the object `uid` made here, read by plain HTTP.
+fn server_copy(server: &DavServer, a: &Account, uid: &str) -> String {
+    server
+        .curl("alice")
+        .get(&format!("{}{}", a.cal_url, intended_id(uid)))
+        .body
 }
 
 async fn engine_round_trip(kind: DavKind) {
@@ -509,15 +525,16 @@ async fn mass_deletion_on_the_server_waits_for_the_user(a: &Account, server: &Da
     assert_eq!(r.counts.removed, 24, "{r:?}");
 }
 
-/// A meeting: sabre/dav and Cyrus store it with changes of their own and answer
-/// its PUT without an ETag.
+/// A meeting still to come (Cyrus schedules only those): sabre/dav and Cyrus store
+/// it with changes of their own and answer its PUT without an ETag. An edit of it is
+/// undone all the same (Cyrus's copy of the edit is not someone else's change).
 async fn meeting_written_anew_by_the_server(kind: DavKind) {
     let server = DavServer::start(kind);
     let a = account(&server).await;
     let h = &a.h;
     let meeting = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal tests//EN\r\n\
                    BEGIN:VEVENT\r\nUID:meeting@traycal.test\r\nDTSTAMP:20260301T000000Z\r\n\
-                   DTSTART:20260305T140000Z\r\nDTEND:20260305T150000Z\r\nSUMMARY:Planning\r\n\
+                   DTSTART:20270305T140000Z\r\nDTEND:20270305T150000Z\r\nSUMMARY:Planning\r\n\
                    ORGANIZER:mailto:alice@example.com\r\n\
                    ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:someone@elsewhere.test\r\n\
                    END:VEVENT\r\nEND:VCALENDAR\r\n";
@@ -532,32 +549,27 @@ async fn meeting_written_anew_by_the_server(kind: DavKind) {
         o.etag.is_some(),
         "the server's copy was fetched with its etag: {o:?}"
     );
-    let on_server = server
-        .curl("alice")
-        .get(&format!(
-            "{}{}",
-            a.cal_url,
-            intended_id("meeting@traycal.test")
-        ))
-        .body;
+    let on_server = server_copy(&server, &a, "meeting@traycal.test");
     assert_eq!(
         traycal_core::ics::content_hash(o.base_raw.as_deref().unwrap()),
         traycal_core::ics::content_hash(&on_server),
         "the agreed version is the server's"
     );
     // The next edit goes out cleanly: no refusal, no conflict with ourselves.
-    retitle(&a, "meeting@traycal.test", "Planning, moved").await;
+    let moved = retitle(&a, "meeting@traycal.test", "Planning, moved").await;
     let r = h.engine.sync_source(a.source).await.unwrap();
     assert_eq!((r.counts.pushed, r.counts.conflicts), (1, 0), "{r:?}");
-    let after = server
-        .curl("alice")
-        .get(&format!(
-            "{}{}",
-            a.cal_url,
-            intended_id("meeting@traycal.test")
-        ))
-        .body;
+    let after = server_copy(&server, &a, "meeting@traycal.test");
     assert!(after.contains("SUMMARY:Planning\\, moved"), "{after}");
+
+    // The edit is undone though the server stored it written anew: its copy of our
+    // text is no change made by someone else.
+    let undone = h.engine.undo(moved.undo.unwrap()).await.unwrap();
+    assert!(undone.pending, "{undone:?}");
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!((r.counts.pushed, r.counts.conflicts), (1, 0), "{r:?}");
+    let back = server_copy(&server, &a, "meeting@traycal.test");
+    assert!(back.contains("SUMMARY:Planning\r\n"), "{back}");
 }
 
 #[tokio::test]
@@ -1077,17 +1089,7 @@ async fn radicale_read_only_calendar() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), "store.calendar_read_only", "{e}");
-    let e = h
-        .engine
-        .edit_event(
-            "shared@x",
-            None,
-            None,
-            &EventFields {
-                title: Some("Changed".into()),
-                ..Default::default()
-            },
-        )
+    let e = retitle_in(&h.engine, "shared@x", "Changed")
         .await
         .unwrap_err();
     assert_eq!(e.code(), "store.calendar_read_only", "{e}");

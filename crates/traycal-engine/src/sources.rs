@@ -310,6 +310,8 @@ impl Engine {
                 Ok(row)
             })
             .await?;
+        // Its calendars' ids may be given to the next account's: no undo may reach them.
+        self.forget_undo();
         if let (Some(key), Ok(store)) = (&row.secret_ref, self.secrets()) {
             let (store, key) = (std::sync::Arc::clone(store), key.clone());
             // The source is gone either way; a keyring that refuses the delete

@@ -167,6 +167,19 @@ impl Engine {
         calendar: CalendarId,
         changes: Vec<(String, Option<String>)>,
     ) -> Result<(Vec<Recorded>, i64)> {
+        self.record_local_objects_expecting(calendar, changes, None)
+            .await
+    }
+
+    /// [`Engine::record_local_objects_undoable`], refused (nothing written) unless each
+    /// object's current text is the one `expect` gives for it, checked in the same
+    /// transaction as the write: no pull can slip in between ([`Engine::undo`]).
+    pub(crate) async fn record_local_objects_expecting(
+        &self,
+        calendar: CalendarId,
+        changes: Vec<(String, Option<String>)>,
+        expect: Option<Vec<Option<String>>>,
+    ) -> Result<(Vec<Recorded>, i64)> {
         let now = self.now();
         let window = self.window(now);
         let budget = self.max_occurrences();
@@ -195,11 +208,17 @@ impl Engine {
                     uid,
                     instance: "",
                 };
+                let before = m
+                    .remote_object(&key)?
+                    .and_then(|o| o.current().map(str::to_owned));
+                if let Some(expected) = expect.as_ref() {
+                    if expected.get(touched.len()) != Some(&before) {
+                        return Err(crate::undo::changed_since(uid));
+                    }
+                }
                 touched.push(crate::undo::Touched {
                     uid: uid.clone(),
-                    before: m
-                        .remote_object(&key)?
-                        .and_then(|o| o.current().map(str::to_owned)),
+                    before,
                     after: text.clone(),
                 });
                 let upserts = rows.as_ref().map(|r| r.writes()).unwrap_or_default();
@@ -802,6 +821,10 @@ impl Engine {
             .await
             .is_ok()
         {
+            // The server's copy of our own text: an undo of the change still applies.
+            if let Some(sent) = object.local_raw.as_deref() {
+                self.undo_follows(object.calendar_id, &object.uid, sent, &item.body);
+            }
             return;
         }
         // Edited here again meanwhile: the server's copy is the base that edit goes on
@@ -997,15 +1020,26 @@ fn build_rows(
     now: i64,
     budget: usize,
 ) -> Vec<Result<ObjectRows>> {
-    let build = |item: &RemoteItem| {
-        ObjectRows::build(&item.body, window, now, budget)
-            .map_err(|e| EngineError::InvalidInput(format!("the server's item {}: {e}", item.id)))
-    };
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .clamp(1, 4)
         .min(items.len() / ITEMS_PER_THREAD);
-    if threads < 2 {
+    build_rows_on(items, window, now, budget, threads)
+}
+
+/// [`build_rows`] on `threads` threads (one or none: on this one).
+fn build_rows_on(
+    items: &[RemoteItem],
+    window: traycal_core::expand::Window,
+    now: i64,
+    budget: usize,
+    threads: usize,
+) -> Vec<Result<ObjectRows>> {
+    let build = |item: &RemoteItem| {
+        ObjectRows::build(&item.body, window, now, budget)
+            .map_err(|e| EngineError::InvalidInput(format!("the server's item {}: {e}", item.id)))
+    };
+    if threads < 2 || items.is_empty() {
         return items.iter().map(build).collect();
     }
     let chunk = items.len().div_ceil(threads);
@@ -1102,8 +1136,17 @@ mod tests {
             from: 1_767_225_600,
             to: 1_830_297_600,
         };
-        let built = build_rows(&items, window, 1_772_323_200, 10_000);
-        assert_eq!(built.len(), items.len());
+        // Three threads whatever the machine has, and the choice made for it.
+        for built in [
+            build_rows_on(&items, window, 1_772_323_200, 10_000, 3),
+            build_rows(&items, window, 1_772_323_200, 10_000),
+        ] {
+            check_built(&built, items.len());
+        }
+    }
+
+    fn check_built(built: &[Result<ObjectRows>], len: usize) {
+        assert_eq!(built.len(), len);
         for (n, rows) in built.iter().enumerate() {
             match rows {
                 Ok(r) => {

@@ -21,7 +21,8 @@
 //! not, and the write silently puts an attendee's earlier answer back. With `If-Match`
 //! the reply makes the write fail (412) and the engine keeps both versions. A meeting's
 //! `PUT` answered with a `Schedule-Tag` but no `ETag` (Cyrus) is read back by the
-//! engine before it counts as in sync, like any write answered without an `ETag`.
+//! engine right after the write, like any write answered without an `ETag` (best
+//! effort: failing that, the next sync pulls the server's copy as a change).
 
 mod ctag;
 mod discovery;

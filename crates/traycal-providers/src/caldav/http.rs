@@ -5,9 +5,8 @@
 //!
 //! Invariants: the password goes only to the origin the account was set up with, or
 //! over https to another host of the same registrable domain by the public suffix
-//! list (iCloud serves a user's calendars
-//! from `pNN-caldav.icloud.com`); a redirect or href to any other host is followed
-//! without it; a redirect never goes from https to http; no error text holds the
+//! list (iCloud serves a user's calendars from `pNN-caldav.icloud.com`); a redirect
+//! or href to any other host is followed without it; a redirect never goes from https to http; no error text holds the
 //! password or the `Authorization` header.
 
 use std::time::Duration;

@@ -272,7 +272,8 @@ describe('editing from the detail pane', () => {
     await user().keyboard('{Delete}');
     await user().click(await screen.findByTestId('scope-all'));
     await screen.findByTestId('undo');
-    await user().keyboard('{Control>}z{/Control}');
+    // With Caps Lock on, the key is "Z".
+    await user().keyboard('{Control>}Z{/Control}');
     await waitFor(() => expect(ipc.undoChange).toHaveBeenCalledWith(3));
   });
 
