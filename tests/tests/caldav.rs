@@ -817,7 +817,9 @@ async fn cyrus_attendee_reply_is_never_overwritten() {
     assert!(bob_says("ACCEPTED"), "the edit kept the reply: {after}");
 
     // The quirk: bob declines, and a write of the older text by its (unchanged)
-    // Schedule-Tag goes through and puts his earlier answer back.
+    // Schedule-Tag goes through and puts his earlier answer back. The write changes
+    // only an X- property, which no server counts as a change that asks attendees
+    // again (a new time would reset every answer to NEEDS-ACTION, merge or not).
     let current = server.curl("alice").get(&alice_url);
     let tag = current.header("schedule-tag").unwrap().to_string();
     reply("DECLINED");
@@ -829,17 +831,25 @@ async fn cyrus_attendee_reply_is_never_overwritten() {
             &format!("If-Schedule-Tag-Match: {tag}"),
             "Content-Type: text/calendar; charset=utf-8",
         ],
-        Some(
-            &current
-                .body
-                .replace("SUMMARY:Team\\, moved", "SUMMARY:Team\\, moved again"),
-        ),
+        Some(&current.body.replace(
+            "SUMMARY:Team\\, moved\r\n",
+            "SUMMARY:Team\\, moved\r\nX-TRAYCAL-NOTE:kept\r\n",
+        )),
     );
     assert!(matches!(by_tag.status, 200..=204), "{by_tag:?}");
+    assert!(
+        server
+            .curl("alice")
+            .get(&alice_url)
+            .body
+            .contains("X-TRAYCAL-NOTE:kept"),
+        "the write went through"
+    );
     assert!(
         !bob_says("DECLINED"),
         "Cyrus merged the reply into a Schedule-Tag write: If-Schedule-Tag-Match could be used"
     );
+    assert!(bob_says("ACCEPTED"), "his earlier answer is back");
 }
 
 #[tokio::test]
