@@ -330,12 +330,26 @@ async fn engine_round_trip(kind: DavKind) {
     curl.delete(&href("rich.ics"));
     h.engine.sync_source(a.source).await.unwrap();
 
-    // Edited on both sides: a conflict, the server's version untouched.
+    // Edited here (the title) and there (a location, by another client): merged
+    // over the agreed version, both changes on the server after one sync.
+    retitle(&a, &made.uid, "Team lunch 2").await;
+    let there = curl
+        .get(&lunch)
+        .body
+        .replacen("END:VEVENT", "LOCATION:Canteen\r\nEND:VEVENT", 1);
+    curl.put(&lunch, &there);
+    let r = h.engine.sync_source(a.source).await.unwrap();
+    assert_eq!((r.counts.conflicts, r.counts.pushed), (0, 1), "{r:?}");
+    let merged = curl.get(&lunch).body.replace("\r\n ", "");
+    assert!(merged.contains("SUMMARY:Team lunch 2"), "{merged}");
+    assert!(merged.contains("LOCATION:Canteen"), "{merged}");
+
+    // The same title edited on both sides: a conflict, the server's version untouched.
     retitle(&a, &made.uid, "Mine").await;
     let theirs = curl
         .get(&lunch)
         .body
-        .replace("SUMMARY:Team lunch", "SUMMARY:Theirs now");
+        .replace("SUMMARY:Team lunch 2", "SUMMARY:Theirs now");
     curl.put(&lunch, &theirs);
     let r = h.engine.sync_source(a.source).await.unwrap();
     assert_eq!(r.counts.conflicts, 1, "{r:?}");

@@ -152,6 +152,40 @@ async fn a_local_edit_meeting_a_remote_edit_keeps_both() {
     assert_eq!(h.mirror().open_conflicts(None).unwrap().len(), 1);
 }
 
+/// The server holds our title ("Mine") and their time (11:00), and no conflict waits.
+fn both_changes_on_the_server(h: &Harness, server: &MemoryProvider) {
+    let on_server = server.item(CAL, "a.ics").unwrap().body;
+    assert!(on_server.contains("SUMMARY:Mine"), "{on_server}");
+    assert!(
+        on_server.contains("DTSTART:20260303T110000Z"),
+        "{on_server}"
+    );
+    assert!(h.mirror().open_conflicts(None).unwrap().is_empty());
+}
+
+/// Here the title changed, there the time: merged over the agreed version, both
+/// changes reach the server in the same sync, and nothing waits for the user.
+#[tokio::test]
+async fn a_local_edit_and_a_server_edit_of_other_fields_merge() {
+    let (h, server, cal_id) = edited_on_both_sides_soon().await;
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 11, "Base"))
+        .unwrap();
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!(
+        (r.counts.conflicts, r.merged, r.counts.pushed),
+        (0, 1, 1),
+        "{r:?}"
+    );
+    both_changes_on_the_server(&h, &server);
+    assert_eq!(shown(&h.engine).await, ["Mine"]);
+    let o = h.mirror().remote_objects(cal_id).unwrap().remove(0);
+    assert_eq!(o.state, ObjectState::Synced, "{o:?}");
+    // Nothing left to do.
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.counts.conflicts, r.merged, r.counts.pushed), (0, 0, 0));
+}
+
 /// The in-memory server, changed by someone else right after it answered the pull:
 /// the engine then pushes against an etag that is no longer current.
 struct Racing {
@@ -248,6 +282,32 @@ async fn a_precondition_failure_on_push_becomes_a_conflict_not_a_retry() {
     assert_eq!(r.counts.conflicts, 1);
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!((r.counts.conflicts, r.counts.pushed), (0, 0), "no loop");
+}
+
+/// A 412 whose server version changed other fields: fetched, merged, and the
+/// merge sent by the next sync with the server's etag; one refused PUT, no conflict.
+#[tokio::test]
+async fn a_precondition_failure_over_other_fields_merges_and_goes_next() {
+    let (h, server, cal_id) = edited_on_both_sides_soon().await;
+    let racing = Racing {
+        inner: server.clone(),
+        after_pull: std::sync::Mutex::new(Some(("a.ics".into(), object("a@x", 11, "Base")))),
+    };
+    let r = h.engine.sync_two_way(&racing, cal_id).await.unwrap();
+    assert_eq!(
+        (r.counts.conflicts, r.counts.pushed, r.deferred),
+        (0, 0, 1),
+        "{r:?}"
+    );
+    assert_eq!(server.calls(Operation::PutItem), 1);
+    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    assert_eq!((r.counts.conflicts, r.counts.pushed), (0, 1), "{r:?}");
+    assert_eq!(
+        server.calls(Operation::PutItem),
+        2,
+        "sent once more, merged"
+    );
+    both_changes_on_the_server(&h, &server);
 }
 
 #[tokio::test]

@@ -53,6 +53,9 @@ pub struct TwoWayReport {
     pub counts: SyncCounts,
     /// Local changes left for a later sync after a transient failure.
     pub deferred: u64,
+    /// Local edits that met a server change of other properties: merged over the
+    /// agreed version, and the merge pushed (no conflict to resolve).
+    pub merged: u64,
     /// Whether the server refused the stored token and everything was listed again.
     pub relisted: bool,
     /// Items the daily full listing found changed or deleted that the change token
@@ -515,8 +518,13 @@ impl Engine {
                 }
                 Action::Conflict { object, remote } => {
                     let item = remote.map(|r| items[r].clone());
-                    self.keep_conflict(object, item).await?;
-                    report.counts.conflicts += 1;
+                    if self.merge_or_keep_conflict(object, item).await? {
+                        // Merged: the edit goes out on top of the server's version now.
+                        report.merged += 1;
+                        pushes.push(Action::PushUpdate { object });
+                    } else {
+                        report.counts.conflicts += 1;
+                    }
                 }
                 Action::PushCreate { .. }
                 | Action::PushUpdate { .. }
@@ -692,6 +700,67 @@ impl Engine {
             Ok(())
         })
         .await
+    }
+
+    /// A pending local change met the server's version `remote` (`None`: deleted
+    /// there). An edit is merged with it over the agreed base when nothing clashes
+    /// (`core::edit::merge_object`): the server's version becomes the base and the
+    /// merge the edit to push, so both changes reach the server. Otherwise (a clash,
+    /// a deletion on either side, a creation, a text that cannot be read whole) both
+    /// versions are kept as a conflict. `true` when merged.
+    async fn merge_or_keep_conflict(
+        &self,
+        object: i64,
+        remote: Option<RemoteItem>,
+    ) -> Result<bool> {
+        let now = self.now();
+        let window = self.window(now);
+        let budget = self.max_occurrences();
+        let body = remote.as_ref().map(|r| (r.body.clone(), r.etag.clone()));
+        let merged = self
+            .with_mirror(move |m| {
+                let o = m.remote_object_by_id(traycal_store::ObjectId(object))?;
+                let (Some((remote_raw, remote_etag)), Some(base), Some(local)) =
+                    (body, o.base_raw.as_deref(), o.local_raw.as_deref())
+                else {
+                    return Ok(false);
+                };
+                if o.state != ObjectState::Modified {
+                    return Ok(false);
+                }
+                let Ok(traycal_core::edit::Merged::Clean(text)) =
+                    traycal_core::edit::merge_object(base, local, &remote_raw)
+                else {
+                    return Ok(false);
+                };
+                let Ok(rows) = ObjectRows::build(&text, window, now, budget) else {
+                    return Ok(false);
+                };
+                if rows.uid() != o.uid {
+                    return Ok(false);
+                }
+                let key = ObjectKey {
+                    calendar: o.calendar_id,
+                    uid: &o.uid,
+                    instance: "",
+                };
+                let upserts = rows.writes();
+                let deletes = m.rows_of_object_not_in(&key, &upserts)?;
+                let change = LocalChange {
+                    key,
+                    text: Some(&text),
+                    upserts,
+                    deletes,
+                    occurrences: rows.occurrences(),
+                };
+                m.record_merged(&change, &remote_raw, remote_etag.as_deref(), now)?;
+                Ok(true)
+            })
+            .await?;
+        if !merged {
+            self.keep_conflict(object, remote).await?;
+        }
+        Ok(merged)
     }
 
     /// Pushes one pending operation with its precondition.
@@ -914,9 +983,25 @@ impl Engine {
             .map_err(local_failure)?;
             return Ok(PushOutcome::Later);
         }
-        self.keep_conflict(object.id.0, remote).await.map_err(|e| {
-            ProviderError::from_kind(ProviderErrorKind::Local).with_detail(e.to_string())
-        })?;
+        // A 412 whose server version is the agreed one again (a server whose etags
+        // never match) is not merged: that would send the same write forever.
+        let moved = remote.as_ref().is_some_and(|r| {
+            object.base_raw.as_deref().map(content_hash) != Some(content_hash(&r.body))
+        });
+        if moved
+            && self
+                .merge_or_keep_conflict(object.id.0, remote.clone())
+                .await
+                .map_err(local_failure)?
+        {
+            // Merged: sent on top of the server's version by the next sync, due at once.
+            return Ok(PushOutcome::Later);
+        }
+        if !moved {
+            self.keep_conflict(object.id.0, remote)
+                .await
+                .map_err(local_failure)?;
+        }
         Ok(PushOutcome::Conflict)
     }
 }

@@ -743,6 +743,43 @@ impl Mirror {
         object_in(&self.conn, key)
     }
 
+    /// The object with row id `id`.
+    pub fn remote_object_by_id(&self, id: ObjectId) -> Result<RemoteObject> {
+        object_by_id(&self.conn, id)
+    }
+
+    /// A pending local edit met a server version it merged with (`change`: the merged
+    /// text and the rows that show it): the server's version (`remote_raw` under
+    /// `remote_etag`) becomes the agreed one, and the merge the local version pushed
+    /// on top of it, in one transaction. Only an edit merges: a local creation or
+    /// deletion, or an object already in conflict, is refused and left as it was.
+    pub fn record_merged(
+        &mut self,
+        change: &LocalChange<'_>,
+        remote_raw: &str,
+        remote_etag: Option<&str>,
+        now: i64,
+    ) -> Result<Recorded> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let o = object_in(&tx, &change.key)?
+            .ok_or_else(|| StoreError::not_found("remote object to merge", 0))?;
+        if o.state != ObjectState::Modified || change.text.is_none() {
+            return Err(StoreError::InvalidInput(format!(
+                "object {} ({}) has no pending edit to merge",
+                o.id.0, o.uid
+            )));
+        }
+        tx.prepare_cached(
+            "UPDATE remote_objects SET base_raw = ?2, etag = ?3, updated_at = ?4 WHERE id = ?1",
+        )?
+        .execute(params![o.id.0, remote_raw, remote_etag, now])?;
+        let recorded = record_change_in(&tx, change, now)?;
+        tx.commit()?;
+        Ok(recorded)
+    }
+
     /// Every object of a calendar, by UID and instance.
     pub fn remote_objects(&self, calendar: CalendarId) -> Result<Vec<RemoteObject>> {
         let mut stmt = self.conn.prepare_cached(&format!(
