@@ -753,8 +753,10 @@ impl Engine {
                     deletes,
                     occurrences: rows.occurrences(),
                 };
-                m.record_merged(&change, &remote_raw, remote_etag.as_deref(), now)?;
-                Ok(true)
+                Ok(
+                    m.record_merged(&change, local, &remote_raw, remote_etag.as_deref(), now)?
+                        .is_some(),
+                )
             })
             .await?;
         if !merged {

@@ -753,13 +753,17 @@ impl Mirror {
     /// `remote_etag`) becomes the agreed one, and the merge the local version pushed
     /// on top of it, in one transaction. Only an edit merges: a local creation or
     /// deletion, or an object already in conflict, is refused and left as it was.
+    /// `merged_from` is the local text the merge was made from: `None` (nothing
+    /// written) when the object was edited again since (by another process), so a
+    /// newer edit is never replaced by a merge of an older one.
     pub fn record_merged(
         &mut self,
         change: &LocalChange<'_>,
+        merged_from: &str,
         remote_raw: &str,
         remote_etag: Option<&str>,
         now: i64,
-    ) -> Result<Recorded> {
+    ) -> Result<Option<Recorded>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -771,13 +775,16 @@ impl Mirror {
                 o.id.0, o.uid
             )));
         }
+        if o.local_raw.as_deref() != Some(merged_from) {
+            return Ok(None);
+        }
         tx.prepare_cached(
             "UPDATE remote_objects SET base_raw = ?2, etag = ?3, updated_at = ?4 WHERE id = ?1",
         )?
         .execute(params![o.id.0, remote_raw, remote_etag, now])?;
         let recorded = record_change_in(&tx, change, now)?;
         tx.commit()?;
-        Ok(recorded)
+        Ok(Some(recorded))
     }
 
     /// Every object of a calendar, by UID and instance.

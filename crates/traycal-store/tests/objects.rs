@@ -651,3 +651,54 @@ fn a_pull_never_replaces_a_pending_local_change() {
     );
     assert_eq!(shown(&m), ["MINE"]);
 }
+
+#[test]
+fn a_merge_becomes_the_edit_on_top_of_the_servers_version_unless_edited_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut m, home, _) = setup(&dir.path().join("t.db"));
+    let id = queue(&mut m, &edit(home, "a@x", T0, "V1"), T0);
+    m.record_pushed(id, Some("V1"), "/cal/home/a.ics", Some("\"e1\""), T0 + 1)
+        .unwrap();
+    m.record_local_change(&edit(home, "a@x", T0, "V2 mine"), T0 + 2)
+        .unwrap();
+
+    // Made from an older local text: nothing is written.
+    let merge = edit(home, "a@x", T0, "V3 merged");
+    assert!(m
+        .record_merged(&merge, "V1", "V2 theirs", Some("\"e2\""), T0 + 3)
+        .unwrap()
+        .is_none());
+    let o = m.remote_object(&key(home, "a@x")).unwrap().unwrap();
+    assert_eq!(
+        (o.base_raw.as_deref(), o.local_raw.as_deref()),
+        (Some("V1"), Some("V2 mine"))
+    );
+
+    let recorded = m
+        .record_merged(&merge, "V2 mine", "V2 theirs", Some("\"e2\""), T0 + 3)
+        .unwrap();
+    assert_eq!(recorded, Some(Recorded::Queued(id, OutboxOp::Update)));
+    let o = m.remote_object(&key(home, "a@x")).unwrap().unwrap();
+    assert_eq!(
+        (
+            o.state,
+            o.base_raw.as_deref(),
+            o.etag.as_deref(),
+            o.local_raw.as_deref()
+        ),
+        (
+            ObjectState::Modified,
+            Some("V2 theirs"),
+            Some("\"e2\""),
+            Some("V3 merged")
+        )
+    );
+    assert_eq!(m.outbox(None).unwrap().len(), 1);
+
+    // A deletion here is never merged.
+    m.record_local_change(&delete(&m, home, "a@x"), T0 + 4)
+        .unwrap();
+    assert!(m
+        .record_merged(&merge, "V3 merged", "V4", Some("\"e3\""), T0 + 5)
+        .is_err());
+}
