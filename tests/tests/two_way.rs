@@ -163,15 +163,24 @@ fn both_changes_on_the_server(h: &Harness, server: &MemoryProvider) {
     assert!(h.mirror().open_conflicts(None).unwrap().is_empty());
 }
 
+/// `a.ics` moved to 11:00 on the server (its title as agreed), then one sync.
+async fn moved_there_and_synced(
+    h: &Harness,
+    server: &MemoryProvider,
+    cal_id: CalendarId,
+) -> TwoWayReport {
+    server
+        .put_behind_engine(CAL, "a.ics", &object("a@x", 11, "Base"))
+        .unwrap();
+    h.engine.sync_two_way(server, cal_id).await.unwrap()
+}
+
 /// Here the title changed, there the time: merged over the agreed version, both
 /// changes reach the server in the same sync, and nothing waits for the user.
 #[tokio::test]
 async fn a_local_edit_and_a_server_edit_of_other_fields_merge() {
     let (h, server, cal_id) = edited_on_both_sides_soon().await;
-    server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 11, "Base"))
-        .unwrap();
-    let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
+    let r = moved_there_and_synced(&h, &server, cal_id).await;
     assert_eq!(
         (r.counts.conflicts, r.merged, r.counts.pushed),
         (0, 1, 1),
@@ -184,6 +193,31 @@ async fn a_local_edit_and_a_server_edit_of_other_fields_merge() {
     // Nothing left to do.
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!((r.counts.conflicts, r.merged, r.counts.pushed), (0, 0, 0));
+}
+
+/// A calendar made pull-only with an edit still pending: a server change of other
+/// fields is not merged (the merge would be a push the user turned off); both
+/// versions are kept, and the sync goes on.
+#[tokio::test]
+async fn a_pull_only_calendar_keeps_the_conflict_instead_of_merging() {
+    let (h, server, cal_id) = edited_on_both_sides_soon().await;
+    h.engine
+        .edit_calendar(
+            cal_id.0,
+            traycal_engine::calendar_settings::CalendarEdit {
+                direction: Some("pull_only".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let r = moved_there_and_synced(&h, &server, cal_id).await;
+    assert_eq!(
+        (r.counts.conflicts, r.merged, r.counts.pushed),
+        (1, 0, 0),
+        "{r:?}"
+    );
+    assert_eq!(server.calls(Operation::PutItem), 0);
 }
 
 /// The in-memory server, changed by someone else right after it answered the pull:
@@ -295,7 +329,7 @@ async fn a_precondition_failure_over_other_fields_merges_and_goes_next() {
     };
     let r = h.engine.sync_two_way(&racing, cal_id).await.unwrap();
     assert_eq!(
-        (r.counts.conflicts, r.counts.pushed, r.deferred),
+        (r.counts.conflicts, r.counts.pushed, r.merged),
         (0, 0, 1),
         "{r:?}"
     );

@@ -518,7 +518,7 @@ impl Engine {
                 }
                 Action::Conflict { object, remote } => {
                     let item = remote.map(|r| items[r].clone());
-                    if self.merge_or_keep_conflict(object, item).await? {
+                    if self.merge_or_keep_conflict(object, item, ways.push).await? {
                         // Merged: the edit goes out on top of the server's version now.
                         report.merged += 1;
                         pushes.push(Action::PushUpdate { object });
@@ -577,6 +577,7 @@ impl Engine {
                 Ok(PushOutcome::Done) => report.counts.pushed += 1,
                 Ok(PushOutcome::Conflict) => report.counts.conflicts += 1,
                 Ok(PushOutcome::Later) => report.deferred += 1,
+                Ok(PushOutcome::Merged) => report.merged += 1,
                 Err(e) => {
                     let attempts = entry.map(|e| e.attempts).unwrap_or(0);
                     let at = now.saturating_add(push_delay(attempts, &e));
@@ -707,16 +708,22 @@ impl Engine {
     /// (`core::edit::merge_object`): the server's version becomes the base and the
     /// merge the edit to push, so both changes reach the server. Otherwise (a clash,
     /// a deletion on either side, a creation, a text that cannot be read whole) both
-    /// versions are kept as a conflict. `true` when merged.
+    /// versions are kept as a conflict; so too when the calendar is not pushed to
+    /// (`may_push`) or the server's version has no etag to write it against. `true`
+    /// when merged.
     async fn merge_or_keep_conflict(
         &self,
         object: i64,
         remote: Option<RemoteItem>,
+        may_push: bool,
     ) -> Result<bool> {
         let now = self.now();
         let window = self.window(now);
         let budget = self.max_occurrences();
-        let body = remote.as_ref().map(|r| (r.body.clone(), r.etag.clone()));
+        let body = remote
+            .as_ref()
+            .filter(|r| may_push && r.etag.is_some())
+            .map(|r| (r.body.clone(), r.etag.clone()));
         let merged = self
             .with_mirror(move |m| {
                 let o = m.remote_object_by_id(traycal_store::ObjectId(object))?;
@@ -753,10 +760,16 @@ impl Engine {
                     deletes,
                     occurrences: rows.occurrences(),
                 };
-                Ok(
-                    m.record_merged(&change, local, &remote_raw, remote_etag.as_deref(), now)?
-                        .is_some(),
-                )
+                match m.record_merged(&change, local, &remote_raw, remote_etag.as_deref(), now) {
+                    Ok(recorded) => Ok(recorded.is_some()),
+                    // Changed meanwhile by another process (deleted, or the calendar
+                    // made read-only): not merged, the conflict is kept.
+                    Err(
+                        traycal_store::StoreError::InvalidInput(_)
+                        | traycal_store::StoreError::CalendarReadOnly { .. },
+                    ) => Ok(false),
+                    Err(e) => Err(e.into()),
+                }
             })
             .await?;
         if !merged {
@@ -987,17 +1000,21 @@ impl Engine {
         }
         // A 412 whose server version is the agreed one again (a server whose etags
         // never match) is not merged: that would send the same write forever.
+        // (Stamps aside: a server may write a new DTSTAMP on every read.)
         let moved = remote.as_ref().is_some_and(|r| {
-            object.base_raw.as_deref().map(content_hash) != Some(content_hash(&r.body))
+            object
+                .base_raw
+                .as_deref()
+                .is_none_or(|base| traycal_core::edit::differs_beyond_stamps(base, &r.body))
         });
         if moved
             && self
-                .merge_or_keep_conflict(object.id.0, remote.clone())
+                .merge_or_keep_conflict(object.id.0, remote.clone(), true)
                 .await
                 .map_err(local_failure)?
         {
             // Merged: sent on top of the server's version by the next sync, due at once.
-            return Ok(PushOutcome::Later);
+            return Ok(PushOutcome::Merged);
         }
         if !moved {
             self.keep_conflict(object.id.0, remote)
@@ -1041,6 +1058,8 @@ impl Engine {
 enum PushOutcome {
     Done,
     Conflict,
+    /// Refused (412) and merged with the server's version: sent by the next sync.
+    Merged,
     /// Not pushed yet, for a reason that is not a failure (see `after_refused_push`).
     Later,
 }

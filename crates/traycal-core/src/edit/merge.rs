@@ -16,6 +16,16 @@
 //!   EXDATE and RDATE as sets of dates: an exception added on either side is kept, one
 //!   removed on either side is removed. DTSTAMP, LAST-MODIFIED and SEQUENCE never
 //!   clash: the latest is kept. An event's alarms are one unit;
+//! - **the series' times as one:** DTSTART, DTEND and DURATION of an event are one
+//!   item (so no event gets both DTEND and DURATION, or ends before it starts). When
+//!   one side moved a series (its start, end or rule) and the other changed its
+//!   exceptions, RDATEs, overrides or times, that is a clash: a move rewrites every
+//!   exception, so the two cannot be combined safely. Overrides added on both sides,
+//!   or an exception added on one side while the other removed one, are clashes too
+//!   (the same occurrence can be written in two forms);
+//! - **the rest of the calendar:** the server's properties (PRODID aside) and its
+//!   components other than events and time zones; changed here and not alike there,
+//!   a clash;
 //! - **order:** the server's, with what only ours has after it.
 //!
 //! Invariants: the result holds every change of either side or there is no result;
@@ -64,8 +74,26 @@ pub fn merge_object(base: &str, local: &str, remote: &str) -> Result<Merged, Edi
     if l.uid()? != r.uid()? {
         return Err(EditError::SeveralUids);
     }
-    let (b_events, l_events, r_events) = (events(&b), events(&l), events(&r));
+    let (Some(b_events), Some(l_events), Some(r_events)) = (events(&b), events(&l), events(&r))
+    else {
+        return Ok(Merged::Clashes(vec![Clash {
+            occurrence: None,
+            what: "EVENT (held twice)".to_owned(),
+        }]));
+    };
     let mut clashes = Vec::new();
+    if calendar_rest(&l) != calendar_rest(&b) && calendar_rest(&l) != calendar_rest(&r) {
+        clashes.push(Clash {
+            occurrence: None,
+            what: "VCALENDAR".to_owned(),
+        });
+    }
+    if series_clash(&b_events, &l_events, &r_events) {
+        clashes.push(Clash {
+            occurrence: None,
+            what: "the series' times".to_owned(),
+        });
+    }
     let mut merged_events: Vec<Component<'_>> = Vec::new();
     for key in keys(&l_events, &r_events, &b_events) {
         let (bc, lc, rc) = (b_events.get(&key), l_events.get(&key), r_events.get(&key));
@@ -119,20 +147,86 @@ pub fn merge_object(base: &str, local: &str, remote: &str) -> Result<Merged, Edi
     Ok(Merged::Clean(CalendarObject { calendar: out }.to_text()))
 }
 
-/// The events of an object by RECURRENCE-ID value (`""`: the master).
-fn events<'o, 'a>(o: &'o CalendarObject<'a>) -> BTreeMap<String, &'o Component<'a>> {
-    o.calendar
-        .children
+/// The events of an object by RECURRENCE-ID value (`""`: the master); `None` when
+/// one key is held twice.
+fn events<'o, 'a>(o: &'o CalendarObject<'a>) -> Option<BTreeMap<String, &'o Component<'a>>> {
+    let mut out = BTreeMap::new();
+    for c in o.calendar.children.iter().filter(|c| c.name == "VEVENT") {
+        let rid = c
+            .prop("RECURRENCE-ID")
+            .map(|p| p.value.trim().to_owned())
+            .unwrap_or_default();
+        if out.insert(rid, c).is_some() {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// What of the calendar the merge takes from the server alone: its properties but
+/// PRODID, and its components other than events and time zones, as compared.
+fn calendar_rest(o: &CalendarObject<'_>) -> Vec<String> {
+    let mut out: Vec<String> = o
+        .calendar
+        .properties
         .iter()
-        .filter(|c| c.name == "VEVENT")
-        .map(|c| {
-            let rid = c
-                .prop("RECURRENCE-ID")
-                .map(|p| p.value.trim().to_owned())
-                .unwrap_or_default();
-            (rid, c)
+        .filter(|p| !p.name.eq_ignore_ascii_case("PRODID"))
+        .map(canonical)
+        .collect();
+    out.sort();
+    out.extend(
+        o.calendar
+            .children
+            .iter()
+            .filter(|c| c.name != "VEVENT" && c.name != "VTIMEZONE")
+            .map(|c| c.to_ics()),
+    );
+    out
+}
+
+/// The master's lines named `names`, as compared, sorted.
+fn lines_of(events: &BTreeMap<String, &Component<'_>>, names: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = events
+        .get("")
+        .map(|m| {
+            m.properties
+                .iter()
+                .filter(|p| names.iter().any(|n| p.name.eq_ignore_ascii_case(n)))
+                .map(canonical)
+                .collect()
         })
-        .collect()
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// Whether one side moved the series (the master's start, end or rule) while the
+/// other changed what hangs on it (exceptions, RDATEs, overrides, or the times
+/// differently), or both added overrides: see the module docs.
+fn series_clash(
+    b: &BTreeMap<String, &Component<'_>>,
+    l: &BTreeMap<String, &Component<'_>>,
+    r: &BTreeMap<String, &Component<'_>>,
+) -> bool {
+    const SHAPE: [&str; 5] = ["DTSTART", "DTEND", "DURATION", "RRULE", "EXRULE"];
+    let shape = |e: &BTreeMap<String, &Component<'_>>| lines_of(e, &SHAPE);
+    let hung = |e: &BTreeMap<String, &Component<'_>>| {
+        let mut v = lines_of(e, &DATE_SETS);
+        v.extend(e.keys().filter(|k| !k.is_empty()).cloned());
+        v
+    };
+    let (l_moved, r_moved) = (shape(l) != shape(b), shape(r) != shape(b));
+    let (l_hung, r_hung) = (hung(l) != hung(b), hung(r) != hung(b));
+    let same_change = shape(l) == shape(r) && hung(l) == hung(r);
+    let added = |e: &BTreeMap<String, &Component<'_>>| -> BTreeSet<String> {
+        e.keys()
+            .filter(|k| !k.is_empty() && !b.contains_key(*k))
+            .cloned()
+            .collect()
+    };
+    let (l_added, r_added) = (added(l), added(r));
+    let both_added = !l_added.is_empty() && !r_added.is_empty() && l_added != r_added;
+    !same_change && ((l_moved && (r_moved || r_hung)) || (r_moved && l_hung) || both_added)
 }
 
 /// Every event key, in the server's order, then ours, then the base's.
@@ -152,6 +246,17 @@ fn keys(
 
 /// Properties whose differences never clash: the latest is kept.
 const STAMPS: [&str; 3] = ["DTSTAMP", "LAST-MODIFIED", "SEQUENCE"];
+/// An event's times, merged as one item.
+const TIMES: [&str; 3] = ["DTSTART", "DTEND", "DURATION"];
+
+/// An event's time lines (see [`TIMES`]).
+fn times<'a>(c: &Component<'a>) -> Vec<Property<'a>> {
+    c.properties
+        .iter()
+        .filter(|p| TIMES.iter().any(|t| p.name.eq_ignore_ascii_case(t)))
+        .cloned()
+        .collect()
+}
 /// Properties merged as sets of their single values.
 const DATE_SETS: [&str; 2] = ["EXDATE", "RDATE"];
 
@@ -254,12 +359,38 @@ fn merge_component<'a>(
     }
     let mut clashes = Vec::new();
     let mut properties: Vec<Property<'a>> = Vec::new();
+    let mut timed = false;
     for name in &names {
         if STAMPS.contains(&name.as_str()) {
-            properties.extend(latest(name, local, remote));
+            properties.extend(latest(name, base, local, remote));
+            continue;
+        }
+        if TIMES.contains(&name.as_str()) {
+            // One item for the three, written where the first of them comes.
+            if !timed {
+                timed = true;
+                let (b, l, r) = (times(base), times(local), times(remote));
+                if same(Some(&l), Some(&b)) {
+                    properties.extend(r);
+                } else if same(Some(&r), Some(&b)) || same(Some(&l), Some(&r)) {
+                    properties.extend(l);
+                } else {
+                    clashes.push("DTSTART".to_owned());
+                }
+            }
             continue;
         }
         let (b, l, r) = (items(base, name), items(local, name), items(remote, name));
+        if DATE_SETS.contains(&name.as_str()) {
+            let added =
+                |x: &BTreeMap<String, Vec<Property<'_>>>| x.keys().any(|k| !b.contains_key(k));
+            let removed =
+                |x: &BTreeMap<String, Vec<Property<'_>>>| b.keys().any(|k| !x.contains_key(k));
+            if (removed(&l) && added(&r)) || (removed(&r) && added(&l)) {
+                clashes.push(name.clone());
+                continue;
+            }
+        }
         let mut keys: Vec<&String> = r.keys().collect();
         keys.extend(l.keys().filter(|k| !r.contains_key(*k)));
         keys.extend(
@@ -311,9 +442,26 @@ fn merge_component<'a>(
 }
 
 /// The later of the two sides' `name` (SEQUENCE by number, the stamps by their UTC
-/// text, which sorts by time).
-fn latest<'a>(name: &str, local: &Component<'a>, remote: &Component<'a>) -> Option<Property<'a>> {
+/// text, which sorts by time). A SEQUENCE both sides raised goes one past the
+/// higher: the merge is a change neither side's attendees have seen.
+fn latest<'a>(
+    name: &str,
+    base: &Component<'_>,
+    local: &Component<'a>,
+    remote: &Component<'a>,
+) -> Option<Property<'a>> {
     let (l, r) = (local.prop(name), remote.prop(name));
+    let number = |p: Option<&Property<'_>>| p.and_then(|p| p.value.trim().parse::<i64>().ok());
+    if name == "SEQUENCE" {
+        let b = number(base.prop(name)).unwrap_or(0);
+        if let (Some(ln), Some(rn), Some(p)) = (number(l), number(r), r) {
+            if ln > b && rn > b {
+                let mut bumped = p.clone();
+                bumped.value = Cow::Owned((ln.max(rn) + 1).to_string());
+                return Some(bumped);
+            }
+        }
+    }
     let key = |p: &Property<'_>| -> (i64, String) {
         if name == "SEQUENCE" {
             (p.value.trim().parse().unwrap_or(0), String::new())
@@ -329,6 +477,25 @@ fn latest<'a>(name: &str, local: &Component<'a>, remote: &Component<'a>) -> Opti
         }),
         (one, other) => one.or(other).cloned(),
     }
+}
+
+/// Whether `a` and `b` differ in more than their stamps (DTSTAMP, LAST-MODIFIED,
+/// SEQUENCE) and the order and folding of their lines: a server that writes a new
+/// DTSTAMP on every read has not changed the event. Texts that cannot be read
+/// differ.
+pub fn differs_beyond_stamps(a: &str, b: &str) -> bool {
+    let (a, b) = (prepare_input(a.as_bytes()), prepare_input(b.as_bytes()));
+    let (Ok(a), Ok(b)) = (CalendarObject::parse(&a), CalendarObject::parse(&b)) else {
+        return true;
+    };
+    let (Some(ea), Some(eb)) = (events(&a), events(&b)) else {
+        return true;
+    };
+    calendar_rest(&a) != calendar_rest(&b)
+        || ea.len() != eb.len()
+        || ea
+            .iter()
+            .any(|(k, c)| eb.get(k).is_none_or(|other| !same_component(c, other)))
 }
 
 /// EXDATE and RDATE values, taken one by one, written back one line per parameter set.
@@ -397,6 +564,11 @@ mod tests {
             Merged::Clean(text) => text,
             Merged::Clashes(c) => panic!("clashes: {c:?}"),
         }
+    }
+
+    /// Whether one of `clashes` is about `what`.
+    fn names(clashes: &[Clash], what: &str) -> bool {
+        clashes.iter().any(|c| c.what == what)
     }
 
     fn clashes(base: &str, local: &str, remote: &str) -> Vec<Clash> {
@@ -482,14 +654,25 @@ mod tests {
             "EXDATE:20260303T090000Z",
             "EXDATE:20260303T090000Z,20260304T090000Z",
         )]);
-        let remote =
-            object(&[&MASTER.replace("EXDATE:20260303T090000Z", "EXDATE:20260305T090000Z")]);
+        let remote = object(&[&MASTER.replace(
+            "EXDATE:20260303T090000Z",
+            "EXDATE:20260303T090000Z,20260305T090000Z",
+        )]);
         let merged = clean(&base, &local, &remote);
-        // Ours added the 4th, theirs removed the 3rd and added the 5th.
+        // Ours added the 4th, theirs the 5th.
+        assert!(merged.contains("20260303T090000Z"), "{merged}");
         assert!(merged.contains("20260304T090000Z"), "{merged}");
         assert!(merged.contains("20260305T090000Z"), "{merged}");
-        assert!(!merged.contains("20260303T090000Z"), "{merged}");
         assert_eq!(merged.matches("EXDATE").count(), 1, "one line: {merged}");
+        // Removed on both sides: gone.
+        let none = object(&[&MASTER.replace("EXDATE:20260303T090000Z\n", "")]);
+        assert!(!clean(&base, &none, &none).contains("EXDATE"));
+        // Theirs removed one (or wrote it in another form) while ours added one.
+        let removed = object(&[&MASTER.replace(
+            "EXDATE:20260303T090000Z",
+            "EXDATE;TZID=Europe/Berlin:20260303T100000",
+        )]);
+        assert_eq!(clashes(&base, &local, &removed)[0].what, "EXDATE");
     }
 
     #[test]
@@ -536,7 +719,10 @@ mod tests {
         let remote = object(&[&format!("{MASTER}\nSEQUENCE:3")
             .replace("DTSTAMP:20260301T000000Z", "DTSTAMP:20260304T000000Z")]);
         let merged = clean(&base, &local, &remote);
-        assert!(merged.contains("SEQUENCE:3\r\n"), "{merged}");
+        assert!(
+            merged.contains("SEQUENCE:4\r\n"),
+            "both raised it: one past: {merged}"
+        );
         assert!(merged.contains("DTSTAMP:20260305T000000Z\r\n"), "{merged}");
         assert!(merged.contains("SUMMARY:Ours\r\n"), "{merged}");
     }
@@ -566,5 +752,87 @@ mod tests {
                 "{merged}"
             );
         }
+    }
+
+    #[test]
+    fn a_series_moved_there_and_its_exceptions_changed_here_clash() {
+        let base = object(&[MASTER]);
+        let moved = object(&[&MASTER
+            .replace("DTSTART:20260302T090000Z", "DTSTART:20260302T100000Z")
+            .replace("DTEND:20260302T100000Z", "DTEND:20260302T110000Z")
+            .replace("EXDATE:20260303T090000Z", "EXDATE:20260303T100000Z")]);
+        let excepted = object(&[&MASTER.replace(
+            "EXDATE:20260303T090000Z",
+            "EXDATE:20260303T090000Z,20260305T090000Z",
+        )]);
+        for (l, r) in [(&excepted, &moved), (&moved, &excepted)] {
+            assert!(names(&clashes(&base, l, r), "the series' times"));
+        }
+        // An override added here against a moved series too.
+        let overridden = object(&[
+            MASTER,
+            "RECURRENCE-ID:20260304T090000Z\nDTSTART:20260304T120000Z\nDTEND:20260304T130000Z\nSUMMARY:Moved one",
+        ]);
+        assert!(names(
+            &clashes(&base, &overridden, &moved),
+            "the series' times"
+        ));
+        // A move and a new title merge.
+        let titled = object(&[&MASTER.replace("SUMMARY:Planning", "SUMMARY:Renamed")]);
+        let merged = clean(&base, &titled, &moved);
+        assert!(merged.contains("DTSTART:20260302T100000Z"), "{merged}");
+        assert!(merged.contains("SUMMARY:Renamed"), "{merged}");
+    }
+
+    #[test]
+    fn times_are_one_item() {
+        let day = |extra: &str| {
+            object(&[&format!(
+                "DTSTAMP:20260301T000000Z\nDTSTART;VALUE=DATE:20260302\n{extra}SUMMARY:Day"
+            )])
+        };
+        let base = day("");
+        let with_end = day("DTEND;VALUE=DATE:20260304\n");
+        let with_duration = day("DURATION:P3D\n");
+        assert_eq!(clashes(&base, &with_end, &with_duration)[0].what, "DTSTART");
+    }
+
+    #[test]
+    fn overrides_added_on_both_sides_clash() {
+        let base = object(&[MASTER]);
+        let ours = object(&[
+            MASTER,
+            "RECURRENCE-ID:20260304T090000Z\nDTSTART:20260304T110000Z\nDTEND:20260304T120000Z\nSUMMARY:Ours",
+        ]);
+        // The same occurrence, named in another form.
+        let theirs = object(&[
+            MASTER,
+            "RECURRENCE-ID;TZID=Europe/Berlin:20260304T100000\nDTSTART:20260304T090000Z\nDTEND:20260304T100000Z\nSUMMARY:Theirs",
+        ]);
+        assert!(names(&clashes(&base, &ours, &theirs), "the series' times"));
+    }
+
+    #[test]
+    fn calendar_properties_changed_here_clash_unless_alike_there() {
+        let base = object(&[MASTER]);
+        let named = base.replace(
+            "PRODID:-//t//EN\r\n",
+            "PRODID:-//t//EN\r\nX-WR-CALNAME:Mine\r\n",
+        );
+        let titled = object(&[&MASTER.replace("SUMMARY:Planning", "SUMMARY:New")]);
+        assert_eq!(clashes(&base, &named, &titled)[0].what, "VCALENDAR");
+        // Another PRODID is no change.
+        let ours = titled.replace("PRODID:-//t//EN", "PRODID:-//Traycal//EN");
+        clean(&base, &ours, &base);
+    }
+
+    #[test]
+    fn stamps_alone_are_no_difference() {
+        let a = object(&[MASTER]);
+        let b = object(&[&MASTER.replace("DTSTAMP:20260301T000000Z", "DTSTAMP:20261207T000000Z")]);
+        assert!(!differs_beyond_stamps(&a, &b));
+        let c = object(&[&MASTER.replace("SUMMARY:Planning", "SUMMARY:Other")]);
+        assert!(differs_beyond_stamps(&a, &c));
+        assert!(differs_beyond_stamps(&a, "not a calendar"));
     }
 }

@@ -65,7 +65,7 @@ use thiserror::Error;
 
 pub use create::{create_event, PRODID};
 pub use draft::{normalize_rule, DraftError, DraftTime, EventDraft};
-pub use merge::{merge_object, Clash, Merged};
+pub use merge::{differs_beyond_stamps, merge_object, Clash, Merged};
 pub use occurrence::{delete_occurrence, read_occurrence_draft, update_occurrence};
 pub use series::{read_draft, update_event};
 pub use split::{split_series, SplitSeries};
