@@ -138,6 +138,17 @@ pub fn ev(uid: &str, start: &str, end: &str, summary: &str, extra: &str) -> Stri
     )
 }
 
+/// One object holding one half-hour event on 2026-03-03 at `hour`:00 UTC.
+pub fn one_event(uid: &str, hour: u32, summary: &str) -> String {
+    cal(&[ev(
+        uid,
+        &format!("20260303T{hour:02}0000Z"),
+        &format!("20260303T{hour:02}3000Z"),
+        summary,
+        "",
+    )])
+}
+
 pub fn cal(events: &[String]) -> String {
     format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Traycal tests//EN\r\n{}END:VCALENDAR\r\n",

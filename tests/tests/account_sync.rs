@@ -9,19 +9,9 @@ use std::time::Duration;
 use traycal_engine::SyncReport;
 use traycal_providers::{MemoryProvider, Operation, ProviderErrorKind};
 use traycal_store::CalendarId;
-use traycal_system_tests::harness::{cal, ev, two_way_harness, Harness, T0};
+use traycal_system_tests::harness::{one_event, two_way_harness, Harness, T0};
 
 const CAL: &str = "/dav/home/";
-
-fn object(uid: &str, hour: u32, summary: &str) -> String {
-    cal(&[ev(
-        uid,
-        &format!("20260303T{hour:02}0000Z"),
-        &format!("20260303T{hour:02}3000Z"),
-        summary,
-        "",
-    )])
-}
 
 async fn account() -> (Harness, MemoryProvider, CalendarId, i64) {
     let (h, server, calendar) = two_way_harness(CAL).await;
@@ -40,7 +30,7 @@ async fn sync_due(h: &Harness) -> Option<SyncReport> {
 async fn an_account_without_a_connection_fails_clearly_and_backs_off() {
     let (h, server, _cal, source) = account().await;
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Alpha"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Alpha"))
         .unwrap();
     let r = h.engine.sync_source(source).await.unwrap();
     assert_eq!(r.outcome, "failed", "{r:?}");
@@ -67,7 +57,7 @@ async fn pushes_and_conflicts_are_counted_in_the_report_and_the_log() {
     let (h, server, calendar, source) = account().await;
     h.engine.connect_account(source, server.clone());
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Base"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Base"))
         .unwrap();
     let r = sync_due(&h).await.expect("a new account is due at once");
     assert_eq!((r.counts.added, r.counts.pushed), (1, 0), "{r:?}");
@@ -76,15 +66,15 @@ async fn pushes_and_conflicts_are_counted_in_the_report_and_the_log() {
     // An edit here and one there: a conflict, both kept; a creation here: pushed.
     h.clock.set(T0 + 10);
     h.engine
-        .record_local_object(calendar, "a@x", Some(object("a@x", 9, "Mine")))
+        .record_local_object(calendar, "a@x", Some(one_event("a@x", 9, "Mine")))
         .await
         .unwrap();
     h.engine
-        .record_local_object(calendar, "b@x", Some(object("b@x", 10, "New")))
+        .record_local_object(calendar, "b@x", Some(one_event("b@x", 10, "New")))
         .await
         .unwrap();
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Theirs"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Theirs"))
         .unwrap();
     let r = sync_due(&h)
         .await
@@ -123,7 +113,7 @@ async fn a_failed_push_is_retried_at_its_own_time_not_at_the_interval() {
     assert_eq!(h.engine.next_due_in().await.unwrap(), Some(300));
 
     h.engine
-        .record_local_object(calendar, "a@x", Some(object("a@x", 9, "One")))
+        .record_local_object(calendar, "a@x", Some(one_event("a@x", 9, "One")))
         .await
         .unwrap();
     assert_eq!(h.engine.next_due_in().await.unwrap(), Some(0));
@@ -168,7 +158,7 @@ async fn a_failing_account_keeps_its_back_off_whatever_waits() {
     h.engine.connect_account(source, server.clone());
     assert!(sync_due(&h).await.is_some());
     h.engine
-        .record_local_object(calendar, "a@x", Some(object("a@x", 9, "One")))
+        .record_local_object(calendar, "a@x", Some(one_event("a@x", 9, "One")))
         .await
         .unwrap();
     server.fail_next_on(Operation::Changes, 1, ProviderErrorKind::ServerError);

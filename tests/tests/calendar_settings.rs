@@ -6,7 +6,7 @@
 use traycal_engine::calendar_settings::CalendarEdit;
 use traycal_engine::sources::CalendarInfo;
 use traycal_store::SourceKind;
-use traycal_system_tests::harness::{cal, ev, two_way_harness, Harness, T0};
+use traycal_system_tests::harness::{one_event, two_way_harness, Harness, T0};
 
 const CAL: &str = "/dav/home/";
 
@@ -41,17 +41,7 @@ async fn account_calendar(h: &Harness, href: &str, name: &str, read_only: bool) 
 async fn a_hidden_calendar_still_syncs_but_is_not_shown() {
     let (h, server, cal_id) = two_way_harness(CAL).await;
     server
-        .put_behind_engine(
-            CAL,
-            "a.ics",
-            &cal(&[ev(
-                "a@x",
-                "20260303T090000Z",
-                "20260303T093000Z",
-                "Alpha",
-                "",
-            )]),
-        )
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Alpha"))
         .unwrap();
     h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!(h.summaries(T0, T0 + 3 * 86_400).await, ["Alpha"]);
@@ -71,17 +61,7 @@ async fn a_hidden_calendar_still_syncs_but_is_not_shown() {
     assert!(h.engine.next_meeting().await.unwrap().is_none());
     // Still synced while hidden.
     server
-        .put_behind_engine(
-            CAL,
-            "b.ics",
-            &cal(&[ev(
-                "b@x",
-                "20260303T100000Z",
-                "20260303T103000Z",
-                "Beta",
-                "",
-            )]),
-        )
+        .put_behind_engine(CAL, "b.ics", &one_event("b@x", 10, "Beta"))
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!(r.counts.added, 1);
@@ -140,17 +120,7 @@ async fn colour_and_direction_are_checked_before_anything_changes() {
     // Pulled only: an edit here is refused by name.
     let e = h
         .engine
-        .record_local_object(
-            cal_id,
-            "n@x",
-            Some(cal(&[ev(
-                "n@x",
-                "20260303T090000Z",
-                "20260303T093000Z",
-                "N",
-                "",
-            )])),
-        )
+        .record_local_object(cal_id, "n@x", Some(one_event("n@x", 9, "N")))
         .await
         .unwrap_err();
     assert_eq!(e.code(), "store.calendar_read_only");

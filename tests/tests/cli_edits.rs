@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use traycal_engine::Engine;
 use traycal_providers::MemoryProvider;
 use traycal_store::CalendarId;
-use traycal_system_tests::harness::{cal, ev, harness, two_way_harness, Harness};
+use traycal_system_tests::harness::{cal, ev, harness, one_event, two_way_harness, Harness};
 use traycal_system_tests::{traycal_bin, Route};
 
 const CAL: &str = "/dav/home/";
@@ -33,16 +33,8 @@ fn cli(h: &Harness, args: &[&str]) -> Output {
 
 /// A feed of one event ("Feed"), added and synced: its calendar.
 async fn feed_calendar(h: &Harness) -> CalendarId {
-    h.server.set_route(
-        "/f.ics",
-        Route::ics(cal(&[ev(
-            "f@x",
-            "20260303T090000Z",
-            "20260303T093000Z",
-            "Feed",
-            "",
-        )])),
-    );
+    h.server
+        .set_route("/f.ics", Route::ics(one_event("f@x", 9, "Feed")));
     let source = h.add("/f.ics").await;
     h.engine.sync_source(source).await.unwrap();
     h.mirror()
@@ -289,17 +281,7 @@ async fn a_feed_refuses_edits_with_exit_2() {
 async fn a_calendars_own_settings_from_the_command_line() {
     let (h, server, cal_id) = two_way().await;
     server
-        .put_behind_engine(
-            CAL,
-            "a.ics",
-            &cal(&[ev(
-                "a@x",
-                "20260303T090000Z",
-                "20260303T093000Z",
-                "Alpha",
-                "",
-            )]),
-        )
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Alpha"))
         .unwrap();
     sync(&h.engine, &server, cal_id).await;
     let id = cal_id.0.to_string();

@@ -13,7 +13,7 @@ use traycal_providers::{
     WritePrecondition, Written,
 };
 use traycal_store::{CalendarId, ObjectState, Recorded};
-use traycal_system_tests::harness::{cal, ev, harness, two_way_harness, Harness, T0};
+use traycal_system_tests::harness::{cal, ev, harness, one_event, two_way_harness, Harness, T0};
 
 const CAL: &str = "/dav/home/";
 
@@ -25,25 +25,14 @@ async fn two_way() -> (Harness, MemoryProvider, CalendarId) {
 async fn edited_on_both_sides_soon() -> (Harness, MemoryProvider, CalendarId) {
     let (h, server, cal_id) = two_way().await;
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Base"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Base"))
         .unwrap();
     h.engine.sync_two_way(&server, cal_id).await.unwrap();
     h.engine
-        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "Mine")))
+        .record_local_object(cal_id, "a@x", Some(one_event("a@x", 9, "Mine")))
         .await
         .unwrap();
     (h, server, cal_id)
-}
-
-/// An event on 2026-03-03 at `hour`:00 UTC, as one object's text.
-fn object(uid: &str, hour: u32, summary: &str) -> String {
-    cal(&[ev(
-        uid,
-        &format!("20260303T{hour:02}0000Z"),
-        &format!("20260303T{hour:02}3000Z"),
-        summary,
-        "",
-    )])
 }
 
 async fn shown(engine: &Engine) -> Vec<String> {
@@ -63,17 +52,17 @@ async fn shown(engine: &Engine) -> Vec<String> {
 async fn pulls_new_changed_and_deleted_items() {
     let (h, server, cal_id) = two_way().await;
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Alpha"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Alpha"))
         .unwrap();
     server
-        .put_behind_engine(CAL, "b.ics", &object("b@x", 10, "Beta"))
+        .put_behind_engine(CAL, "b.ics", &one_event("b@x", 10, "Beta"))
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!((pulled(&r), r.counts.removed, r.counts.pushed), (2, 0, 0));
     assert_eq!(shown(&h.engine).await, ["Alpha", "Beta"]);
 
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 11, "Alpha moved"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 11, "Alpha moved"))
         .unwrap();
     server.delete_behind_engine(CAL, "b.ics").unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
@@ -92,7 +81,7 @@ async fn local_creates_edits_and_deletes_reach_the_server() {
     let (h, server, cal_id) = two_way().await;
     let got = h
         .engine
-        .record_local_object(cal_id, "n@x", Some(object("n@x", 9, "Dentist")))
+        .record_local_object(cal_id, "n@x", Some(one_event("n@x", 9, "Dentist")))
         .await
         .unwrap();
     assert!(matches!(got, Recorded::Queued(..)));
@@ -106,7 +95,7 @@ async fn local_creates_edits_and_deletes_reach_the_server() {
     assert!(on_server.body.contains("SUMMARY:Dentist"));
 
     h.engine
-        .record_local_object(cal_id, "n@x", Some(object("n@x", 10, "Dentist (moved)")))
+        .record_local_object(cal_id, "n@x", Some(one_event("n@x", 10, "Dentist (moved)")))
         .await
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
@@ -132,7 +121,7 @@ async fn local_creates_edits_and_deletes_reach_the_server() {
 async fn a_local_edit_meeting_a_remote_edit_keeps_both() {
     let (h, server, cal_id) = edited_on_both_sides_soon().await;
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Theirs"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Theirs"))
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!((r.counts.conflicts, r.counts.pushed, pulled(&r)), (1, 0, 0));
@@ -170,7 +159,7 @@ async fn moved_there_and_synced(
     cal_id: CalendarId,
 ) -> TwoWayReport {
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 11, "Base"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 11, "Base"))
         .unwrap();
     h.engine.sync_two_way(server, cal_id).await.unwrap()
 }
@@ -286,7 +275,7 @@ async fn a_precondition_failure_on_push_becomes_a_conflict_not_a_retry() {
     let (h, server, cal_id) = edited_on_both_sides_soon().await;
     let racing = Racing {
         inner: server.clone(),
-        after_pull: std::sync::Mutex::new(Some(("a.ics".into(), object("a@x", 9, "Theirs")))),
+        after_pull: std::sync::Mutex::new(Some(("a.ics".into(), one_event("a@x", 9, "Theirs")))),
     };
     let r = h.engine.sync_two_way(&racing, cal_id).await.unwrap();
     assert_eq!((r.counts.conflicts, r.counts.pushed), (1, 0));
@@ -304,11 +293,11 @@ async fn a_precondition_failure_on_push_becomes_a_conflict_not_a_retry() {
     assert!(c.local_raw.as_deref().unwrap().contains("Mine"));
     // An edit of an object the server deleted meanwhile is a conflict too, not a loop.
     server
-        .put_behind_engine(CAL, "b.ics", &object("b@x", 10, "B"))
+        .put_behind_engine(CAL, "b.ics", &one_event("b@x", 10, "B"))
         .unwrap();
     h.engine.sync_two_way(&server, cal_id).await.unwrap();
     h.engine
-        .record_local_object(cal_id, "b@x", Some(object("b@x", 10, "B mine")))
+        .record_local_object(cal_id, "b@x", Some(one_event("b@x", 10, "B mine")))
         .await
         .unwrap();
     server.delete_behind_engine(CAL, "b.ics").unwrap();
@@ -325,7 +314,7 @@ async fn a_precondition_failure_over_other_fields_merges_and_goes_next() {
     let (h, server, cal_id) = edited_on_both_sides_soon().await;
     let racing = Racing {
         inner: server.clone(),
-        after_pull: std::sync::Mutex::new(Some(("a.ics".into(), object("a@x", 11, "Base")))),
+        after_pull: std::sync::Mutex::new(Some(("a.ics".into(), one_event("a@x", 11, "Base")))),
     };
     let r = h.engine.sync_two_way(&racing, cal_id).await.unwrap();
     assert_eq!(
@@ -352,7 +341,7 @@ async fn a_refused_token_relists_without_duplicates() {
             .put_behind_engine(
                 CAL,
                 &format!("{uid}.ics"),
-                &object(&format!("{uid}@x"), 9 + n as u32, uid),
+                &one_event(&format!("{uid}@x"), 9 + n as u32, uid),
             )
             .unwrap();
     }
@@ -371,11 +360,11 @@ async fn a_refused_token_relists_without_duplicates() {
 async fn a_rate_limited_push_waits_as_long_as_told() {
     let (h, server, cal_id) = two_way().await;
     h.engine
-        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "One")))
+        .record_local_object(cal_id, "a@x", Some(one_event("a@x", 9, "One")))
         .await
         .unwrap();
     h.engine
-        .record_local_object(cal_id, "b@x", Some(object("b@x", 10, "Two")))
+        .record_local_object(cal_id, "b@x", Some(one_event("b@x", 10, "Two")))
         .await
         .unwrap();
     server.fail_next_on(
@@ -416,7 +405,7 @@ async fn offline_edits_are_replayed_in_order_after_a_restart() {
     let (h, server, cal_id) = two_way().await;
     for (n, uid) in ["c@x", "a@x", "b@x"].iter().enumerate() {
         h.engine
-            .record_local_object(cal_id, uid, Some(object(uid, 9 + n as u32, uid)))
+            .record_local_object(cal_id, uid, Some(one_event(uid, 9 + n as u32, uid)))
             .await
             .unwrap();
     }
@@ -437,7 +426,7 @@ async fn offline_edits_are_replayed_in_order_after_a_restart() {
 #[tokio::test]
 async fn a_creation_whose_answer_was_lost_is_not_duplicated() {
     let (h, server, cal_id) = two_way().await;
-    let text = object("a@x", 9, "Once");
+    let text = one_event("a@x", 9, "Once");
     h.engine
         .record_local_object(cal_id, "a@x", Some(text.clone()))
         .await
@@ -455,11 +444,11 @@ async fn a_creation_whose_answer_was_lost_is_not_duplicated() {
     );
     // Someone else's item under the id ours would take is not ours: a conflict.
     h.engine
-        .record_local_object(cal_id, "b@x", Some(object("b@x", 10, "Ours")))
+        .record_local_object(cal_id, "b@x", Some(one_event("b@x", 10, "Ours")))
         .await
         .unwrap();
     server
-        .put_behind_engine(CAL, "b@x.ics", &object("b@x", 11, "Someone else's"))
+        .put_behind_engine(CAL, "b@x.ics", &one_event("b@x", 11, "Someone else's"))
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!((r.counts.conflicts, r.counts.pushed), (1, 0));
@@ -473,7 +462,7 @@ async fn a_creation_whose_answer_was_lost_is_not_duplicated() {
 #[tokio::test]
 async fn a_creation_deleted_after_its_answer_was_lost_is_deleted_on_the_server_too() {
     let (h, server, cal_id) = two_way().await;
-    let text = object("a@x", 9, "Soon gone");
+    let text = one_event("a@x", 9, "Soon gone");
     let Recorded::Queued(id, _) = h
         .engine
         .record_local_object(cal_id, "a@x", Some(text.clone()))
@@ -513,13 +502,7 @@ async fn a_feed_calendar_refuses_local_edits() {
     let h = harness().await;
     h.server.set_route(
         "/f.ics",
-        traycal_system_tests::Route::ics(cal(&[ev(
-            "f@x",
-            "20260303T090000Z",
-            "20260303T093000Z",
-            "Feed",
-            "",
-        )])),
+        traycal_system_tests::Route::ics(one_event("f@x", 9, "Feed")),
     );
     let source = h.add("/f.ics").await;
     let calendar = h
@@ -528,7 +511,7 @@ async fn a_feed_calendar_refuses_local_edits() {
         .unwrap();
     let err = h
         .engine
-        .record_local_object(calendar, "m@x", Some(object("m@x", 9, "Mine")))
+        .record_local_object(calendar, "m@x", Some(one_event("m@x", 9, "Mine")))
         .await
         .unwrap_err();
     assert_eq!(err.code(), "store.calendar_read_only");
@@ -629,14 +612,14 @@ async fn a_sync_cut_off_at_any_point_loses_nothing_and_the_next_converges() {
         let (h, server, cal_id) = two_way().await;
         // On the server: two items; one will be edited here, one deleted here.
         server
-            .put_behind_engine(CAL, "e.ics", &object("e@x", 9, "E"))
+            .put_behind_engine(CAL, "e.ics", &one_event("e@x", 9, "E"))
             .unwrap();
         server
-            .put_behind_engine(CAL, "d.ics", &object("d@x", 10, "D"))
+            .put_behind_engine(CAL, "d.ics", &one_event("d@x", 10, "D"))
             .unwrap();
         h.engine.sync_two_way(&server, cal_id).await.unwrap();
         h.engine
-            .record_local_object(cal_id, "e@x", Some(object("e@x", 9, "E edited")))
+            .record_local_object(cal_id, "e@x", Some(one_event("e@x", 9, "E edited")))
             .await
             .unwrap();
         h.engine
@@ -645,7 +628,7 @@ async fn a_sync_cut_off_at_any_point_loses_nothing_and_the_next_converges() {
             .unwrap();
         for uid in ["n1@x", "n2@x", "n3@x"] {
             h.engine
-                .record_local_object(cal_id, uid, Some(object(uid, 11, uid)))
+                .record_local_object(cal_id, uid, Some(one_event(uid, 11, uid)))
                 .await
                 .unwrap();
         }
@@ -709,7 +692,7 @@ async fn a_sync_that_would_delete_most_of_the_calendar_asks_first() {
             .put_behind_engine(
                 CAL,
                 &format!("{n}.ics"),
-                &object(&format!("{n}@x"), 9, &format!("E{n}")),
+                &one_event(&format!("{n}@x"), 9, &format!("E{n}")),
             )
             .unwrap();
     }
@@ -744,7 +727,7 @@ async fn a_sync_that_would_delete_most_of_the_calendar_asks_first() {
 async fn an_unreadable_item_is_reported_and_the_rest_syncs() {
     let (h, server, cal_id) = two_way().await;
     server
-        .put_behind_engine(CAL, "good.ics", &object("g@x", 9, "Good"))
+        .put_behind_engine(CAL, "good.ics", &one_event("g@x", 9, "Good"))
         .unwrap();
     let two_uids = cal(&[
         ev("a@x", "20260303T100000Z", "20260303T103000Z", "A", ""),
@@ -766,11 +749,11 @@ fn pulled(r: &TwoWayReport) -> u64 {
 async fn an_event_the_server_holds_twice_is_reported_not_flipped_between_copies() {
     let (h, server, cal_id) = two_way().await;
     server
-        .put_behind_engine(CAL, "a.ics", &object("dup@x", 9, "One"))
+        .put_behind_engine(CAL, "a.ics", &one_event("dup@x", 9, "One"))
         .unwrap();
     h.engine.sync_two_way(&server, cal_id).await.unwrap();
     server
-        .put_behind_engine(CAL, "b.ics", &object("dup@x", 9, "Two"))
+        .put_behind_engine(CAL, "b.ics", &one_event("dup@x", 9, "Two"))
         .unwrap();
     for round in 0..3 {
         if round == 2 {
@@ -800,12 +783,12 @@ async fn an_event_the_server_holds_twice_is_reported_not_flipped_between_copies(
 async fn an_event_renamed_on_the_server_follows_its_new_id_and_stays() {
     let (h, server, cal_id) = two_way().await;
     server
-        .put_behind_engine(CAL, "a.ics", &object("moved@x", 9, "Moved"))
+        .put_behind_engine(CAL, "a.ics", &one_event("moved@x", 9, "Moved"))
         .unwrap();
     h.engine.sync_two_way(&server, cal_id).await.unwrap();
     server.delete_behind_engine(CAL, "a.ics").unwrap();
     server
-        .put_behind_engine(CAL, "c.ics", &object("moved@x", 9, "Moved"))
+        .put_behind_engine(CAL, "c.ics", &one_event("moved@x", 9, "Moved"))
         .unwrap();
     server.drop_change_tokens();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
@@ -820,15 +803,15 @@ async fn an_event_renamed_on_the_server_follows_its_new_id_and_stays() {
 async fn a_server_item_with_the_uid_of_a_local_creation_waits_and_the_sync_goes_on() {
     let (h, server, cal_id) = two_way().await;
     h.engine
-        .record_local_object(cal_id, "same@x", Some(object("same@x", 9, "Mine")))
+        .record_local_object(cal_id, "same@x", Some(one_event("same@x", 9, "Mine")))
         .await
         .unwrap();
     // Another client made the same UID under an id of its own.
     server
-        .put_behind_engine(CAL, "theirs.ics", &object("same@x", 9, "Theirs"))
+        .put_behind_engine(CAL, "theirs.ics", &one_event("same@x", 9, "Theirs"))
         .unwrap();
     server
-        .put_behind_engine(CAL, "other.ics", &object("other@x", 10, "Other"))
+        .put_behind_engine(CAL, "other.ics", &one_event("other@x", 10, "Other"))
         .unwrap();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
     assert_eq!(r.failed, 1, "{r:?}");
@@ -855,11 +838,11 @@ async fn the_daily_listing_finds_what_a_blind_token_missed() {
 
     server.answer_tokens_blindly(true);
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Alpha changed"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Alpha changed"))
         .unwrap();
     server.delete_behind_engine(CAL, "b.ics").unwrap();
     server
-        .put_behind_engine(CAL, "d.ics", &object("d@x", 12, "Delta new"))
+        .put_behind_engine(CAL, "d.ics", &one_event("d@x", 12, "Delta new"))
         .unwrap();
     // Within the day the token is trusted, and it says nothing changed.
     h.clock.set(T0 + 3600);
@@ -904,7 +887,7 @@ async fn the_daily_listing_goes_through_the_plan() {
             .put_behind_engine(
                 CAL,
                 &format!("m{i}.ics"),
-                &object(&format!("m{i}@x"), 12, "Many"),
+                &one_event(&format!("m{i}@x"), 12, "Many"),
             )
             .unwrap();
     }
@@ -912,11 +895,11 @@ async fn the_daily_listing_goes_through_the_plan() {
     h.engine.sync_two_way(&server, cal_id).await.unwrap();
     server.answer_tokens_blindly(true);
     h.engine
-        .record_local_object(cal_id, "a@x", Some(object("a@x", 9, "Mine again")))
+        .record_local_object(cal_id, "a@x", Some(one_event("a@x", 9, "Mine again")))
         .await
         .unwrap();
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Theirs"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Theirs"))
         .unwrap();
     for i in 0..25 {
         server
@@ -951,15 +934,15 @@ async fn a_listing_is_reconciled_fetching_only_what_differs() {
     assert_eq!(server.calls(Operation::FetchItems), 0);
 
     server
-        .put_behind_engine(CAL, "a.ics", &object("a@x", 9, "Alpha changed"))
+        .put_behind_engine(CAL, "a.ics", &one_event("a@x", 9, "Alpha changed"))
         .unwrap();
     server.delete_behind_engine(CAL, "b.ics").unwrap();
     h.engine
-        .record_local_object(cal_id, "c@x", Some(object("c@x", 11, "Mine")))
+        .record_local_object(cal_id, "c@x", Some(one_event("c@x", 11, "Mine")))
         .await
         .unwrap();
     server
-        .put_behind_engine(CAL, "c.ics", &object("c@x", 11, "Theirs"))
+        .put_behind_engine(CAL, "c.ics", &one_event("c@x", 11, "Theirs"))
         .unwrap();
     server.reset_calls();
     let r = h.engine.sync_two_way(&server, cal_id).await.unwrap();
@@ -985,7 +968,7 @@ fn put_three(server: &MemoryProvider) {
         ("c.ics", "c@x", 11),
     ] {
         server
-            .put_behind_engine(CAL, id, &object(uid, hour, &format!("Event {uid}")))
+            .put_behind_engine(CAL, id, &one_event(uid, hour, &format!("Event {uid}")))
             .unwrap();
     }
 }
@@ -999,14 +982,14 @@ async fn a_uid_the_server_already_holds_is_a_conflict_not_a_retry() {
     let (h, server, cal_id) = two_way().await;
     h.engine.sync_two_way(&server, cal_id).await.unwrap();
     h.engine
-        .record_local_object(cal_id, "dup@x", Some(object("dup@x", 9, "Mine")))
+        .record_local_object(cal_id, "dup@x", Some(one_event("dup@x", 9, "Mine")))
         .await
         .unwrap();
     let racing = Racing {
         inner: server.clone(),
         after_pull: std::sync::Mutex::new(Some((
             "theirs.ics".into(),
-            object("dup@x", 9, "Theirs"),
+            one_event("dup@x", 9, "Theirs"),
         ))),
     };
     let r = h.engine.sync_two_way(&racing, cal_id).await.unwrap();
