@@ -5,7 +5,7 @@
 
 use traycal_engine::calendar_settings::CalendarEdit;
 use traycal_engine::sources::CalendarInfo;
-use traycal_store::SourceKind;
+use traycal_store::{CalendarId, SourceKind};
 use traycal_system_tests::harness::{one_event, two_way_harness, Harness, T0};
 
 const CAL: &str = "/dav/home/";
@@ -229,4 +229,27 @@ async fn one_default_calendar_and_only_one_that_takes_events() {
     .await
     .unwrap();
     assert!(!info(&h, cal_id.0).await.default);
+}
+
+/// The default calendar goes with its account: a calendar added later under the
+/// same row id (SQLite gives the highest id again) is not the default.
+#[tokio::test]
+async fn a_removed_default_is_not_inherited_by_the_next_calendar() {
+    let (h, _server, _cal_id) = two_way_harness(CAL).await;
+    let other = account_calendar(&h, "/dav/family/", "Family", false).await;
+    set(
+        &h,
+        other,
+        CalendarEdit {
+            default: Some(true),
+            ..edit()
+        },
+    )
+    .await
+    .unwrap();
+    let source = h.source_of(CalendarId(other)).await;
+    h.engine.remove_source(source).await.unwrap();
+    let next = account_calendar(&h, "/dav/work/", "Work", false).await;
+    assert_eq!(next, other, "the id is given again");
+    assert!(!info(&h, next).await.default);
 }

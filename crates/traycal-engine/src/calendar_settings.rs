@@ -15,7 +15,7 @@ use crate::sources::{color_edit, CalendarInfo};
 use crate::Engine;
 
 /// The `app_settings` key of the default calendar for new events.
-const DEFAULT_CALENDAR: &str = "calendar.default";
+pub(crate) const DEFAULT_CALENDAR: &str = "calendar.default";
 
 /// A change to a calendar as the settings window sends it: each `None` leaves the
 /// setting as it is.

@@ -306,7 +306,17 @@ impl Engine {
                 let row = m
                     .source(SourceId(id))?
                     .ok_or(EngineError::NoSuchSource(id))?;
+                // The default calendar for new events goes with its source: a later
+                // calendar may be given the same id, and must not inherit the role.
+                let default = m.app_setting(crate::calendar_settings::DEFAULT_CALENDAR)?;
+                let goes = m
+                    .calendars()?
+                    .into_iter()
+                    .any(|c| c.source_id == SourceId(id) && Some(c.id.0.to_string()) == default);
                 m.remove_source(SourceId(id))?;
+                if goes {
+                    m.set_app_setting(crate::calendar_settings::DEFAULT_CALENDAR, None)?;
+                }
                 Ok(row)
             })
             .await?;
