@@ -638,6 +638,11 @@ async fn radicale_without_sync_collection_falls_back_to_getctag() {
         1,
         "asked once, refused: {seen:?}"
     );
+    assert_eq!(
+        seen.iter().filter(|r| *r == "PROPFIND").count(),
+        1,
+        "the collection's state read once: {seen:?}"
+    );
     assert!(
         seen.contains(&"REPORT calendar-multiget".to_string()),
         "{seen:?}"

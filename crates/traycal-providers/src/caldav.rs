@@ -456,7 +456,9 @@ impl CalendarProvider for CalDavProvider {
         };
         if by_ctag {
             self.take_written(calendar);
-            return self.changes_by_ctag(calendar, &collection, since).await;
+            return self
+                .changes_by_ctag(calendar, &collection, since, None)
+                .await;
         }
         match self.changes_by_sync(calendar, &collection, since).await {
             // A first listing refused by a collection without `sync-collection` (no
@@ -465,7 +467,8 @@ impl CalendarProvider for CalDavProvider {
             Err(e) if since.is_none() && !e.kind().is_transient() => {
                 match self.collection_state(&collection).await {
                     Ok(state) if !state.sync_collection => {
-                        self.changes_by_ctag(calendar, &collection, None).await
+                        self.changes_by_ctag(calendar, &collection, None, Some(state))
+                            .await
                     }
                     _ => Err(e),
                 }

@@ -52,12 +52,14 @@ impl CalDavProvider {
         })
     }
 
-    /// [`CalendarProvider::changes`] by `getctag` and etag listings.
+    /// [`CalendarProvider::changes`] by `getctag` and etag listings. `known` is the
+    /// collection's state when the caller has just read it (not asked again).
     pub(super) async fn changes_by_ctag(
         &self,
         calendar: &str,
         collection: &Url,
         since: Option<&ChangeToken>,
+        known: Option<CollectionState>,
     ) -> ProviderResult<Changes> {
         let before = match since {
             None => None,
@@ -71,7 +73,10 @@ impl CalDavProvider {
                 )
             })?),
         };
-        let ctag = self.collection_state(collection).await?.ctag;
+        let ctag = match known {
+            Some(state) => state.ctag,
+            None => self.collection_state(collection).await?.ctag,
+        };
         let next_token =
             ChangeToken::new(format!("{CTAG_PREFIX}{}", ctag.as_deref().unwrap_or("")));
         if let (Some(old), Some(now)) = (before, ctag.as_deref()) {
