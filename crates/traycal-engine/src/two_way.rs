@@ -1007,21 +1007,22 @@ impl Engine {
                 .as_deref()
                 .is_none_or(|base| traycal_core::edit::differs_beyond_stamps(base, &r.body))
         });
-        if moved
-            && self
-                .merge_or_keep_conflict(object.id.0, remote.clone(), true)
-                .await
-                .map_err(local_failure)?
-        {
-            // Merged: sent on top of the server's version by the next sync, due at once.
-            return Ok(PushOutcome::Merged);
-        }
         if !moved {
             self.keep_conflict(object.id.0, remote)
                 .await
                 .map_err(local_failure)?;
+            return Ok(PushOutcome::Conflict);
         }
-        Ok(PushOutcome::Conflict)
+        // Merged: sent on top of the server's version by the next sync, due at once.
+        let merged = self
+            .merge_or_keep_conflict(object.id.0, remote, true)
+            .await
+            .map_err(local_failure)?;
+        Ok(if merged {
+            PushOutcome::Merged
+        } else {
+            PushOutcome::Conflict
+        })
     }
 }
 
