@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CalendarInfo } from '../../platform/ipc';
@@ -66,5 +66,16 @@ describe('a calendar’s own settings', () => {
     render(CalendarSettings, { calendar: CAL, onchanged: vi.fn() });
     await userEvent.setup().selectOptions(screen.getByTestId('calendar-direction'), 'push_only');
     expect((await screen.findByTestId('calendar-error')).textContent).toMatch(/can only be pulled/);
+    // The select shows what is stored, not the refused choice.
+    expect((screen.getByTestId('calendar-direction') as HTMLSelectElement).value).toBe(CAL.direction);
+  });
+
+  it('puts a refused colour back', async () => {
+    ipc.updateCalendar.mockRejectedValueOnce({ code: 'invalid_input', message: 'no' });
+    render(CalendarSettings, { calendar: { ...CAL, color: '#3b82f6' }, onchanged: vi.fn() });
+    const swatch = screen.getByTestId('calendar-color') as HTMLInputElement;
+    await fireEvent.change(swatch, { target: { value: '#ff0000' } });
+    await screen.findByTestId('calendar-error');
+    expect(swatch.value).toBe('#3b82f6');
   });
 });
