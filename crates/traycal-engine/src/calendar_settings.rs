@@ -100,12 +100,11 @@ impl Engine {
             .find(|c| c.id == id)
             .ok_or_else(|| EngineError::InvalidInput(format!("no calendar with id {id}")))
     }
+}
 
-    /// The stored default calendar's id, when one is stored.
-    pub(crate) async fn stored_default_calendar(&self) -> Result<Option<i64>> {
-        Ok(self
-            .with_mirror(|m| Ok(m.app_setting(DEFAULT_CALENDAR)?))
-            .await?
-            .and_then(|v| v.parse().ok()))
-    }
+/// The calendar stored as the default for new events, if any (read inside the
+/// caller's mirror access: no second round trip).
+pub(crate) fn stored_default(m: &traycal_store::Mirror) -> Result<Option<i64>> {
+    Ok(m.app_setting(DEFAULT_CALENDAR)?
+        .and_then(|v| v.parse().ok()))
 }

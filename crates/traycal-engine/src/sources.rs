@@ -254,9 +254,9 @@ impl Engine {
 
     /// Every calendar of every source (a feed has one, pulled only).
     pub async fn calendars(&self) -> Result<Vec<CalendarInfo>> {
-        let default = self.stored_default_calendar().await?;
         let mut list = self
             .with_mirror(move |m| {
+                let default = crate::calendar_settings::stored_default(m)?;
                 let kinds: std::collections::HashMap<i64, String> = m
                     .sources()?
                     .into_iter()
